@@ -1,0 +1,73 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "SignalWireRelay",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "SignalWire", targets: ["SignalWire"]),
+        .library(name: "RelayWire", targets: ["RelayWire"]),
+        .library(name: "RelayServer", targets: ["RelayServer"]),
+        .library(name: "RelayTesting", targets: ["RelayTesting"]),
+        .executable(name: "relay", targets: ["RelayCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+    ],
+    targets: [
+        // Pure wire values shared by the SDK and the local server: no I/O.
+        .target(name: "RelayWire"),
+        .target(
+            name: "SignalWire",
+            dependencies: [
+                "RelayWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .target(
+            name: "RelayServer",
+            dependencies: [
+                "RelayWire",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "RelayTesting",
+            dependencies: ["RelayServer", "SignalWire", "RelayWire"]
+        ),
+        .executableTarget(
+            name: "RelayCLI",
+            dependencies: [
+                "RelayServer", "SignalWire", "RelayWire",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(name: "RelayWireTests", dependencies: ["RelayWire"]),
+        .testTarget(name: "SignalWireTests", dependencies: ["SignalWire", "RelayTesting", "RelayServer", "RelayWire"]),
+        .testTarget(name: "RelayServerTests", dependencies: ["RelayServer", "RelayTesting", "RelayWire"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,385 @@
+// The inner params (`params.params` of `blade.execute`) of every calling command, as Python
+// 2.1.1 writes them (RELAY-V2.md §4). Each reads what any SDK variant sends and writes what
+// Python sends.
+
+/// `calling.begin`.
+public struct BeginCommand: JSONRepresentable, Hashable {
+    public var tag: String
+    public var device: Device
+
+    public init(tag: String, device: Device) {
+        self.tag = tag
+        self.device = device
+    }
+
+    public init(json: JSONValue) throws(WireError) {
+        tag = try json.requireString("tag", in: RelayMethod.begin)
+        device = try Device(json: json.requireObject("device", in: RelayMethod.begin))
+    }
+
+    public var json: JSONValue { ["tag": .string(tag), "device": device.json] }
+}
+
+/// `calling.answer`, `calling.disconnect` and anything else that only names the call.
+public struct CallCommand: JSONRepresentable, Hashable {
+    public var call: CallAddress
+    public init(call: CallAddress) { self.call = call }
+    public init(json: JSONValue) throws(WireError) { call = CallAddress(json: json) }
+    public var json: JSONValue { .object(call.members) }
+}
+
+/// `calling.end`.
+public struct EndCommand: JSONRepresentable, Hashable {
+    public var call: CallAddress
+    public var reason: String
+
+    public init(call: CallAddress, reason: String = "hangup") {
+        self.call = call
+        self.reason = reason
+    }
+
+    public init(json: JSONValue) throws(WireError) {
+        call = CallAddress(json: json)
+        reason = json["reason"]?.stringValue ?? "hangup"
+    }
+
+    public var json: JSONValue {
+        var members = call.members
+        members["reason"] = .string(reason)
+        return .object(members)
+    }
+}
+
+/// `calling.connect`.
+public struct ConnectCommand: JSONRepresentable, Hashable {
+    public var call: CallAddress
+    public var devices: [[Device]]
+    public var ringback: [Media]
+
+    public init(call: CallAddress, devices: [[Device]], ringback: [Media] = []) {
+        self.call = call
+        self.devices = devices
+        self.ringback = ringback
+    }
+
+    public init(json: JSONValue) throws(WireError) {
+        call = CallAddress(json: json)
+        devices = try DeviceGroups.parse(json["devices"])
+        if let ringbackList = json["ringback"], ringbackList.arrayValue != nil {
+            ringback = try Media.list(ringbackList, in: "ringback")
+        } else if let single = json["ringback"], single.objectValue != nil {
+            ringback = [try Media(json: single)]  // Node sends one media object.
+        } else {
+            ringback = []
+        }
+    }
+
+    public var json: JSONValue {
+        var members = call.members
+        members["devices"] = DeviceGroups.json(devices)
+        if !ringback.isEmpty { members["ringback"] = .array(ringback.map { $0.encoded(floatDurations: false) }) }
+        return .object(members)
+    }
+}
+
+/// Members every component command shares: the call and the client-chosen `control_id`.
+public struct ComponentAddress: Sendable, Hashable {
+    public var call: CallAddress
+    public var controlID: String
+
+    public init(call: CallAddress, controlID: String) {
+        self.call = call
+        self.controlID = controlID
+    }
+
+    public init(json: JSONValue, method: String) throws(WireError) {
+        call = CallAddress(json: json)
+        controlID = try json.requireString("control_id", in: method)
+    }
+
+    public var members: [String: JSONValue] {
+        var members = call.members
+        members["control_id"] = .string(controlID)
+        return members
+    }
+}
+
+/// `calling.play`.
+public struct PlayCommand: JSONRepresentable, Hashable {
+    public var component: ComponentAddress
+    public var media: [Media]
+    /// Omitted when 0, as Python does for play.
+    public var volume: Double?
+
+    public init(component: ComponentAddress, media: [Media], volume: Double? = nil) {
+        self.component = component
+        self.media = media
+        self.volume = volume
+    }
+
+    public init(json: JSONValue) throws(WireError) {
+        component = try ComponentAddress(json: json, method: RelayMethod.play)
+        media = try Media.list(json["play"], in: RelayMethod.play)
+        volume = json["volume"]?.doubleValue
+    }
+
+    public var json: JSONValue {
+        var members = component.members
+        members["play"] = .array(media.map(\.json))
+        if let volume, volume != 0 { members["volume"] = .double(volume) }
+        return .object(members)
+    }
+}
+
+/// `calling.play_and_collect`.
+public struct PlayAndCollectCommand: JSONRepresentable, Hashable {
+    public var component: ComponentAddress
+    public var media: [Media]
+    public var collect: CollectOptions
+    /// Sent whenever given, even 0 (unlike play).
+    public var volume: Double?
+
+    public init(component: ComponentAddress, media: [Media], collect: CollectOptions, volume: Double? = nil) {
+        self.component = component
+        self.media = media
+        self.collect = collect
+        self.volume = volume
+    }
+
+    public init(json: JSONValue) throws(WireError) {
+        component = try ComponentAddress(json: json, method: RelayMethod.playAndCollect)
+        media = try Media.list(json["play"], in: RelayMethod.playAndCollect)
+        collect = try CollectOptions(json: json.requireObject("collect", in: RelayMethod.playAndCollect))
+        volume = json["volume"]?.doubleValue
+    }
+
+    public var json: JSONValue {
+        var members = component.members
+        members["play"] = .array(media.map { $0.encoded(floatDurations: false) })
+        members["collect"] = collect.json
+        if let volume { members["volume"] = .double(volume) }
+        return .object(members)
+    }
+}
+
+/// `calling.record`.
+public struct RecordCommand: JSONRepresentable, Hashable {
+    public var component: ComponentAddress
+    public var record: RecordOptions
+
+    public init(component: ComponentAddress, record: RecordOptions) {
+        self.component = component
+        self.record = record
+    }
+
+    public init(json: JSONValue) throws(WireError) {
+        component = try ComponentAddress(json: json, method: RelayMethod.record)
+        record = try RecordOptions(json: json.requireObject("record", in: RelayMethod.record))
+    }
+
+    public var json: JSONValue {
+        var members = component.members
+        members["record"] = record.json
+        return .object(members)
+    }
+}
+
+/// `calling.detect`.
+public struct DetectCommand: JSONRepresentable, Hashable {
+    public var component: ComponentAddress
+    public var detect: DetectOptions
+    /// Seconds the detector runs; sent only when set and non-zero.
+    public var timeout: Double?
+
+    public init(component: ComponentAddress, detect: DetectOptions, timeout: Double? = nil) {
+        self.component = component
+        self.detect = detect
+        self.timeout = timeout
+    }
+
+    public init(json: JSONValue) throws(WireError) {
+        component = try ComponentAddress(json: json, method: RelayMethod.detect)
+        detect = try DetectOptions(json: json.requireObject("detect", in: RelayMethod.detect))
+        timeout = json["timeout"]?.doubleValue
+    }
+
+    public var json: JSONValue {
+        var members = component.members
+        members["detect"] = detect.json
+        if let timeout, timeout != 0 { members["timeout"] = .number(timeout) }
+        return .object(members)
+    }
+}
+
+/// `calling.send_fax`.
+public struct SendFaxCommand: JSONRepresentable, Hashable {
+    public var component: ComponentAddress
+    public var document: String
+    public var identity: String?
+    public var header: String?
+
+    public init(component: ComponentAddress, document: String, identity: String? = nil, header: String? = nil) {
+        self.component = component
+        self.document = document
+        self.identity = identity
+        self.header = header
+    }
+
+    public init(json: JSONValue) throws(WireError) {
+        component = try ComponentAddress(json: json, method: RelayMethod.sendFax)
+        document = try json.requireString("document", in: RelayMethod.sendFax)
+        identity = json["identity"]?.stringValue
+        header = json["header_info"]?.stringValue
+    }
+
+    public var json: JSONValue {
+        var members = component.members
+        members["document"] = .string(document)
+        if let identity, !identity.isEmpty { members["identity"] = .string(identity) }
+        if let header, !header.isEmpty { members["header_info"] = .string(header) }
+        return .object(members)
+    }
+}
+
+/// `calling.send_digits`.
+public struct SendDigitsCommand: JSONRepresentable, Hashable {
+    public var component: ComponentAddress
+    public var digits: String
+
+    /// DTMF keys plus `w`/`W` (short and long pauses), as SignalWire documents them.
+    public static let allowedCharacters: Set<Character> = Set("0123456789*#ABCDabcdwW")
+
+    public init(component: ComponentAddress, digits: String) {
+        self.component = component
+        self.digits = digits
+    }
+
+    public init(json: JSONValue) throws(WireError) {
+        component = try ComponentAddress(json: json, method: RelayMethod.sendDigits)
+        digits = try json.requireString("digits", in: RelayMethod.sendDigits)
+    }
+
+    public var json: JSONValue {
+        var members = component.members
+        members["digits"] = .string(digits)
+        return .object(members)
+    }
+
+    /// The first character that is not a DTMF key or pause, if any.
+    public static func firstInvalidCharacter(in digits: String) -> Character? {
+        digits.first { !allowedCharacters.contains($0) }
+    }
+}
+
+/// `calling.tap`.
+public struct TapCommand: JSONRepresentable, Hashable {
+    public var component: ComponentAddress
+    /// `tap.params.direction`: `listen`, `speak` or `both`.
+    public var direction: String
+    public var device: TapDevice
+
+    public init(component: ComponentAddress, direction: String, device: TapDevice) {
+        self.component = component
+        self.direction = direction
+        self.device = device
+    }
+
+    public init(json: JSONValue) throws(WireError) {
+        component = try ComponentAddress(json: json, method: RelayMethod.tap)
+        let tap = try json.requireObject("tap", in: RelayMethod.tap)
+        direction = tap["params"]?["direction"]?.stringValue ?? "both"
+        device = try TapDevice(json: json.requireObject("device", in: RelayMethod.tap))
+    }
+
+    public var json: JSONValue {
+        var members = component.members
+        members["tap"] = ["type": "audio", "params": ["direction": .string(direction)]]
+        members["device"] = device.json
+        return .object(members)
+    }
+}
+
+/// `calling.<verb>.stop|pause|resume|volume`, and `calling.receive_fax`: the component address,
+/// plus `volume` for the volume commands.
+public struct ComponentControlCommand: JSONRepresentable, Hashable {
+    public var component: ComponentAddress
+    public var volume: Double?
+
+    public init(component: ComponentAddress, volume: Double? = nil) {
+        self.component = component
+        self.volume = volume
+    }
+
+    public init(json: JSONValue) throws(WireError) {
+        component = try ComponentAddress(json: json, method: "component control")
+        volume = json["volume"]?.doubleValue
+    }
+
+    public var json: JSONValue {
+        var members = component.members
+        if let volume { members["volume"] = .double(volume) }
+        return .object(members)
+    }
+}
+
+/// `signalwire.receive`: `{"contexts": [...]}` (Ruby sends `{"context": "..."}`).
+public struct ReceiveCommand: JSONRepresentable, Hashable {
+    public var contexts: [String]
+    public init(contexts: [String]) { self.contexts = contexts }
+
+    public init(json: JSONValue) throws(WireError) {
+        if let list = json["contexts"]?.stringArray {
+            contexts = list
+        } else if let single = json["context"]?.stringValue {
+            contexts = [single]
+        } else {
+            throw WireError("signalwire.receive: needs 'contexts' (array of strings) or 'context'")
+        }
+    }
+
+    public var json: JSONValue { ["contexts": .array(contexts.map(JSONValue.string))] }
+}
+
+/// `messaging.send`.
+public struct MessagingSendCommand: JSONRepresentable, Hashable {
+    public var context: String
+    public var from: String
+    public var to: String
+    public var body: String?
+    public var media: [String]?
+    public var tags: [String]?
+    public var region: String?
+
+    public init(context: String, from: String, to: String, body: String? = nil, media: [String]? = nil, tags: [String]? = nil, region: String? = nil) {
+        self.context = context
+        self.from = from
+        self.to = to
+        self.body = body
+        self.media = media
+        self.tags = tags
+        self.region = region
+    }
+
+    public init(json: JSONValue) throws(WireError) {
+        context = try json.requireString("context", in: RelayMethod.messagingSend)
+        from = try json.requireString("from_number", in: RelayMethod.messagingSend)
+        to = try json.requireString("to_number", in: RelayMethod.messagingSend)
+        body = json["body"]?.stringValue
+        media = json["media"]?.stringArray
+        tags = json["tags"]?.stringArray
+        region = json["region"]?.stringValue
+    }
+
+    /// Python sends `body`, `media` and `tags` only when non-empty.
+    public var json: JSONValue {
+        var members = JSONObjectBuilder()
+        members.set("from_number", from)
+        members.set("to_number", to)
+        members.set("context", context)
+        if let body, !body.isEmpty { members.set("body", body) }
+        if let media, !media.isEmpty { members.set("media", media) }
+        if let tags, !tags.isEmpty { members.set("tags", tags) }
+        members.set("region", region)
+        return members.value
+    }
+}

@@ -1,0 +1,356 @@
+// Values that appear inside calling commands and events (RELAY-V2.md §4.1, §4.2, §4.10–4.15).
+
+extension JSONValue {
+    /// A number as a Python caller would usually have typed it: integral values as `int`,
+    /// the rest as `float`. Used for options the Python SDK passes through uncoerced.
+    public static func number(_ value: Double) -> JSONValue {
+        if value.isFinite, value.rounded() == value, abs(value) < 9.0e15 { return .int(Int(value)) }
+        return .double(value)
+    }
+}
+
+/// `{"node_id", "call_id"}`: how every command addresses a call. Python sends `null` for
+/// members it does not know yet, so they are kept explicit.
+public struct CallAddress: Sendable, Hashable {
+    public var nodeID: String?
+    public var callID: String?
+
+    public init(nodeID: String?, callID: String?) {
+        self.nodeID = nodeID
+        self.callID = callID
+    }
+
+    public init(json: JSONValue) {
+        nodeID = json["node_id"]?.stringValue
+        callID = json["call_id"]?.stringValue
+    }
+
+    public var members: [String: JSONValue] {
+        ["node_id": nodeID.map(JSONValue.string) ?? .null, "call_id": callID.map(JSONValue.string) ?? .null]
+    }
+}
+
+/// A device to dial: `{"type": "phone", "params": {"from_number", "to_number", "timeout"?}}`.
+public struct Device: JSONRepresentable, Hashable {
+    public var type: String
+    public var params: [String: JSONValue]
+
+    public init(type: String, params: [String: JSONValue]) {
+        self.type = type
+        self.params = params
+    }
+
+    /// A phone device. Python `int()`s the per-device timeout and omits it when unset or zero.
+    public static func phone(from: String, to: String, timeout: Int? = nil) -> Device {
+        var params: [String: JSONValue] = ["from_number": .string(from), "to_number": .string(to)]
+        if let timeout, timeout != 0 { params["timeout"] = .int(timeout) }
+        return Device(type: "phone", params: params)
+    }
+
+    public init(json: JSONValue) throws(WireError) {
+        type = try json.requireString("type", in: "device")
+        params = json["params"]?.objectValue ?? [:]
+    }
+
+    public var json: JSONValue { ["type": .string(type), "params": .object(params)] }
+
+    /// `from_number` for phone devices, `from` for SIP ones.
+    public var from: String? { params["from_number"]?.stringValue ?? params["from"]?.stringValue }
+    public var to: String? { params["to_number"]?.stringValue ?? params["to"]?.stringValue }
+    public var timeout: Int? { params["timeout"]?.intValue }
+}
+
+/// Series of parallel groups: `[[A], [B, C]]` dials A, then B and C together (§4.1).
+public enum DeviceGroups {
+    public static func json(_ groups: [[Device]]) -> JSONValue {
+        .array(groups.map { .array($0.map(\.json)) })
+    }
+
+    public static func parse(_ json: JSONValue?) throws(WireError) -> [[Device]] {
+        guard let outer = json?.arrayValue else { throw .missing("devices", in: "calling.connect") }
+        var groups: [[Device]] = []
+        for group in outer {
+            // A bare device object is accepted as a group of one.
+            if group.objectValue != nil {
+                groups.append([try Device(json: group)])
+                continue
+            }
+            guard let inner = group.arrayValue else { throw WireError("calling.connect: 'devices' must be an array of arrays") }
+            var devices: [Device] = []
+            for device in inner { devices.append(try Device(json: device)) }
+            groups.append(devices)
+        }
+        return groups
+    }
+}
+
+/// One item of a play list or a ringback list.
+public enum Media: JSONRepresentable, Hashable {
+    case audio(url: String)
+    case tts(text: String, language: String? = nil, gender: String? = nil)
+    case silence(duration: Double)
+    case ringtone(name: String, duration: Double? = nil)
+    /// A media type this library does not model, passed through unchanged.
+    case other(type: String, params: [String: JSONValue])
+
+    public init(json: JSONValue) throws(WireError) {
+        let type = try json.requireString("type", in: "media")
+        let params = json["params"] ?? .object([:])
+        switch type {
+        case "audio": self = .audio(url: try params.requireString("url", in: "audio media"))
+        case "tts":
+            self = .tts(text: try params.requireString("text", in: "tts media"), language: params["language"]?.stringValue, gender: params["gender"]?.stringValue)
+        case "silence":
+            guard let duration = params["duration"]?.doubleValue else { throw .missing("duration", in: "silence media") }
+            self = .silence(duration: duration)
+        case "ringtone":
+            self = .ringtone(name: try params.requireString("name", in: "ringtone media"), duration: params["duration"]?.doubleValue)
+        default: self = .other(type: type, params: params.objectValue ?? [:])
+        }
+    }
+
+    /// The play-list form: Python `float()`s silence and ringtone durations in `play_*`.
+    public var json: JSONValue { encoded(floatDurations: true) }
+
+    /// Prompts pass durations through as given, so integral values go out as integers.
+    public func encoded(floatDurations: Bool) -> JSONValue {
+        func duration(_ value: Double) -> JSONValue { floatDurations ? .double(value) : .number(value) }
+        var params = JSONObjectBuilder()
+        let type: String
+        switch self {
+        case .audio(let url):
+            type = "audio"
+            params.set("url", url)
+        case .tts(let text, let language, let gender):
+            type = "tts"
+            params.set("text", text)
+            params.set("language", language)
+            params.set("gender", gender)
+        case .silence(let seconds):
+            type = "silence"
+            params.set("duration", duration(seconds))
+        case .ringtone(let name, let seconds):
+            type = "ringtone"
+            params.set("name", name)
+            params.set("duration", seconds.map(duration))
+        case .other(let otherType, let otherParams):
+            return ["type": .string(otherType), "params": .object(otherParams)]
+        }
+        return ["type": .string(type), "params": params.value]
+    }
+
+    public static func list(_ json: JSONValue?, in context: String) throws(WireError) -> [Media] {
+        guard let items = json?.arrayValue else { throw .missing("play", in: context) }
+        var media: [Media] = []
+        for item in items { media.append(try Media(json: item)) }
+        return media
+    }
+}
+
+/// `collect` of `calling.play_and_collect`.
+public struct CollectOptions: JSONRepresentable, Hashable {
+    public struct Digits: Sendable, Hashable {
+        public var max: Int?
+        public var terminators: String?
+        public var digitTimeout: Double?
+        public init(max: Int? = nil, terminators: String? = nil, digitTimeout: Double? = nil) {
+            self.max = max
+            self.terminators = terminators
+            self.digitTimeout = digitTimeout
+        }
+    }
+
+    public struct Speech: Sendable, Hashable {
+        public var endSilenceTimeout: Double?
+        public var speechTimeout: Double?
+        public var language: String?
+        public var hints: [String]?
+        public init(endSilenceTimeout: Double? = nil, speechTimeout: Double? = nil, language: String? = nil, hints: [String]? = nil) {
+            self.endSilenceTimeout = endSilenceTimeout
+            self.speechTimeout = speechTimeout
+            self.language = language
+            self.hints = hints
+        }
+    }
+
+    public var initialTimeout: Double?
+    public var digits: Digits?
+    public var speech: Speech?
+    public var partialResults: Bool?
+
+    public init(initialTimeout: Double? = nil, digits: Digits? = nil, speech: Speech? = nil, partialResults: Bool? = nil) {
+        self.initialTimeout = initialTimeout
+        self.digits = digits
+        self.speech = speech
+        self.partialResults = partialResults
+    }
+
+    public init(json: JSONValue) throws(WireError) {
+        initialTimeout = json["initial_timeout"]?.doubleValue
+        partialResults = json["partial_results"]?.boolValue
+        if let digits = json["digits"], digits.objectValue != nil {
+            self.digits = Digits(max: digits["max"]?.intValue, terminators: digits["terminators"]?.stringValue, digitTimeout: digits["digit_timeout"]?.doubleValue)
+        }
+        if let speech = json["speech"], speech.objectValue != nil {
+            self.speech = Speech(
+                endSilenceTimeout: speech["end_silence_timeout"]?.doubleValue,
+                // Ruby names it `timeout`.
+                speechTimeout: (speech["speech_timeout"] ?? speech["timeout"])?.doubleValue,
+                language: speech["language"]?.stringValue, hints: speech["hints"]?.stringArray)
+        }
+        guard digits != nil || speech != nil else { throw WireError("collect: needs 'digits' or 'speech'") }
+    }
+
+    public var json: JSONValue {
+        var collect = JSONObjectBuilder()
+        collect.set("initial_timeout", initialTimeout.map(JSONValue.number))
+        if let digits {
+            var members = JSONObjectBuilder()
+            members.set("max", digits.max)
+            members.set("terminators", digits.terminators)
+            members.set("digit_timeout", digits.digitTimeout.map(JSONValue.number))
+            collect.set("digits", members.value)
+        }
+        if let speech {
+            var members = JSONObjectBuilder()
+            members.set("end_silence_timeout", speech.endSilenceTimeout.map(JSONValue.number))
+            members.set("speech_timeout", speech.speechTimeout.map(JSONValue.number))
+            members.set("language", speech.language)
+            members.set("hints", speech.hints)
+            collect.set("speech", members.value)
+        }
+        if partialResults == true { collect.set("partial_results", true) }
+        return collect.value
+    }
+}
+
+/// `record.audio` of `calling.record`. Unset members are omitted, as Python does.
+public struct RecordOptions: JSONRepresentable, Hashable {
+    public var beep: Bool?
+    public var format: String?
+    public var stereo: Bool?
+    public var direction: String?
+    public var initialTimeout: Double?
+    public var endSilenceTimeout: Double?
+    public var terminators: String?
+
+    public init(beep: Bool? = nil, format: String? = nil, stereo: Bool? = nil, direction: String? = nil, initialTimeout: Double? = nil, endSilenceTimeout: Double? = nil, terminators: String? = nil) {
+        self.beep = beep
+        self.format = format
+        self.stereo = stereo
+        self.direction = direction
+        self.initialTimeout = initialTimeout
+        self.endSilenceTimeout = endSilenceTimeout
+        self.terminators = terminators
+    }
+
+    /// Reads the `record` object (`{"audio": {...}}`).
+    public init(json: JSONValue) throws(WireError) {
+        guard let audio = json["audio"], audio.objectValue != nil else { throw .missing("audio", in: "record") }
+        beep = audio["beep"]?.boolValue
+        format = audio["format"]?.stringValue
+        stereo = audio["stereo"]?.boolValue
+        direction = audio["direction"]?.stringValue
+        initialTimeout = audio["initial_timeout"]?.doubleValue
+        endSilenceTimeout = audio["end_silence_timeout"]?.doubleValue
+        terminators = audio["terminators"]?.stringValue
+    }
+
+    public var json: JSONValue {
+        var audio = JSONObjectBuilder()
+        audio.set("beep", beep)
+        audio.set("format", format)
+        audio.set("stereo", stereo)
+        audio.set("direction", direction)
+        audio.set("initial_timeout", initialTimeout.map(JSONValue.number))
+        audio.set("end_silence_timeout", endSilenceTimeout.map(JSONValue.number))
+        audio.set("terminators", terminators)
+        return ["audio": audio.value]
+    }
+}
+
+/// `detect` of `calling.detect`.
+public enum DetectOptions: JSONRepresentable, Hashable {
+    case machine(initialTimeout: Double? = nil, endSilenceTimeout: Double? = nil, machineVoiceThreshold: Double? = nil, machineWordsThreshold: Double? = nil)
+    case fax(tone: String? = nil)
+    case digit(digits: String? = nil)
+
+    public var type: String {
+        switch self {
+        case .machine: "machine"
+        case .fax: "fax"
+        case .digit: "digit"
+        }
+    }
+
+    public init(json: JSONValue) throws(WireError) {
+        let type = try json.requireString("type", in: "detect")
+        let params = json["params"] ?? .object([:])
+        switch type {
+        case "machine":
+            self = .machine(
+                initialTimeout: params["initial_timeout"]?.doubleValue, endSilenceTimeout: params["end_silence_timeout"]?.doubleValue,
+                machineVoiceThreshold: params["machine_voice_threshold"]?.doubleValue, machineWordsThreshold: params["machine_words_threshold"]?.doubleValue)
+        case "fax": self = .fax(tone: params["tone"]?.stringValue)
+        case "digit": self = .digit(digits: params["digits"]?.stringValue)
+        default: throw WireError("detect: unknown type '\(type)'")
+        }
+    }
+
+    public var json: JSONValue {
+        var params = JSONObjectBuilder()
+        switch self {
+        case .machine(let initialTimeout, let endSilenceTimeout, let voice, let words):
+            params.set("initial_timeout", initialTimeout.map(JSONValue.number))
+            params.set("end_silence_timeout", endSilenceTimeout.map(JSONValue.number))
+            params.set("machine_voice_threshold", voice.map(JSONValue.number))
+            params.set("machine_words_threshold", words.map(JSONValue.number))
+        case .fax(let tone): params.set("tone", tone)
+        case .digit(let digits): params.set("digits", digits)
+        }
+        return ["type": .string(type), "params": params.value]
+    }
+}
+
+/// Where a tap sends its media: `{"type": "rtp"|"ws", "params": {...}}`.
+public struct TapDevice: JSONRepresentable, Hashable {
+    public var type: String
+    public var params: [String: JSONValue]
+
+    public init(type: String, params: [String: JSONValue]) {
+        self.type = type
+        self.params = params
+    }
+
+    public static func rtp(address: String, port: Int, codec: String? = nil, ptime: Int? = nil, rate: Int? = nil) -> TapDevice {
+        var params = JSONObjectBuilder()
+        params.set("addr", address)
+        params.set("port", port)
+        params.set("ptime", ptime)
+        params.set("rate", rate)
+        params.set("codec", codec)
+        return TapDevice(type: "rtp", params: params.members)
+    }
+
+    public static func ws(uri: String, codec: String? = nil, rate: Int? = nil) -> TapDevice {
+        var params = JSONObjectBuilder()
+        params.set("uri", uri)
+        params.set("rate", rate)
+        params.set("codec", codec)
+        return TapDevice(type: "ws", params: params.members)
+    }
+
+    public init(json: JSONValue) throws(WireError) {
+        type = try json.requireString("type", in: "tap device")
+        params = json["params"]?.objectValue ?? [:]
+    }
+
+    public var json: JSONValue { ["type": .string(type), "params": .object(params)] }
+
+    public var address: String? { params["addr"]?.stringValue }
+    public var port: Int? { params["port"]?.intValue }
+    public var uri: String? { params["uri"]?.stringValue }
+    public var codec: String? { params["codec"]?.stringValue }
+    public var rate: Int? { params["rate"]?.intValue }
+    public var ptime: Int? { params["ptime"]?.intValue }
+}

@@ -109,8 +109,11 @@ def pytest_runtest_makereport(item, call):
 def relay_factory(relay_bin, log_dir, request):
   """start(**kw) -> a running RelayServer; all are stopped at the end of the test."""
   started = []
+  marker = request.node.get_closest_marker('speed')
+  default_speed = marker.args[0] if marker else SPEED
 
-  def start(tls=None, project=PROJECT, token=TOKEN, speed=SPEED, world=None, extra_args=()):
+  def start(tls=None, project=PROJECT, token=TOKEN, speed=None, world=None, extra_args=()):
+    speed = default_speed if speed is None else speed
     s = relaylab.RelayServer(relay_bin, project, token, speed, log_dir, tls=tls, world=world,
                              extra_args=extra_args)
     started.append(s)

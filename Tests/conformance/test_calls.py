@@ -2,6 +2,8 @@
 Call.on listeners; outcomes of the simulated numbers."""
 import json
 
+import pytest
+
 from checks import contains, ended, ev, failed, ok, server_call, states_in_order
 
 HUMAN = '+12015550100'
@@ -75,6 +77,7 @@ def test_dial_no_answer_times_out(server, sdk):
   assert R['call_after_dial']['answered'] is False
 
 
+@pytest.mark.speed(2)
 def test_wait_for_ringing_answered_ending_ended(server, sdk):
   """+12015550108 hangs up by itself after 2 s (scaled by --speed)."""
   R = sdk('dial', server, args={'name': 'wait_for_states', 'to': SHORT_CALL}).result(timeout=60)

@@ -1,1 +1,1 @@
-// placeholder
+// placeholder until the testing module lands

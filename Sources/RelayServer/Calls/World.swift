@@ -1,0 +1,244 @@
+import RelayWire
+
+/// How the far end of a call behaves: the person (or machine) at a dialled number, or the
+/// scripted caller of an injected inbound call.
+public struct PartyBehavior: Sendable, Hashable {
+    /// How the far end picks up.
+    public enum Answer: Sendable, Hashable {
+        /// Answers after this many rings (one ring = ``SimulatedWorld/ringSeconds``).
+        case afterRings(Int)
+        /// Line busy: the call ends with `end_reason` `busy`.
+        case busy
+        /// Never answers: the call rings until the device timeout and ends `noAnswer`.
+        case never
+        /// Unroutable: the call ends with `end_reason` `error`.
+        case fail
+    }
+
+    /// What picks up.
+    public enum Kind: String, Sendable, Hashable {
+        case human, machine, fax
+    }
+
+    public var answer: Answer
+    public var kind: Kind
+    /// DTMF the party keys at digits prompts, one string per prompt in order (e.g. `["1234#"]`).
+    public var digits: [String]
+    /// Words the party says at speech prompts, one string per prompt in order.
+    public var speech: [String]
+    /// Keep answering every later prompt with the last entry instead of going silent.
+    public var repeatsInput: Bool
+    /// Seconds after answer at which the party hangs up (`nil`: never).
+    public var hangupAfter: Double?
+    /// Seconds the party talks when recorded (then silence). Default 3.
+    public var messageSeconds: Double
+    /// Seconds of the answering-machine greeting before the beep. Default 4.
+    public var greetingSeconds: Double
+    /// Pages a fax party sends when we receive a fax from it. Default 2.
+    public var faxPages: Int
+
+    public init(
+        answer: Answer = .afterRings(1), kind: Kind = .human, digits: [String] = [], speech: [String] = [],
+        repeatsInput: Bool = false, hangupAfter: Double? = nil, messageSeconds: Double = 3,
+        greetingSeconds: Double = 4, faxPages: Int = 2
+    ) {
+        self.answer = answer
+        self.kind = kind
+        self.digits = digits
+        self.speech = speech
+        self.repeatsInput = repeatsInput
+        self.hangupAfter = hangupAfter
+        self.messageSeconds = messageSeconds
+        self.greetingSeconds = greetingSeconds
+        self.faxPages = faxPages
+    }
+
+    /// A human who answers after one ring and stays silent.
+    public static let human = PartyBehavior()
+
+    /// Reads a behaviour/caller script from JSON. Members (all optional):
+    /// `answer` (`"busy"`, `"never"`, `"fail"` or a number of rings), `kind` (`human`, `machine`, `fax`),
+    /// `digits` (string or array of strings), `speech` (string or array), `repeat` (bool),
+    /// `hangup_after` (seconds), `message_seconds`, `greeting_seconds`, `fax_pages`.
+    public init(json: JSONValue, base: PartyBehavior = .human) throws(WireError) {
+        self = base
+        guard json.objectValue != nil else { throw WireError("a caller script must be a JSON object") }
+        if let answer = json["answer"] {
+            switch answer {
+            case .string("busy"): self.answer = .busy
+            case .string("never"): self.answer = .never
+            case .string("fail"), .string("error"): self.answer = .fail
+            default:
+                guard let rings = answer.intValue, rings >= 0 else {
+                    throw WireError("'answer' must be \"busy\", \"never\", \"fail\" or a number of rings")
+                }
+                self.answer = .afterRings(rings)
+            }
+        }
+        if let kind = json["kind"] {
+            guard let text = kind.stringValue, let parsed = Kind(rawValue: text) else {
+                throw WireError("'kind' must be \"human\", \"machine\" or \"fax\"")
+            }
+            self.kind = parsed
+        }
+        if let digits = json["digits"] {
+            guard let list = digits.stringValue.map({ [$0] }) ?? digits.stringArray else {
+                throw WireError("'digits' must be a string or an array of strings")
+            }
+            for entry in list where !entry.allSatisfy({ "0123456789*#ABCD".contains($0) }) {
+                throw WireError("'digits' entry '\(entry)' may only hold 0-9, *, # and A-D")
+            }
+            self.digits = list
+        }
+        if let speech = json["speech"] ?? json["words"] {
+            guard let list = speech.stringValue.map({ [$0] }) ?? speech.stringArray else {
+                throw WireError("'speech' must be a string or an array of strings")
+            }
+            self.speech = list
+        }
+        if let flag = json["repeat"]?.boolValue { repeatsInput = flag }
+        if let value = json["hangup_after"] {
+            guard let seconds = value.doubleValue, seconds >= 0 else { throw WireError("'hangup_after' must be a number of seconds") }
+            hangupAfter = seconds
+        }
+        if let seconds = json["message_seconds"]?.doubleValue { messageSeconds = max(0, seconds) }
+        if let seconds = json["greeting_seconds"]?.doubleValue { greetingSeconds = max(0, seconds) }
+        if let pages = json["fax_pages"]?.intValue { faxPages = max(1, pages) }
+    }
+
+    var json: JSONValue {
+        let answerJSON: JSONValue =
+            switch answer {
+            case .afterRings(let rings): .int(rings)
+            case .busy: "busy"
+            case .never: "never"
+            case .fail: "fail"
+            }
+        var builder = JSONObjectBuilder()
+        builder.set("answer", answerJSON)
+        builder.set("kind", kind.rawValue)
+        builder.set("digits", digits)
+        builder.set("speech", speech)
+        builder.set("repeat", repeatsInput)
+        builder.set("hangup_after", hangupAfter)
+        builder.set("message_seconds", messageSeconds)
+        builder.set("greeting_seconds", greetingSeconds)
+        builder.set("fax_pages", faxPages)
+        return builder.value
+    }
+}
+
+/// The simulated telephone network: what answers at each number, and which owned numbers
+/// route inbound calls and messages to which context.
+///
+/// The standard world (fictional 555 range):
+///
+/// | number | behaviour |
+/// |---|---|
+/// | `+12015550100` | human, answers after one ring |
+/// | `+12015550101` | busy |
+/// | `+12015550102` | never answers |
+/// | `+12015550103` | fails (unroutable, `end_reason` `error`) |
+/// | `+12015550104` | answering machine: 4 s greeting, then a beep (detect: `MACHINE`, `NOT_READY`…, `READY`) |
+/// | `+12015550105` | fax machine (CED tone; receives faxes) |
+/// | `+12015550106` | human who keys `1234#` at every digits prompt |
+/// | `+12015550107` | human who says "yes" at every speech prompt |
+/// | `+12015550108` | answers, then hangs up 2 s later |
+/// | anything else | like `+12015550100` |
+///
+/// Messaging: `+12015550110` gives `undelivered`, `+12015550111` gives `failed` (see ``SimulatedWorld/messageFailure(to:)``).
+public struct SimulatedWorld: Sendable {
+    /// Behaviour per E.164 number (or SIP URI).
+    public var numbers: [String: PartyBehavior]
+    /// Inbound routing: an owned number → the context its calls and messages go to.
+    public var routes: [String: String]
+    /// Behaviour of any number not in ``numbers``.
+    public var fallback: PartyBehavior
+    /// Seconds one ring lasts. Default 2.
+    public var ringSeconds: Double
+    /// Named caller scripts from a world file (`"scripts": {"name": {...}}`), usable by name
+    /// in the lab API (`"script": "name"`).
+    public var scripts: [String: PartyBehavior]
+
+    public init(
+        numbers: [String: PartyBehavior] = [:], routes: [String: String] = [:], fallback: PartyBehavior = .human,
+        ringSeconds: Double = 2, scripts: [String: PartyBehavior] = [:]
+    ) {
+        self.numbers = numbers
+        self.routes = routes
+        self.fallback = fallback
+        self.ringSeconds = ringSeconds
+        self.scripts = scripts
+    }
+
+    /// The documented standard world.
+    public static let standard = SimulatedWorld(numbers: [
+        "+12015550100": .human,
+        "+12015550101": PartyBehavior(answer: .busy),
+        "+12015550102": PartyBehavior(answer: .never),
+        "+12015550103": PartyBehavior(answer: .fail),
+        "+12015550104": PartyBehavior(kind: .machine, greetingSeconds: 4),
+        "+12015550105": PartyBehavior(kind: .fax),
+        "+12015550106": PartyBehavior(digits: ["1234#"], repeatsInput: true),
+        "+12015550107": PartyBehavior(speech: ["yes"], repeatsInput: true),
+        "+12015550108": PartyBehavior(hangupAfter: 2),
+    ])
+
+    /// The behaviour at `number` (exact match, else ``fallback``).
+    public func behavior(of number: String) -> PartyBehavior {
+        numbers[number] ?? fallback
+    }
+
+    /// Messaging outcome for a destination: `nil` means delivered; otherwise the final state
+    /// (`undelivered` or `failed`) and its reason.
+    public func messageFailure(to number: String) -> (state: String, reason: String)? {
+        switch number {
+        case "+12015550110": ("undelivered", "Message delivery failed: unreachable destination")
+        case "+12015550111": ("failed", "Message failed: rejected by the carrier (spam filter)")
+        case "+12015550101": ("undelivered", "Message delivery failed: destination busy")
+        case "+12015550103": ("failed", "Message failed: unroutable destination")
+        default: nil
+        }
+    }
+
+    /// Reads a world file and layers it over `base` (normally ``standard``):
+    ///
+    /// ```json
+    /// {"ring_seconds": 2,
+    ///  "numbers": {"+15550001111": {"answer": 2, "digits": "42#", "hangup_after": 30}},
+    ///  "routes": {"+15557770000": "office"},
+    ///  "scripts": {"pin-caller": {"digits": ["1234#"], "speech": "yes"}}}
+    /// ```
+    public init(json: JSONValue, base: SimulatedWorld = .standard) throws(WireError) {
+        self = base
+        guard json.objectValue != nil else { throw WireError("a world file must hold a JSON object") }
+        if let seconds = json["ring_seconds"]?.doubleValue, seconds >= 0 { ringSeconds = seconds }
+        if let numbers = json["numbers"]?.objectValue {
+            for (number, script) in numbers {
+                do throws(WireError) {
+                    self.numbers[number] = try PartyBehavior(json: script)
+                } catch {
+                    throw WireError("numbers.\(number): \(error.description)")
+                }
+            }
+        }
+        if let routes = json["routes"]?.objectValue {
+            for (number, context) in routes {
+                guard let context = context.stringValue else { throw WireError("routes.\(number) must be a context name") }
+                self.routes[number] = context
+            }
+        }
+        if let scripts = json["scripts"]?.objectValue {
+            for (name, script) in scripts {
+                do throws(WireError) {
+                    self.scripts[name] = try PartyBehavior(json: script)
+                } catch {
+                    throw WireError("scripts.\(name): \(error.description)")
+                }
+            }
+        }
+        if let fallback = json["default"] {
+            self.fallback = try PartyBehavior(json: fallback)
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import NIOSSL
+
+/// One SignalWire project the local server accepts: a project id and its API token.
+///
+/// Several projects can be configured at once; nothing (calls, messages, tasks, events) ever
+/// crosses from one project to another.
+public struct RelayProject: Sendable, Hashable {
+    /// The project id clients send as `authentication.project`.
+    public var id: String
+    /// The API token clients send as `authentication.token` (or `jwt_token`).
+    public var token: String
+    /// The `space_id` reported in events. Defaults to a value derived from the project id.
+    public var spaceID: String
+
+    public init(id: String, token: String, spaceID: String? = nil) {
+        self.id = id
+        self.token = token
+        self.spaceID = spaceID ?? "space-\(id)"
+    }
+
+    /// The documented default credentials used when none are given:
+    /// project `local-project`, token `local-token`.
+    public static let `default` = RelayProject(id: "local-project", token: "local-token")
+}
+
+/// PEM files for serving `wss://` and `https://` on the same port.
+public struct RelayTLSFiles: Sendable, Hashable {
+    public var certificatePath: String
+    public var privateKeyPath: String
+
+    public init(certificatePath: String, privateKeyPath: String) {
+        self.certificatePath = certificatePath
+        self.privateKeyPath = privateKeyPath
+    }
+}
+
+/// Configuration of a ``RelayServer``. Every member has a default.
+public struct RelayServerConfiguration: Sendable {
+    /// Address to bind. Default `127.0.0.1`.
+    public var host: String
+    /// Port to bind; `0` picks a free port (read it back from ``RelayServer/port``). Default `8080`.
+    public var port: Int
+    /// Accepted projects. Default: ``RelayProject/default``.
+    public var projects: [RelayProject]
+    /// Scales every simulated duration (rings, TTS, silence, greetings): `50` runs fifty times
+    /// faster than real time while keeping the order of events. Default `1`.
+    public var speed: Double
+    /// The simulated telephone network. Default: ``SimulatedWorld/standard``.
+    public var world: SimulatedWorld
+    /// Serve TLS on the same port. Default `nil` (plain `ws://` and `http://`).
+    public var tls: RelayTLSFiles?
+    /// Largest accepted JSON-RPC text message in bytes; larger messages get a JSON-RPC error
+    /// (`-32600`) and are otherwise ignored. Default 1 MiB. WebSocket messages larger than
+    /// four times this value make the WebSocket layer close the connection (code 1009).
+    public var maximumMessageSize: Int
+    /// Frames buffered for one connection before it counts as stalled. When a client reads so
+    /// slowly that this many frames wait, the server closes that socket (the session stays
+    /// resumable for ``resumeGracePeriod``). Default 4096.
+    public var outboundBufferLimit: Int
+    /// Seconds (real time) a disconnected session stays resumable with `sessionid`: its
+    /// contexts, subscriptions and live calls survive and events are buffered
+    /// (up to ``outboundBufferLimit``). After that its calls are hung up. Default 30.
+    public var resumeGracePeriod: Double
+    /// Seconds (real time) between WebSocket ping control frames. Missing pongs never close a
+    /// connection. Default 5.
+    public var pingInterval: Double
+    /// Frames kept per session in the lab journal (oldest dropped first). Default 2000.
+    public var journalLimit: Int
+    /// Calls kept for the lab API after they ended (oldest forgotten first). Default 1000.
+    public var callHistoryLimit: Int
+
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 8080,
+        projects: [RelayProject] = [.default],
+        speed: Double = 1,
+        world: SimulatedWorld = .standard,
+        tls: RelayTLSFiles? = nil,
+        maximumMessageSize: Int = 1 << 20,
+        outboundBufferLimit: Int = 4096,
+        resumeGracePeriod: Double = 30,
+        pingInterval: Double = 5,
+        journalLimit: Int = 2000,
+        callHistoryLimit: Int = 1000
+    ) {
+        self.host = host
+        self.port = port
+        self.projects = projects.isEmpty ? [.default] : projects
+        self.speed = speed > 0 && speed.isFinite ? speed : 1
+        self.world = world
+        self.tls = tls
+        self.maximumMessageSize = max(1024, maximumMessageSize)
+        self.outboundBufferLimit = max(16, outboundBufferLimit)
+        self.resumeGracePeriod = max(0, resumeGracePeriod)
+        self.pingInterval = max(0.05, pingInterval)
+        self.journalLimit = max(0, journalLimit)
+        self.callHistoryLimit = max(1, callHistoryLimit)
+    }
+}

@@ -1,0 +1,256 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import NIOSSL
+import RelayWire
+import ServiceLifecycle
+import Synchronization
+
+/// A local SignalWire Relay v2 ("Blade") server: WebSocket sessions, a simulated telephone
+/// network, messaging, tasks and a lab API, all on one port.
+///
+/// Run it as a `Service` (the `relay serve` command does, with graceful shutdown on
+/// SIGTERM/SIGINT), or in-process from tests through `RelayTesting`:
+///
+/// ```swift
+/// let server = RelayServer(configuration: .init(port: 0, speed: 50))
+/// try await withThrowingTaskGroup(of: Void.self) { group in
+///     group.addTask { try await server.run() }
+///     let port = try await server.waitUntilRunning()
+///     print("listening on", server.url ?? "", port)
+///     // … inject calls, read timelines …
+///     group.cancelAll()
+/// }
+/// ```
+///
+/// On graceful shutdown every connected client receives `blade.disconnect` and its socket is
+/// closed; the server then stops.
+public final class RelayServer: Service, Sendable {
+    public let configuration: RelayServerConfiguration
+    let hub: RelayHub
+    let logger: Logger
+
+    private struct RunState {
+        var port: Int?
+        var finished = false
+        var failure: String?
+    }
+
+    private let runState = Mutex(RunState())
+
+    /// Creates a server. Nothing listens until ``run()``.
+    public init(configuration: RelayServerConfiguration = .init(), logger: Logger = Logger(label: "relay.server")) {
+        self.configuration = configuration
+        self.logger = logger
+        self.hub = RelayHub(configuration: configuration, logger: logger)
+    }
+
+    /// The bound port once listening (useful with port 0).
+    public var port: Int? { runState.withLock { $0.port } }
+
+    /// `ws://host:port` (or `wss://` with TLS) once listening.
+    public var url: String? {
+        guard let port else { return nil }
+        return "\(configuration.tls == nil ? "ws" : "wss")://\(Self.urlHost(configuration.host)):\(port)"
+    }
+
+    /// `http://host:port` (or `https://`) once listening: the tasks endpoint, the lab API and files.
+    public var httpURL: String? {
+        guard let port else { return nil }
+        return "\(configuration.tls == nil ? "http" : "https")://\(Self.urlHost(configuration.host)):\(port)"
+    }
+
+    static func urlHost(_ host: String) -> String {
+        if host == "0.0.0.0" || host == "::" { return "127.0.0.1" }
+        return host.contains(":") ? "[\(host)]" : host
+    }
+
+    /// Waits until the server listens and returns the bound port.
+    /// - Throws: ``RelayServerError`` when ``run()`` ended or failed before listening, or on timeout.
+    public func waitUntilRunning(timeout: Duration = .seconds(30)) async throws -> Int {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let state = runState.withLock { $0 }
+            if let port = state.port { return port }
+            if state.finished { throw RelayServerError(message: "server stopped before listening: \(state.failure ?? "unknown reason")") }
+            if ContinuousClock.now > deadline { throw RelayServerError(message: "server did not start listening within \(timeout)") }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    /// Runs the server until the task is cancelled or a graceful shutdown is triggered.
+    public func run() async throws {
+        do {
+            try await runServer()
+            runState.withLock { $0.finished = true }
+        } catch {
+            runState.withLock {
+                $0.finished = true
+                $0.failure = "\(error)"
+            }
+            throw error
+        }
+    }
+
+    private func runServer() async throws {
+        let hub = self.hub
+        let configuration = self.configuration
+        let logger = self.logger
+        let router = HTTPRoutes.build(server: self)
+        let webSocket = WebSocketServerConfiguration(
+            maxFrameSize: configuration.maximumMessageSize * 4, autoPing: .disabled, closeTimeout: .seconds(5))
+        var builder: HTTPServerBuilder = .http1WebSocketUpgrade(configuration: .init(http1: .init(), ws: webSocket)) {
+            _, channel, _ in
+            let remote = channel.remoteAddress.map { "\($0)" } ?? "unknown"
+            return .upgrade([:]) { inbound, outbound, _ in
+                await BladeConnection.serve(
+                    hub: hub, inbound: inbound, outbound: outbound, remoteAddress: remote, configuration: configuration, logger: logger)
+            }
+        }
+        if let tls = configuration.tls {
+            let certificates = try NIOSSLCertificate.fromPEMFile(tls.certificatePath)
+            let key = try NIOSSLPrivateKey(file: tls.privateKeyPath, format: .pem)
+            let tlsConfiguration = TLSConfiguration.makeServerConfiguration(
+                certificateChain: certificates.map { .certificate($0) }, privateKey: .privateKey(key))
+            builder = try .tls(builder, tlsConfiguration: tlsConfiguration)
+        }
+        let app = Application(
+            router: router,
+            server: builder,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            onServerRunning: { [self] channel in
+                let port = channel.localAddress?.port ?? configuration.port
+                let scheme = configuration.tls == nil ? "http" : "https"
+                await hub.setBaseURL("\(scheme)://\(Self.urlHost(configuration.host)):\(port)")
+                self.runState.withLock { $0.port = port }
+            },
+            logger: logger)
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await hub.run() }
+            group.addTask {
+                try? await gracefulShutdown()
+                await hub.beginShutdown()
+            }
+            do {
+                try await app.run()
+            } catch {
+                await hub.beginShutdown()
+                await hub.stopJobs()
+                group.cancelAll()
+                throw error
+            }
+            await hub.beginShutdown()
+            await hub.stopJobs()
+            group.cancelAll()
+        }
+    }
+
+    // MARK: - In-process lab API
+
+    /// Injects an inbound call, as if `from` dialled `to`, and offers it to one session
+    /// receiving `context` (or the context the world routes `to` to).
+    ///
+    /// - Parameters:
+    ///   - script: how the caller behaves (digits to key, words to say, when to hang up).
+    ///   - project: project id; default the first configured project.
+    ///   - ringTimeout: simulated seconds the call rings before it ends `noAnswer`. Default 30.
+    /// - Returns: a snapshot of the new call (its `id` is the `call_id` clients see).
+    /// - Throws: ``RelayServerError`` for an unknown project or when no context can be found.
+    public func injectCall(
+        from: String = "+12015550199", to: String = "+12015550000", context: String? = nil, script: PartyBehavior = .human,
+        project: String? = nil, ringTimeout: Double = 30
+    ) async throws -> CallSnapshot {
+        guard let project = await hub.project(id: project) else { throw RelayServerError(message: "unknown project '\(project ?? "")'") }
+        let routed: String?
+        if let context {
+            routed = context
+        } else {
+            routed = await hub.world.routes[to]
+        }
+        guard let context = routed else {
+            throw RelayServerError(message: "give a context, or a 'to' number the world routes to a context")
+        }
+        return await hub.injectCall(project: project, from: from, to: to, context: context, behavior: script, ringTimeout: ringTimeout)
+    }
+
+    /// A call with its timeline, or `nil` when unknown.
+    public func call(id: String) async -> CallSnapshot? { await hub.callSnapshot(id: id) }
+
+    /// The timeline of a call (every state, what was played, collected, recorded…).
+    public func timeline(callID: String) async -> [TimelineEntry] { await hub.callSnapshot(id: callID)?.timeline ?? [] }
+
+    /// Every call known (live and recent), oldest first; optionally of one project.
+    public func calls(project: String? = nil) async -> [CallSnapshot] { await hub.callSnapshots(project: project) }
+
+    /// Injects an inbound SMS/MMS delivered as `messaging.receive` to one session on `context`.
+    /// - Throws: ``DeliveryError`` when nobody receives the context.
+    public func injectMessage(
+        from: String, to: String, context: String? = nil, body: String, media: [String] = [], tags: [String] = [], project: String? = nil
+    ) async throws -> MessageRecord {
+        guard let project = await hub.project(id: project) else { throw DeliveryError.unknownProject(project ?? "") }
+        let routed: String?
+        if let context {
+            routed = context
+        } else {
+            routed = await hub.world.routes[to]
+        }
+        guard let context = routed else { throw RelayServerError(message: "give a context, or a 'to' number the world routes") }
+        return try await hub.injectMessage(project: project, from: from, to: to, context: context, body: body, media: media, tags: tags)
+    }
+
+    /// Messages handled so far; `direction` `outbound` (sent by clients) or `inbound`.
+    public func messages(direction: String? = nil, project: String? = nil) async -> [MessageRecord] {
+        await hub.messageSnapshots(project: project, direction: direction)
+    }
+
+    /// Delivers a task to one session receiving `context`, like `POST /api/relay/rest/tasks`.
+    /// - Throws: ``DeliveryError`` when nobody receives the context or the project is unknown.
+    public func deliverTask(context: String, message: JSONValue, project: String? = nil) async throws {
+        guard let project = await hub.project(id: project) else { throw DeliveryError.unknownProject(project ?? "") }
+        _ = try await hub.deliverTask(project: project, context: context, message: message)
+    }
+
+    /// Sessions (connected, or disconnected within the resume grace period).
+    public func sessions() async -> [SessionSnapshot] { await hub.sessionSnapshots() }
+
+    /// Frames sent and received by a session (oldest first), or `nil` for an unknown session.
+    public func journal(sessionID: String) async -> [JournalEntry]? { await hub.journal(sessionID: sessionID) }
+
+    /// Closes sockets without `blade.disconnect` (all, or one session's). Sessions stay resumable.
+    @discardableResult
+    public func dropSessions(sessionID: String? = nil) async -> Int { await hub.dropSessions(sessionID: sessionID) }
+
+    /// Sets faults for one session, or for everyone when `sessionID` is `nil`.
+    /// - Throws: ``RelayServerError`` for an unknown session.
+    public func setFaults(_ faults: SessionFaults, sessionID: String? = nil) async throws {
+        guard await hub.setFaults(faults, sessionID: sessionID) else { throw RelayServerError(message: "unknown session '\(sessionID ?? "")'") }
+    }
+
+    /// Removes every injected fault.
+    public func clearFaults() async { await hub.clearFaults() }
+
+    /// Simulates a service restart: `blade.disconnect` to everyone, then every socket closes.
+    /// Sessions stay resumable; clients reconnect.
+    public func restart() async { await hub.disconnectAll(closeSockets: true) }
+
+    /// Replaces the simulated world (numbers, routes, scripts) for calls created from now on.
+    public func setWorld(_ world: SimulatedWorld) async { await hub.setWorld(world) }
+
+    /// A named caller script from the world file.
+    public func script(named name: String) async -> PartyBehavior? { await hub.world.scripts[name] }
+}
+
+/// An error from the server's in-process API, with a message safe to show.
+public struct RelayServerError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var message: String
+    public init(message: String) { self.message = message }
+    public var description: String { message }
+}
+
+extension RelayHub {
+    func setWorld(_ world: SimulatedWorld) { self.world = world }
+}

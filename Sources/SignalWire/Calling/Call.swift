@@ -1,0 +1,640 @@
+import Foundation
+import Logging
+import RelayWire
+import Synchronization
+
+/// Call states in the order Relay moves through them.
+public enum CallState: String, Sendable, Hashable, CaseIterable {
+    case created, ringing, answered, ending, ended
+
+    var index: Int { Self.allCases.firstIndex(of: self) ?? 0 }
+}
+
+/// A device to connect a call to. `from` and `timeout` default to the call's own.
+public struct ConnectDevice: Sendable, Hashable {
+    public var callType: String
+    public var to: String
+    public var from: String?
+    public var timeout: Int?
+
+    public init(callType: String = "phone", to: String, from: String? = nil, timeout: Int? = nil) {
+        self.callType = callType
+        self.to = to
+        self.from = from
+        self.timeout = timeout
+    }
+
+    public static func phone(to: String, from: String? = nil, timeout: Int? = nil) -> ConnectDevice {
+        ConnectDevice(to: to, from: from, timeout: timeout)
+    }
+}
+
+/// What to collect in a prompt: digits, speech or both, with their options.
+public struct Collect: Sendable, Hashable {
+    public var initialTimeout: Double?
+    public var digits: CollectOptions.Digits?
+    public var speech: CollectOptions.Speech?
+
+    public init(initialTimeout: Double? = nil, digits: CollectOptions.Digits? = nil, speech: CollectOptions.Speech? = nil) {
+        self.initialTimeout = initialTimeout
+        self.digits = digits
+        self.speech = speech
+    }
+
+    /// Collect DTMF digits.
+    public static func digits(max: Int? = nil, terminators: String? = nil, digitTimeout: Double? = nil, initialTimeout: Double? = nil) -> Collect {
+        Collect(initialTimeout: initialTimeout, digits: .init(max: max, terminators: terminators, digitTimeout: digitTimeout))
+    }
+
+    /// Collect speech.
+    public static func speech(
+        endSilenceTimeout: Double? = nil, speechTimeout: Double? = nil, language: String? = nil, hints: [String]? = nil, initialTimeout: Double? = nil
+    ) -> Collect {
+        Collect(
+            initialTimeout: initialTimeout,
+            speech: .init(endSilenceTimeout: endSilenceTimeout, speechTimeout: speechTimeout, language: language, hints: hints))
+    }
+
+    /// Collect whichever comes first, digits or speech.
+    public static func both(
+        digitsMax: Int? = nil, digitsTerminators: String? = nil, digitsTimeout: Double? = nil,
+        endSilenceTimeout: Double? = nil, speechTimeout: Double? = nil, speechLanguage: String? = nil, speechHints: [String]? = nil,
+        initialTimeout: Double? = nil
+    ) -> Collect {
+        Collect(
+            initialTimeout: initialTimeout, digits: .init(max: digitsMax, terminators: digitsTerminators, digitTimeout: digitsTimeout),
+            speech: .init(endSilenceTimeout: endSilenceTimeout, speechTimeout: speechTimeout, language: speechLanguage, hints: speechHints))
+    }
+
+    var options: CollectOptions { CollectOptions(initialTimeout: initialTimeout, digits: digits, speech: speech) }
+}
+
+/// A call (`Relay.Calling.Call`): inbound, outbound or a leg created by `connect`.
+///
+/// Blocking methods (`play`, `record`, …) wait for the operation to finish and return its
+/// result; `…Async` methods return as soon as Relay accepted the command, with an action to
+/// watch and control it. Relay-side failures give unsuccessful results; transport failures
+/// (timeout, lost connection) throw `RelayError`.
+public final class Call: Sendable, CustomStringConvertible {
+    struct Store: Sendable {
+        var id: String?
+        var nodeID: String?
+        var state: CallState?
+        var previousState: CallState?
+        var context: String?
+        var endReason: String?
+        var peer: Call?
+        var components: [String: Component] = [:]
+        var listeners: [CallEventName: [(ListenerID, @Sendable (CallEvent) -> Void)]] = [:]
+        var streams: [Int: AsyncStream<CallEvent>.Continuation] = [:]
+        var nextStream = 0
+    }
+
+    /// Client-side id used to match events before Relay assigns `id`.
+    public let tag: String
+    public let callType: String
+    public let from: String
+    public let to: String
+    public let timeout: Int?
+    public let direction: String
+
+    let session: Session
+    let logger: Logger
+    private let callingRef: WeakCalling
+    private let store: Mutex<Store>
+
+    init(calling: Calling, callType: String, from: String, to: String, timeout: Int?, direction: String, id: String? = nil, nodeID: String? = nil, context: String? = nil, state: CallState? = nil) {
+        session = calling.session
+        logger = calling.logger
+        callingRef = WeakCalling(value: calling)
+        tag = UUID().uuidString.lowercased()
+        self.callType = callType
+        self.from = from
+        self.to = to
+        self.timeout = timeout
+        self.direction = direction
+        store = Mutex(Store(id: id, nodeID: nodeID, state: state, context: context))
+    }
+
+    var calling: Calling? { callingRef.value }
+
+    // MARK: Properties
+
+    /// Relay's call id, known once the first event for the call arrived.
+    public var id: String? { store.withLock { $0.id } }
+    public var nodeID: String? { store.withLock { $0.nodeID } }
+    public var state: CallState? { store.withLock { $0.state } }
+    public var previousState: CallState? { store.withLock { $0.previousState } }
+    public var context: String? { store.withLock { $0.context } }
+    /// The leg this call is connected to, if any.
+    public var peer: Call? { store.withLock { $0.peer } }
+    public var answered: Bool { state == .answered }
+    /// True once the call is `ending` or `ended`.
+    public var ended: Bool { state == .ending || state == .ended }
+    public var active: Bool { !ended }
+    public var busy: Bool { store.withLock { $0.endReason == "busy" } }
+    public var failed: Bool { store.withLock { $0.endReason == "error" } }
+    public var endReason: String? { store.withLock { $0.endReason } }
+
+    public var description: String {
+        "Call(\(id ?? "tag:\(tag)"), \(direction) \(from) → \(to), \(state?.rawValue ?? "new"))"
+    }
+
+    var address: CallAddress {
+        store.withLock { CallAddress(nodeID: $0.nodeID, callID: $0.id) }
+    }
+
+    // MARK: Listeners and the event stream
+
+    /// Adds a listener for one call event; see `CallEventName`.
+    @discardableResult
+    public func on(_ event: CallEventName, _ handler: @escaping @Sendable (CallEvent) -> Void) -> ListenerID {
+        let id = ListenerID.next()
+        store.withLock { $0.listeners[event, default: []].append((id, handler)) }
+        return id
+    }
+
+    /// Removes one listener, or all listeners of `event` when `id` is nil.
+    public func off(_ event: CallEventName, _ id: ListenerID? = nil) {
+        store.withLock { store in
+            if let id { store.listeners[event]?.removeAll { $0.0 == id } } else { store.listeners[event] = nil }
+        }
+    }
+
+    /// Every event of this call from now on, ending when the call ends. Each access makes a
+    /// new stream; a slow reader keeps the newest 256 events.
+    public var events: AsyncStream<CallEvent> {
+        let (stream, continuation) = AsyncStream.makeStream(of: CallEvent.self, bufferingPolicy: .bufferingNewest(256))
+        let alreadyEnded = store.withLock { store -> Bool in
+            if store.state == .ended { return true }
+            let key = store.nextStream
+            store.nextStream += 1
+            store.streams[key] = continuation
+            continuation.onTermination = { [weak self] _ in
+                self?.store.withLock { _ = $0.streams.removeValue(forKey: key) }
+            }
+            return false
+        }
+        if alreadyEnded { continuation.finish() }
+        return stream
+    }
+
+    private func publish(_ event: CallEvent, names: [CallEventName]) {
+        let (handlers, streams) = store.withLock { store in
+            (names.flatMap { store.listeners[$0] ?? [] }.map(\.1), Array(store.streams.values))
+        }
+        for handler in handlers { handler(event) }
+        for stream in streams { stream.yield(event) }
+    }
+
+    // MARK: Event handling (called by Calling, on the session's event loop)
+
+    func adopt(id: String, nodeID: String?) {
+        store.withLock { store in
+            if store.id == nil { store.id = id }
+            if store.nodeID == nil { store.nodeID = nodeID }
+        }
+    }
+
+    func handleState(_ event: CallStateEvent, params: JSONValue) {
+        guard let newState = CallState(rawValue: event.state) else { return }
+        let components = store.withLock { store -> [Component] in
+            if store.id == nil { store.id = event.callID }
+            if store.nodeID == nil { store.nodeID = event.nodeID }
+            store.previousState = store.state
+            store.state = newState
+            if let reason = event.endReason { store.endReason = reason }
+            return Array(store.components.values)
+        }
+        for component in components where component.kind.followsCallState {
+            if component.handle(eventType: RelayEventName.callState, params: params) { unregister(component) }
+        }
+        let callEvent = CallEvent(kind: .state, name: .init(stateName: newState), payload: params)
+        publish(callEvent, names: [.stateChange, .init(stateName: newState)])
+        if newState == .ended { finish(params: params) }
+    }
+
+    /// The call is over: every pending operation fails (Python skips every other one, §6.1),
+    /// listeners are released and streams end.
+    private func finish(params: JSONValue) {
+        let (components, streams) = store.withLock { store in
+            defer {
+                store.components.removeAll()
+                store.listeners.removeAll()
+                store.streams.removeAll()
+                store.peer = nil
+            }
+            return (Array(store.components.values), Array(store.streams.values))
+        }
+        let event = RelayEvent(name: "ended", payload: params)
+        for component in components { component.terminate(event: event) }
+        for stream in streams { stream.finish() }
+    }
+
+    func handleConnect(_ event: ConnectEvent, params: JSONValue, peerCall: Call?) {
+        let components = store.withLock { store -> [Component] in
+            store.peer = event.state == "connected" ? peerCall : nil
+            return Array(store.components.values)
+        }
+        for component in components where component.kind.followsConnect {
+            if case .connect = component.kind { component.setPeer(event.state == "connected" ? peerCall : nil) }
+            if component.handle(eventType: RelayEventName.callConnect, params: params) { unregister(component) }
+        }
+        let specific = CallEventName(rawValue: "connect.\(event.state)")
+        publish(CallEvent(kind: .connect, name: specific ?? .connectStateChange, payload: params), names: [.connectStateChange] + (specific.map { [$0] } ?? []))
+    }
+
+    func handleComponentEvent(type eventType: String, params: JSONValue) {
+        let controlID = params["control_id"]?.stringValue
+        let component = store.withLock { store in controlID.flatMap { store.components[$0] } }
+        if let component, component.kind.componentEventType == eventType {
+            if component.handle(eventType: eventType, params: params) { unregister(component) }
+        }
+        for (event, names) in CallEvent.make(eventType: eventType, params: params) { publish(event, names: names) }
+    }
+
+    private func register(_ component: Component) {
+        store.withLock { $0.components[component.controlID] = component }
+    }
+
+    private func unregister(_ component: Component) {
+        store.withLock { _ = $0.components.removeValue(forKey: component.controlID) }
+    }
+
+    // MARK: Running components
+
+    /// Sends a command for a component and records the outcome. A call that is ending or
+    /// over fails the component without sending anything (as Python does).
+    private func start(_ component: Component, method: String, params: JSONValue) async throws {
+        component.store.withLock { $0.payload = params }
+        if ended {
+            component.terminate()
+            return
+        }
+        register(component)
+        do {
+            let result = try await session.execute(method, params: params)
+            component.recordExecuteResult(result)
+        } catch let error as RelayError where error.isCommandFailure {
+            logger.warning("Relay command failed", metadata: ["method": "\(method)", "error": "\(error)"])
+            unregister(component)
+            component.terminate()
+        } catch {
+            unregister(component)
+            component.terminate()
+            throw error
+        }
+    }
+
+    private func run(_ kind: Component.Kind, method: String, controlID: String, params: JSONValue) async throws -> Component {
+        let component = Component(kind: kind, controlID: controlID)
+        try await start(component, method: method, params: params)
+        try await component.waitForCompletion()
+        return component
+    }
+
+    private func newControlID() -> String { UUID().uuidString.lowercased() }
+
+    private func componentAddress(_ controlID: String) -> ComponentAddress {
+        ComponentAddress(call: address, controlID: controlID)
+    }
+
+    private func action(_ kind: Component.Kind, method: String, stopMethod: String?, params: (String) -> JSONValue) async throws -> ActionCore {
+        let controlID = newControlID()
+        let component = Component(kind: kind, controlID: controlID)
+        try await start(component, method: method, params: params(controlID))
+        return ActionCore(call: self, component: component, stopMethod: stopMethod)
+    }
+
+    // MARK: Dial, answer, hangup
+
+    /// Starts this outbound call and waits until it is answered or ends.
+    public func dial() async throws -> DialResult {
+        let device = Device.phone(from: from, to: to, timeout: nil)
+        var params = device.params
+        if let timeout { params["timeout"] = .int(timeout) }
+        let command = BeginCommand(tag: tag, device: Device(type: callType, params: params))
+        let component = Component(kind: .dial, controlID: tag)
+        calling?.track(self)
+        try await start(component, method: RelayMethod.begin, params: command.json)
+        try await component.waitForCompletion()
+        let store = component.snapshot
+        return DialResult(successful: store.successful, event: store.event, call: self)
+    }
+
+    /// Answers an inbound call.
+    public func answer() async throws -> AnswerResult {
+        let component = try await run(.answer, method: RelayMethod.answer, controlID: newControlID(), params: CallCommand(call: address).json)
+        let store = component.snapshot
+        return AnswerResult(successful: store.successful, event: store.event)
+    }
+
+    /// Hangs up and waits for the call to end.
+    /// - Parameter reason: `hangup` (default), `cancel`, `busy`, `noAnswer`, `decline` or `error`.
+    public func hangup(reason: String = "hangup") async throws -> HangupResult {
+        let component = try await run(
+            .hangup(reason: reason), method: RelayMethod.end, controlID: newControlID(), params: EndCommand(call: address, reason: reason).json)
+        let store = component.snapshot
+        return HangupResult(successful: store.successful, event: store.event, reason: store.endReason ?? reason)
+    }
+
+    // MARK: Connect
+
+    private func connectCommand(_ devices: [[ConnectDevice]], ringback: [Media]) -> ConnectCommand {
+        let groups = devices.map { group in
+            group.map { device in
+                var params: [String: JSONValue] = ["from_number": .string(device.from ?? from), "to_number": .string(device.to)]
+                if let timeout = device.timeout ?? timeout, timeout != 0 { params["timeout"] = .int(timeout) }
+                return Device(type: device.callType, params: params)
+            }
+        }
+        return ConnectCommand(call: address, devices: groups, ringback: ringback)
+    }
+
+    /// Connects this call to other devices and waits until one answers or all fail.
+    /// - Parameter devices: groups tried in series; devices inside a group ring in parallel.
+    public func connect(_ devices: [[ConnectDevice]], ringback: [Media] = []) async throws -> ConnectResult {
+        try await connectAsync(devices, ringback: ringback).wait()
+    }
+
+    /// Connects to devices one after another.
+    public func connect(series devices: [ConnectDevice], ringback: [Media] = []) async throws -> ConnectResult {
+        try await connect(devices.map { [$0] }, ringback: ringback)
+    }
+
+    /// Connects to devices ringing all at once.
+    public func connect(parallel devices: [ConnectDevice], ringback: [Media] = []) async throws -> ConnectResult {
+        try await connect([devices], ringback: ringback)
+    }
+
+    public func connectAsync(_ devices: [[ConnectDevice]], ringback: [Media] = []) async throws -> ConnectAction {
+        let command = connectCommand(devices, ringback: ringback)
+        return ConnectAction(core: try await action(.connect, method: RelayMethod.connect, stopMethod: nil) { _ in command.json })
+    }
+
+    /// Ends the bridge with the connected leg.
+    public func disconnect() async throws -> DisconnectResult {
+        let component = try await run(.disconnect, method: RelayMethod.disconnect, controlID: newControlID(), params: CallCommand(call: address).json)
+        let store = component.snapshot
+        return DisconnectResult(successful: store.successful, event: store.event)
+    }
+
+    // MARK: Play
+
+    public func play(_ media: [Media], volume: Double = 0) async throws -> PlayResult {
+        try await playAsync(media, volume: volume).wait()
+    }
+
+    public func playAsync(_ media: [Media], volume: Double = 0) async throws -> PlayAction {
+        let address = self.address
+        return PlayAction(
+            core: try await action(.play, method: RelayMethod.play, stopMethod: RelayMethod.playStop) { controlID in
+                PlayCommand(component: ComponentAddress(call: address, controlID: controlID), media: media, volume: volume).json
+            })
+    }
+
+    public func playAudio(url: String, volume: Double = 0) async throws -> PlayResult { try await play([.audio(url: url)], volume: volume) }
+    public func playAudioAsync(url: String, volume: Double = 0) async throws -> PlayAction { try await playAsync([.audio(url: url)], volume: volume) }
+    public func playSilence(duration: Double) async throws -> PlayResult { try await play([.silence(duration: duration)]) }
+    public func playSilenceAsync(duration: Double) async throws -> PlayAction { try await playAsync([.silence(duration: duration)]) }
+    public func playRingtone(name: String, duration: Double? = nil, volume: Double = 0) async throws -> PlayResult {
+        try await play([.ringtone(name: name, duration: duration)], volume: volume)
+    }
+    public func playRingtoneAsync(name: String, duration: Double? = nil, volume: Double = 0) async throws -> PlayAction {
+        try await playAsync([.ringtone(name: name, duration: duration)], volume: volume)
+    }
+    public func playTTS(text: String, language: String? = nil, gender: String? = nil, volume: Double = 0) async throws -> PlayResult {
+        try await play([.tts(text: text, language: language, gender: gender)], volume: volume)
+    }
+    public func playTTSAsync(text: String, language: String? = nil, gender: String? = nil, volume: Double = 0) async throws -> PlayAction {
+        try await playAsync([.tts(text: text, language: language, gender: gender)], volume: volume)
+    }
+
+    // MARK: Prompt
+
+    /// Plays media and collects digits and/or speech.
+    public func prompt(_ collect: Collect, media: [Media], volume: Double? = nil) async throws -> PromptResult {
+        try await promptAsync(collect, media: media, volume: volume).wait()
+    }
+
+    public func promptAsync(_ collect: Collect, media: [Media], volume: Double? = nil) async throws -> PromptAction {
+        guard collect.digits != nil || collect.speech != nil else {
+            throw RelayError.invalidArgument("a prompt needs digits, speech or both to collect")
+        }
+        let address = self.address
+        return PromptAction(
+            core: try await action(.prompt, method: RelayMethod.playAndCollect, stopMethod: RelayMethod.playAndCollectStop) { controlID in
+                PlayAndCollectCommand(component: ComponentAddress(call: address, controlID: controlID), media: media, collect: collect.options, volume: volume).json
+            })
+    }
+
+    public func promptAudio(_ collect: Collect, url: String, volume: Double? = nil) async throws -> PromptResult {
+        try await prompt(collect, media: [.audio(url: url)], volume: volume)
+    }
+    public func promptAudioAsync(_ collect: Collect, url: String, volume: Double? = nil) async throws -> PromptAction {
+        try await promptAsync(collect, media: [.audio(url: url)], volume: volume)
+    }
+    public func promptTTS(_ collect: Collect, text: String, language: String? = nil, gender: String? = nil, volume: Double? = nil) async throws -> PromptResult {
+        try await prompt(collect, media: [.tts(text: text, language: language, gender: gender)], volume: volume)
+    }
+    public func promptTTSAsync(_ collect: Collect, text: String, language: String? = nil, gender: String? = nil, volume: Double? = nil) async throws -> PromptAction {
+        try await promptAsync(collect, media: [.tts(text: text, language: language, gender: gender)], volume: volume)
+    }
+    public func promptRingtone(_ collect: Collect, name: String, duration: Double? = nil, volume: Double? = nil) async throws -> PromptResult {
+        try await prompt(collect, media: [.ringtone(name: name, duration: duration)], volume: volume)
+    }
+    public func promptRingtoneAsync(_ collect: Collect, name: String, duration: Double? = nil, volume: Double? = nil) async throws -> PromptAction {
+        try await promptAsync(collect, media: [.ringtone(name: name, duration: duration)], volume: volume)
+    }
+
+    // MARK: Record
+
+    public func record(
+        beep: Bool? = nil, format: String? = nil, stereo: Bool? = nil, direction: String? = nil,
+        initialTimeout: Double? = nil, endSilenceTimeout: Double? = nil, terminators: String? = nil
+    ) async throws -> RecordResult {
+        try await recordAsync(
+            beep: beep, format: format, stereo: stereo, direction: direction, initialTimeout: initialTimeout,
+            endSilenceTimeout: endSilenceTimeout, terminators: terminators
+        ).wait()
+    }
+
+    public func recordAsync(
+        beep: Bool? = nil, format: String? = nil, stereo: Bool? = nil, direction: String? = nil,
+        initialTimeout: Double? = nil, endSilenceTimeout: Double? = nil, terminators: String? = nil
+    ) async throws -> RecordAction {
+        let options = RecordOptions(
+            beep: beep, format: format, stereo: stereo, direction: direction, initialTimeout: initialTimeout,
+            endSilenceTimeout: endSilenceTimeout, terminators: terminators)
+        let address = self.address
+        return RecordAction(
+            core: try await action(.record, method: RelayMethod.record, stopMethod: RelayMethod.recordStop) { controlID in
+                RecordCommand(component: ComponentAddress(call: address, controlID: controlID), record: options).json
+            })
+    }
+
+    // MARK: Send digits
+
+    /// Sends DTMF: `0-9`, `*`, `#`, `A-D`, and `w`/`W` for short/long pauses.
+    /// - Throws: `RelayError.invalidArgument` (before sending anything) for other characters.
+    public func sendDigits(_ digits: String) async throws -> SendDigitsResult {
+        try await sendDigitsAsync(digits).wait()
+    }
+
+    public func sendDigitsAsync(_ digits: String) async throws -> SendDigitsAction {
+        if digits.isEmpty { throw RelayError.invalidArgument("no digits to send") }
+        if let bad = SendDigitsCommand.firstInvalidCharacter(in: digits) {
+            throw RelayError.invalidArgument("'\(bad)' is not a DTMF digit: use 0-9, *, #, A-D, w or W")
+        }
+        let address = self.address
+        return SendDigitsAction(
+            core: try await action(.sendDigits, method: RelayMethod.sendDigits, stopMethod: nil) { controlID in
+                SendDigitsCommand(component: ComponentAddress(call: address, controlID: controlID), digits: digits).json
+            })
+    }
+
+    // MARK: Tap
+
+    /// Streams the call's audio to `device` until the call ends or the tap is stopped.
+    /// - Parameter direction: `listen` (what the caller hears), `speak` (what they say) or `both`.
+    public func tap(direction: String, device: TapDevice) async throws -> TapResult {
+        try await tapAsync(direction: direction, device: device).wait()
+    }
+
+    public func tapAsync(direction: String, device: TapDevice) async throws -> TapAction {
+        let address = self.address
+        return TapAction(
+            core: try await action(.tap, method: RelayMethod.tap, stopMethod: RelayMethod.tapStop) { controlID in
+                TapCommand(component: ComponentAddress(call: address, controlID: controlID), direction: direction, device: device).json
+            })
+    }
+
+    // MARK: Detect
+
+    /// Runs a detector and waits for its answer. With `waitForBeep` a machine result waits
+    /// until the machine is ready to take a message.
+    public func detect(_ detector: DetectOptions, timeout: Double? = nil, waitForBeep: Bool = false) async throws -> DetectResult {
+        let controlID = newControlID()
+        let command = DetectCommand(component: componentAddress(controlID), detect: detector, timeout: timeout)
+        let component = try await run(.detect(waitForBeep: waitForBeep, blocking: true), method: RelayMethod.detect, controlID: controlID, params: command.json)
+        return component.snapshot.detectResult_
+    }
+
+    /// Runs a detector in the background; its result lists every detection, comma separated.
+    public func detectAsync(_ detector: DetectOptions, timeout: Double? = nil) async throws -> DetectAction {
+        let address = self.address
+        return DetectAction(
+            core: try await action(.detect(waitForBeep: false, blocking: false), method: RelayMethod.detect, stopMethod: RelayMethod.detectStop) { controlID in
+                DetectCommand(component: ComponentAddress(call: address, controlID: controlID), detect: detector, timeout: timeout).json
+            })
+    }
+
+    public func detectAnsweringMachine(
+        initialTimeout: Double? = nil, endSilenceTimeout: Double? = nil, machineVoiceThreshold: Double? = nil, machineWordsThreshold: Double? = nil,
+        timeout: Double? = nil, waitForBeep: Bool = false
+    ) async throws -> DetectResult {
+        try await detect(
+            .machine(initialTimeout: initialTimeout, endSilenceTimeout: endSilenceTimeout, machineVoiceThreshold: machineVoiceThreshold, machineWordsThreshold: machineWordsThreshold),
+            timeout: timeout, waitForBeep: waitForBeep)
+    }
+
+    public func detectAnsweringMachineAsync(
+        initialTimeout: Double? = nil, endSilenceTimeout: Double? = nil, machineVoiceThreshold: Double? = nil, machineWordsThreshold: Double? = nil,
+        timeout: Double? = nil
+    ) async throws -> DetectAction {
+        try await detectAsync(
+            .machine(initialTimeout: initialTimeout, endSilenceTimeout: endSilenceTimeout, machineVoiceThreshold: machineVoiceThreshold, machineWordsThreshold: machineWordsThreshold),
+            timeout: timeout)
+    }
+
+    /// Alias of `detectAnsweringMachine`.
+    public func amd(
+        initialTimeout: Double? = nil, endSilenceTimeout: Double? = nil, machineVoiceThreshold: Double? = nil, machineWordsThreshold: Double? = nil,
+        timeout: Double? = nil, waitForBeep: Bool = false
+    ) async throws -> DetectResult {
+        try await detectAnsweringMachine(
+            initialTimeout: initialTimeout, endSilenceTimeout: endSilenceTimeout, machineVoiceThreshold: machineVoiceThreshold,
+            machineWordsThreshold: machineWordsThreshold, timeout: timeout, waitForBeep: waitForBeep)
+    }
+
+    /// Alias of `detectAnsweringMachineAsync`.
+    public func amdAsync(
+        initialTimeout: Double? = nil, endSilenceTimeout: Double? = nil, machineVoiceThreshold: Double? = nil, machineWordsThreshold: Double? = nil,
+        timeout: Double? = nil
+    ) async throws -> DetectAction {
+        try await detectAnsweringMachineAsync(
+            initialTimeout: initialTimeout, endSilenceTimeout: endSilenceTimeout, machineVoiceThreshold: machineVoiceThreshold,
+            machineWordsThreshold: machineWordsThreshold, timeout: timeout)
+    }
+
+    /// Detects DTMF digits; `digits` limits which keys count.
+    public func detectDigit(digits: String? = nil, timeout: Double? = nil) async throws -> DetectResult {
+        try await detect(.digit(digits: digits), timeout: timeout)
+    }
+    public func detectDigitAsync(digits: String? = nil, timeout: Double? = nil) async throws -> DetectAction {
+        try await detectAsync(.digit(digits: digits), timeout: timeout)
+    }
+
+    /// Detects a fax tone: `CED` (called station) or `CNG` (calling station).
+    public func detectFax(tone: String? = nil, timeout: Double? = nil) async throws -> DetectResult {
+        try await detect(.fax(tone: tone), timeout: timeout)
+    }
+    public func detectFaxAsync(tone: String? = nil, timeout: Double? = nil) async throws -> DetectAction {
+        try await detectAsync(.fax(tone: tone), timeout: timeout)
+    }
+
+    // MARK: Fax
+
+    public func faxReceive() async throws -> FaxResult { try await faxReceiveAsync().wait() }
+
+    public func faxReceiveAsync() async throws -> FaxAction {
+        let address = self.address
+        return FaxAction(
+            core: try await action(.fax, method: RelayMethod.receiveFax, stopMethod: RelayMethod.receiveFaxStop) { controlID in
+                ComponentControlCommand(component: ComponentAddress(call: address, controlID: controlID)).json
+            })
+    }
+
+    /// Sends the PDF at `document`. `identity` is the number shown to the receiver and
+    /// `header` the text printed at the top of each page.
+    public func faxSend(document: String, identity: String? = nil, header: String? = nil) async throws -> FaxResult {
+        try await faxSendAsync(document: document, identity: identity, header: header).wait()
+    }
+
+    public func faxSendAsync(document: String, identity: String? = nil, header: String? = nil) async throws -> FaxAction {
+        let address = self.address
+        return FaxAction(
+            core: try await action(.fax, method: RelayMethod.sendFax, stopMethod: RelayMethod.sendFaxStop) { controlID in
+                SendFaxCommand(component: ComponentAddress(call: address, controlID: controlID), document: document, identity: identity, header: header).json
+            })
+    }
+
+    // MARK: Waiting for states
+
+    /// Waits until the call reaches (or has passed) any of `states`. Returns false if the call
+    /// ended first.
+    public func waitFor(_ states: CallState...) async throws -> Bool {
+        try await waitFor(states)
+    }
+
+    public func waitFor(_ states: [CallState]) async throws -> Bool {
+        let component = Component(kind: .awaitState(states), controlID: newControlID())
+        let alreadyThere = store.withLock { store -> Bool in
+            if let current = store.state, states.contains(where: { current.index >= $0.index }) { return true }
+            store.components[component.controlID] = component
+            return false
+        }
+        if alreadyThere { return true }
+        try await component.waitForCompletion()
+        return component.snapshot.successful
+    }
+
+    public func waitForRinging() async throws -> Bool { try await waitFor(.ringing) }
+    public func waitForAnswered() async throws -> Bool { try await waitFor(.answered) }
+    public func waitForEnding() async throws -> Bool { try await waitFor(.ending) }
+    public func waitForEnded() async throws -> Bool { try await waitFor(.ended) }
+}
+
+struct WeakCalling: Sendable {
+    weak var value: Calling?
+}

@@ -1,0 +1,155 @@
+import Logging
+import RelayWire
+import Synchronization
+
+/// The calling API of a client (`Relay.Calling`): outbound calls, and inbound calls on the
+/// contexts you receive.
+public final class Calling: Sendable {
+    private struct Registry {
+        var byID: [String: Call] = [:]
+        var byTag: [String: Call] = [:]
+        var inboundHandlers: [String: @Sendable (Call) -> Void] = [:]
+    }
+
+    let session: Session
+    let logger: Logger
+    private let registry = Mutex(Registry())
+
+    init(session: Session, logger: Logger) {
+        self.session = session
+        self.logger = logger
+    }
+
+    /// Creates an outbound call without starting it, so you can add listeners first.
+    public func newCall(callType: String = "phone", from: String, to: String, timeout: Int? = nil) -> Call {
+        Call(calling: self, callType: callType, from: from, to: to, timeout: timeout, direction: "outbound")
+    }
+
+    /// Makes an outbound call and waits until it is answered or ends.
+    public func dial(callType: String = "phone", from: String, to: String, timeout: Int? = nil) async throws -> DialResult {
+        try await newCall(callType: callType, from: from, to: to, timeout: timeout).dial()
+    }
+
+    /// Calls `handler` for every inbound call on `contexts` (registering them with Relay).
+    /// The handler runs on the connection's event loop: hand long work to a task of your own.
+    /// `Consumer` does this for you, one child task per call.
+    public func receive(contexts: [String], handler: @escaping @Sendable (Call) -> Void) async throws {
+        setInboundHandler(contexts: contexts, handler)
+        try await session.client?.receive(contexts: contexts)
+    }
+
+    func setInboundHandler(contexts: [String], _ handler: @escaping @Sendable (Call) -> Void) {
+        registry.withLock { registry in
+            for context in contexts { registry.inboundHandlers[context] = handler }
+        }
+    }
+
+    /// A call this client knows, by Relay call id.
+    public func call(id: String) -> Call? {
+        registry.withLock { $0.byID[id] }
+    }
+
+    /// Calls in progress that this client knows about.
+    public var activeCalls: [Call] {
+        registry.withLock { Array($0.byID.values) + $0.byTag.values.filter { $0.id == nil } }
+    }
+
+    func track(_ call: Call) {
+        registry.withLock { registry in
+            registry.byTag[call.tag] = call
+            if let id = call.id { registry.byID[id] = call }
+        }
+    }
+
+    private func forget(_ call: Call) {
+        registry.withLock { registry in
+            registry.byTag[call.tag] = nil
+            if let id = call.id { registry.byID[id] = nil }
+        }
+    }
+
+    /// Routes one `queuing.relay.events` notification (on the event loop).
+    func handle(notification: JSONValue) {
+        guard let eventType = notification["event_type"]?.stringValue, let params = notification["params"], params.objectValue != nil else {
+            logger.debug("ignoring a calling notification without event_type or params")
+            return
+        }
+        switch eventType {
+        case RelayEventName.callReceive:
+            handleReceive(params)
+        case RelayEventName.callState:
+            handleState(params)
+        case RelayEventName.callConnect:
+            guard let event = try? ConnectEvent(json: params), let call = call(id: event.callID) else { return }
+            let peer = event.peer.flatMap { self.call(id: $0.callID) }
+            call.handleConnect(event, params: params, peerCall: peer)
+        default:
+            guard let callID = params["call_id"]?.stringValue, let call = call(id: callID) else {
+                logger.debug("ignoring an event for an unknown call", metadata: ["event_type": "\(eventType)"])
+                return
+            }
+            call.handleComponentEvent(type: eventType, params: params)
+        }
+    }
+
+    private func handleReceive(_ params: JSONValue) {
+        let event: CallStateEvent
+        do {
+            event = try CallStateEvent(json: params)
+        } catch {
+            logger.debug("ignoring a malformed calling.call.receive", metadata: ["error": "\(error)"])
+            return
+        }
+        guard let context = event.context else { return }
+        let handler = registry.withLock { $0.inboundHandlers[context] }
+        guard let handler else {
+            logger.debug("no handler for inbound call context", metadata: ["context": "\(context)"])
+            return
+        }
+        let device = event.device
+        let call = Call(
+            calling: self, callType: device?.type ?? "phone", from: device?.from ?? "", to: device?.to ?? "", timeout: device?.timeout,
+            direction: event.direction ?? "inbound", id: event.callID, nodeID: event.nodeID, context: context,
+            state: CallState(rawValue: event.state) ?? .created)
+        track(call)
+        handler(call)
+    }
+
+    private func handleState(_ params: JSONValue) {
+        let event: CallStateEvent
+        do {
+            event = try CallStateEvent(json: params)
+        } catch {
+            logger.debug("ignoring a malformed calling.call.state", metadata: ["error": "\(error)"])
+            return
+        }
+        var call = self.call(id: event.callID)
+        if call == nil, let tag = event.tag {
+            call = registry.withLock { $0.byTag[tag] }
+            if let call {
+                call.adopt(id: event.callID, nodeID: event.nodeID)
+                registry.withLock { $0.byID[event.callID] = call }
+            }
+        }
+        if call == nil, event.peer != nil {
+            // A leg created by connect: Relay announces it with its peer.
+            let device = event.device
+            let leg = Call(
+                calling: self, callType: device?.type ?? "phone", from: device?.from ?? "", to: device?.to ?? "", timeout: device?.timeout,
+                direction: event.direction ?? "outbound", id: event.callID, nodeID: event.nodeID, context: event.context)
+            track(leg)
+            call = leg
+        }
+        guard let call else {
+            logger.debug("ignoring a state event for an unknown call", metadata: ["call_id": "\(event.callID)"])
+            return
+        }
+        call.handleState(event, params: params)
+        if event.state == CallState.ended.rawValue { forget(call) }
+    }
+}
+
+extension Session {
+    /// The client owning this session, for the few calls that need client-level state.
+    var client: RelayClient? { clientLookup() }
+}

@@ -1,0 +1,224 @@
+import Logging
+import RelayWire
+import Synchronization
+
+public enum SignalWireSDK {
+    public static let version = "0.1.0"
+    /// SignalWire's Relay host, used when no host is given.
+    public static let defaultHost = "relay.signalwire.com"
+}
+
+/// Connection-level events a client reports (`Relay.Client` events).
+public enum ClientEvent: String, Sendable, Hashable, CaseIterable {
+    /// The session is established; commands can be sent.
+    case ready = "ready"
+    case socketOpen = "signalwire.socket.open"
+    case socketClose = "signalwire.socket.close"
+    case socketMessage = "signalwire.socket.message"
+    case socketError = "signalwire.socket.error"
+}
+
+/// Identifies a listener added with `on(_:_:)`, for `off(_:_:)`.
+public struct ListenerID: Sendable, Hashable {
+    let value: Int
+    private static let counter = Atomic<Int>(0)
+    static func next() -> ListenerID { ListenerID(value: counter.wrappingAdd(1, ordering: .relaxed).newValue) }
+}
+
+/// One connection to Relay (`Relay.Client`): connects, keeps the session alive across drops,
+/// and gives access to `calling`, `messaging` and `tasking`.
+///
+/// ```swift
+/// let client = try RelayClient(project: project, token: token)
+/// try await client.connect()
+/// let dial = try await client.calling.dial(from: "+15551110000", to: "+15552220000")
+/// ```
+public final class RelayClient: Sendable {
+    public let project: String
+    public let host: String
+    public let calling: Calling
+    public let messaging: Messaging
+    public let tasking: Tasking
+    public let logger: Logger
+
+    let session: Session
+    private let dispatcher: Dispatcher
+
+    /// - Parameters:
+    ///   - host: `relay.signalwire.com` (the default), a space host, or a `ws://`/`wss://` URL
+    ///     such as the local server's `ws://127.0.0.1:8080`.
+    /// - Throws: `RelayError.invalidHost` when the host cannot be used.
+    public init(
+        project: String, token: String, host: String = SignalWireSDK.defaultHost,
+        configuration: RelayConfiguration = RelayConfiguration(), logger: Logger = Logger(label: "signalwire.relay")
+    ) throws(RelayError) {
+        guard !project.isEmpty else { throw .missingConfiguration("project") }
+        guard !token.isEmpty else { throw .missingConfiguration("token") }
+        self.project = project
+        self.host = host
+        self.logger = logger
+        let endpoint = try RelayEndpoint(host: host)
+        session = Session(project: project, token: token, endpoint: endpoint, configuration: configuration, logger: logger)
+        calling = Calling(session: session, logger: logger)
+        messaging = Messaging(session: session, logger: logger)
+        tasking = Tasking(session: session, logger: logger)
+        dispatcher = Dispatcher(calling: calling, messaging: messaging, tasking: tasking, logger: logger)
+        dispatcher.client = WeakClient(self)
+        session.attach(dispatcher)
+    }
+
+    /// Connects and returns once the session is ready. Later drops reconnect on their own.
+    /// - Throws: `RelayError.authenticationFailed` for wrong credentials,
+    ///   `RelayError.connectionFailed` when Relay cannot be reached.
+    public func connect() async throws {
+        try await session.start()
+    }
+
+    /// Closes the connection. Pending requests fail with `RelayError.notConnected`.
+    public func disconnect() async {
+        await session.stop()
+        dispatcher.setConnected(false)
+    }
+
+    /// Whether the session is established right now.
+    public var connected: Bool { dispatcher.isConnected }
+
+    /// Adds a listener for a connection event; keep the returned id to remove it.
+    @discardableResult
+    public func on(_ event: ClientEvent, _ handler: @escaping @Sendable (RelayClient) -> Void) -> ListenerID {
+        dispatcher.addListener(event, handler)
+    }
+
+    /// Removes one listener, or every listener of `event` when `id` is nil.
+    public func off(_ event: ClientEvent, _ id: ListenerID? = nil) {
+        dispatcher.removeListener(event, id)
+    }
+
+    /// Sends `blade.execute` for a Relay method and returns the inner result: an escape hatch
+    /// for methods this SDK does not model.
+    public func execute(_ method: String, params: JSONValue) async throws -> JSONValue {
+        try await session.execute(method, params: params)
+    }
+
+    /// Registers contexts with Relay (`signalwire.receive`) so inbound calls, messages and
+    /// tasks on them are delivered to this client. Contexts already registered are skipped;
+    /// all of them are registered again after a reconnect that did not resume the session.
+    public func receive(contexts: [String]) async throws {
+        let new = dispatcher.addContexts(contexts)
+        guard !new.isEmpty else { return }
+        do {
+            _ = try await session.execute(RelayMethod.receive, params: ReceiveCommand(contexts: new).json)
+        } catch {
+            dispatcher.removeContexts(new)
+            throw error
+        }
+    }
+}
+
+struct WeakClient: Sendable {
+    weak var value: RelayClient?
+    init(_ value: RelayClient) { self.value = value }
+}
+
+/// Routes what the session reports to calling, messaging, tasking and client listeners.
+final class Dispatcher: SessionHandler, Sendable {
+    private struct Listeners {
+        var byEvent: [ClientEvent: [(ListenerID, @Sendable (RelayClient) -> Void)]] = [:]
+    }
+
+    private let calling: Calling
+    private let messaging: Messaging
+    private let tasking: Tasking
+    private let logger: Logger
+    private let listeners = Mutex(Listeners())
+    private let contexts = Mutex<[String]>([])
+    private let connectedFlag = Atomic<Bool>(false)
+    private let clientRef = Mutex<WeakClient?>(nil)
+
+    init(calling: Calling, messaging: Messaging, tasking: Tasking, logger: Logger) {
+        self.calling = calling
+        self.messaging = messaging
+        self.tasking = tasking
+        self.logger = logger
+    }
+
+    var client: WeakClient? {
+        get { clientRef.withLock { $0 } }
+        set { clientRef.withLock { $0 = newValue } }
+    }
+
+    var isConnected: Bool { connectedFlag.load(ordering: .relaxed) }
+    func setConnected(_ value: Bool) { connectedFlag.store(value, ordering: .relaxed) }
+
+    func addListener(_ event: ClientEvent, _ handler: @escaping @Sendable (RelayClient) -> Void) -> ListenerID {
+        let id = ListenerID.next()
+        listeners.withLock { $0.byEvent[event, default: []].append((id, handler)) }
+        return id
+    }
+
+    func removeListener(_ event: ClientEvent, _ id: ListenerID?) {
+        listeners.withLock { state in
+            if let id {
+                state.byEvent[event]?.removeAll { $0.0 == id }
+            } else {
+                state.byEvent[event] = nil
+            }
+        }
+    }
+
+    func addContexts(_ requested: [String]) -> [String] {
+        contexts.withLock { known in
+            var new: [String] = []
+            for context in requested where !known.contains(context) && !new.contains(context) { new.append(context) }
+            known.append(contentsOf: new)
+            return new
+        }
+    }
+
+    func removeContexts(_ removed: [String]) {
+        contexts.withLock { $0.removeAll { removed.contains($0) } }
+    }
+
+    private func emit(_ event: ClientEvent) {
+        let handlers = listeners.withLock { $0.byEvent[event] ?? [] }
+        guard !handlers.isEmpty, let client = client?.value else { return }
+        for (_, handler) in handlers { handler(client) }
+    }
+
+    func sessionDidBecomeReady(restored: Bool) {
+        setConnected(true)
+        let registered = contexts.withLock { $0 }
+        if !restored, !registered.isEmpty, let client = client?.value {
+            // A new session knows none of our contexts: register them again. Fire and forget
+            // from the loop, bounded by the execute timeout.
+            let session = client.session
+            let logger = self.logger
+            session.eventLoop.execute {
+                session.executeDetached(RelayMethod.receive, params: ReceiveCommand(contexts: registered).json) { error in
+                    logger.error("could not register contexts again after reconnecting", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        emit(.ready)
+    }
+
+    func sessionDidReceive(broadcast: BroadcastParams) {
+        switch broadcast.event {
+        case RelayEventName.calling: calling.handle(notification: broadcast.notification)
+        case RelayEventName.messaging: messaging.handle(notification: broadcast.notification)
+        case RelayEventName.tasks: tasking.handle(notification: broadcast.notification)
+        default: logger.debug("ignoring a broadcast event", metadata: ["event": "\(broadcast.event)"])
+        }
+    }
+
+    func sessionSocketEvent(_ event: ClientEvent, detail: String?) {
+        if event == .socketClose { setConnected(false) }
+        emit(event)
+    }
+}
+
+extension Session {
+    func clientLookup() -> RelayClient? {
+        (handlerForLookup as? Dispatcher)?.client?.value
+    }
+}

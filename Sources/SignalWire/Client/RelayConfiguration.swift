@@ -1,0 +1,45 @@
+import NIOCore
+import NIOPosix
+import NIOSSL
+
+/// Tunables of a Relay connection. The defaults match what SignalWire's service expects;
+/// tests shorten the timers.
+public struct RelayConfiguration: Sendable {
+    /// How long any request may wait for its response before failing with `.timeout`.
+    /// (Python 2.1.1 waits forever; Node uses 10 s.)
+    public var executeTimeout: Duration = .seconds(10)
+    /// `blade.ping` period. A ping still unanswered at the next tick closes the socket, so a
+    /// half-open connection is noticed within two periods.
+    public var pingInterval: Duration = .seconds(10)
+    /// TCP + TLS + WebSocket upgrade budget for one attempt.
+    public var connectTimeout: Duration = .seconds(10)
+    /// Reconnect delay after a drop: doubles from `initial` up to `maximum`, with jitter.
+    public var reconnectInitialDelay: Duration = .seconds(1)
+    public var reconnectMaximumDelay: Duration = .seconds(30)
+    /// Ask Relay to resume the previous session (`sessionid` in `blade.connect`, previous
+    /// protocol in setup) so in-flight requests and calls survive a reconnect.
+    public var resumeSessions: Bool = true
+    /// Requests waiting for a connection (while reconnecting or after `blade.disconnect`).
+    /// Beyond this bound new requests fail at once with `.queueFull`.
+    public var maximumQueuedRequests: Int = 1024
+    /// TLS settings for `wss://` hosts; `nil` uses the system trust roots.
+    public var tls: TLSConfiguration?
+    /// Where the connection's event loop comes from.
+    public var eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+
+    public init() {}
+}
+
+extension TimeAmount {
+    init(duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,574 @@
+import Logging
+import NIOCore
+import RelayWire
+import Synchronization
+
+/// What a session reports upward, on its event loop.
+protocol SessionHandler: AnyObject, Sendable {
+    func sessionDidBecomeReady(restored: Bool)
+    func sessionDidReceive(broadcast: BroadcastParams)
+    func sessionSocketEvent(_ event: ClientEvent, detail: String?)
+}
+
+/// One Blade session over a sequence of WebSocket connections: handshake, request/response
+/// matching, execute timeouts, keepalive, offline queue, reconnect with backoff and resume.
+///
+/// All mutable state lives in `state` and is touched only on `eventLoop` (one loop for the
+/// client's lifetime, across reconnects), so nothing here needs a lock and a response
+/// completes its waiter on the thread that read it.
+final class Session: TransportDelegate, Sendable {
+    static let agent = "Swift SDK/\(SignalWireSDK.version)"
+
+    let eventLoop: any EventLoop
+    let endpoint: RelayEndpoint
+    let configuration: RelayConfiguration
+    let logger: Logger
+    private let project: String
+    private let token: String
+    private let state: NIOLoopBoundBox<SessionState>
+    private let handler: Mutex<WeakHandler>
+    private let idPrefix: String
+    private let nextID = Atomic<Int>(0)
+
+    init(project: String, token: String, endpoint: RelayEndpoint, configuration: RelayConfiguration, logger: Logger) {
+        self.project = project
+        self.token = token
+        self.endpoint = endpoint
+        self.configuration = configuration
+        self.logger = logger
+        eventLoop = configuration.eventLoopGroup.next()
+        state = NIOLoopBoundBox.makeBoxSendingValue(SessionState(), eventLoop: eventLoop)
+        handler = Mutex(WeakHandler())
+        idPrefix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+    }
+
+    func attach(_ handler: any SessionHandler) {
+        self.handler.withLock { $0.value = handler }
+    }
+
+    private var currentHandler: (any SessionHandler)? { handler.withLock { $0.value } }
+    var handlerForLookup: (any SessionHandler)? { currentHandler }
+
+    func makeRequestID() -> String {
+        "\(idPrefix)-\(nextID.wrappingAdd(1, ordering: .relaxed).newValue)"
+    }
+
+    // MARK: - Public operations (any thread)
+
+    /// Opens the connection and completes once the session is ready, or fails with the first
+    /// attempt's error (wrong credentials, refused connection, …).
+    func start() async throws {
+        let ready = eventLoop.makePromise(of: Void.self)
+        onLoop { session in
+            let state = session.state.value
+            switch state.phase {
+            case .ready:
+                ready.succeed()
+            case .closed, .stopped:
+                state.phase = .connecting
+                state.userClosed = false
+                state.readyWaiters.append(ready)
+                session.openConnection()
+            default:
+                state.readyWaiters.append(ready)
+            }
+        }
+        try await ready.futureResult.get()
+    }
+
+    /// Closes the connection for good; every waiting request fails with `.notConnected`.
+    func stop() async {
+        let closed = eventLoop.makePromise(of: Void.self)
+        onLoop { session in
+            let state = session.state.value
+            state.userClosed = true
+            state.phase = .closed
+            state.reconnectTask?.cancel()
+            state.reconnectTask = nil
+            session.stopKeepalive()
+            session.failAll(with: .notConnected)
+            session.failReadyWaiters(.notConnected)
+            if let channel = state.channel {
+                state.channel = nil
+                channel.close().whenComplete { _ in closed.succeed() }
+            } else {
+                closed.succeed()
+            }
+        }
+        try? await closed.futureResult.get()
+    }
+
+    var isReady: Bool {
+        get async {
+            let promise = eventLoop.makePromise(of: Bool.self)
+            onLoop { promise.succeed($0.state.value.phase == .ready) }
+            return (try? await promise.futureResult.get()) ?? false
+        }
+    }
+
+    /// Sends a Blade request and returns its `result`. Throws `RelayError` (or
+    /// `CancellationError`); never waits longer than the execute timeout.
+    func request(_ method: String, params: JSONValue) async throws -> JSONValue {
+        try await send(PendingRequest.Kind.blade(method), params: params)
+    }
+
+    /// Sends `blade.execute` of a Relay method on the negotiated protocol and returns the
+    /// inner `result.result`. A non-"200" code throws `.commandFailed`.
+    func execute(_ method: String, params: JSONValue) async throws -> JSONValue {
+        let result = try await send(PendingRequest.Kind.relay(method), params: params)
+        guard let inner = result["result"] else { return result }
+        if let code = inner["code"] {
+            // Python and Node treat anything but the string "200" as a failure (§1.6).
+            guard code.stringValue == "200" else {
+                let codeText = code.stringValue ?? code.jsonString
+                throw RelayError.commandFailed(code: codeText, message: inner["message"]?.stringValue ?? "no message")
+            }
+        }
+        return inner
+    }
+
+    /// Sends a Relay execute without waiting for it; failures go to `onFailure`.
+    func executeDetached(_ method: String, params: JSONValue, onFailure: @escaping @Sendable (any Error) -> Void) {
+        let promise = eventLoop.makePromise(of: JSONValue.self)
+        let id = makeRequestID()
+        onLoop { $0.enqueue(PendingRequest(id: id, kind: .relay(method), params: params, promise: promise)) }
+        promise.futureResult.whenFailure(onFailure)
+    }
+
+    private func send(_ kind: PendingRequest.Kind, params: JSONValue) async throws -> JSONValue {
+        let id = makeRequestID()
+        let promise = eventLoop.makePromise(of: JSONValue.self)
+        onLoop { $0.enqueue(PendingRequest(id: id, kind: kind, params: params, promise: promise)) }
+        return try await withTaskCancellationHandler {
+            try await promise.futureResult.get()
+        } onCancel: {
+            self.onLoop { session in
+                if let request = session.state.value.removePending(id) { request.promise.fail(CancellationError()) }
+            }
+        }
+    }
+
+    // MARK: - Event loop internals
+
+    private func onLoop(_ body: @escaping @Sendable (Session) -> Void) {
+        if eventLoop.inEventLoop {
+            body(self)
+        } else {
+            eventLoop.execute { body(self) }
+        }
+    }
+
+    private func enqueue(_ request: PendingRequest) {
+        let state = self.state.value
+        var request = request
+        if state.phase == .closed || state.phase == .stopped {
+            request.promise.fail(RelayError.notConnected)
+            return
+        }
+        let timeout = configuration.executeTimeout
+        let method = request.kind.name
+        let id = request.id
+        request.timeout = eventLoop.scheduleTask(in: TimeAmount(duration: timeout)) { [self] in
+            if let expired = self.state.value.removePending(id) {
+                logger.debug("request timed out", metadata: ["method": "\(method)", "id": "\(id)"])
+                expired.promise.fail(RelayError.timeout(method: method, seconds: timeout.seconds))
+            }
+        }
+        if state.phase == .ready || (request.kind.isHandshake && state.channel != nil) {
+            state.pending[request.id] = request
+            transmit(id: request.id)
+        } else {
+            guard state.queue.count < configuration.maximumQueuedRequests else {
+                request.timeout?.cancel()
+                request.promise.fail(RelayError.queueFull(limit: configuration.maximumQueuedRequests))
+                return
+            }
+            state.pending[request.id] = request
+            state.queue.append(request.id)
+        }
+    }
+
+    private func transmit(id: String) {
+        let state = self.state.value
+        guard let channel = state.channel, var request = state.pending[id] else { return }
+        let params: JSONValue
+        switch request.kind {
+        case .blade, .handshake:
+            params = request.params
+        case .relay(let method):
+            // The protocol is read at send time: a queued request must not carry a stale one.
+            params = ["protocol": .string(state.protocolName ?? ""), "method": .string(method), "params": request.params]
+        }
+        request.sentOnConnection = state.connectionNumber
+        state.pending[id] = request
+        let frame = BladeFrame.request(id: id, method: request.kind.wireMethod, params: params)
+        WebSocketTransport.writeText(frame.bytes, to: channel)
+    }
+
+    private func openConnection() {
+        let state = self.state.value
+        state.connectionNumber += 1
+        let connectionNumber = state.connectionNumber
+        logger.debug("connecting", metadata: ["endpoint": "\(endpoint)"])
+        WebSocketTransport.connect(
+            to: endpoint, on: eventLoop, tls: configuration.tls,
+            connectTimeout: TimeAmount(duration: configuration.connectTimeout), delegate: self
+        ).hop(to: eventLoop).whenComplete { [self] result in
+            let state = self.state.value
+            guard state.connectionNumber == connectionNumber, !state.userClosed else {
+                if case .success(let channel) = result { channel.close(promise: nil) }
+                return
+            }
+            switch result {
+            case .success(let channel):
+                state.channel = channel
+                state.phase = .handshaking
+                currentHandler?.sessionSocketEvent(.socketOpen, detail: nil)
+                handshake()
+            case .failure(let error):
+                let relayError = (error as? RelayError) ?? .connectionFailed("\(error)")
+                currentHandler?.sessionSocketEvent(.socketError, detail: "\(relayError)")
+                if !state.readyWaiters.isEmpty && !state.everReady {
+                    // The first attempt tells the caller of connect() at once.
+                    state.phase = .stopped
+                    failReadyWaiters(relayError)
+                    failAll(with: .notConnected)
+                } else {
+                    scheduleReconnect()
+                }
+            }
+        }
+    }
+
+    private func handshake() {
+        let state = self.state.value
+        // The token goes into this frame and nowhere else: never into a log line.
+        let authentication: JSONValue = ["project": .string(project), "token": .string(token)]
+        var connectParams: [String: JSONValue] = [
+            "version": ["major": 2, "minor": 3, "revision": 0],
+            "authentication": authentication,
+            "agent": .string(Self.agent),
+        ]
+        if configuration.resumeSessions, let sessionID = state.sessionID { connectParams["sessionid"] = .string(sessionID) }
+        let connectionNumber = state.connectionNumber
+        handshakeStep(BladeMethod.connect, params: .object(connectParams), connectionNumber: connectionNumber) { [self] result in
+            let state = self.state.value
+            guard let sessionID = result["sessionid"]?.stringValue, result["authorization"]?["signature"]?.stringValue != nil else {
+                logger.error("blade.connect result lacks sessionid or authorization.signature")
+                state.channel?.close(promise: nil)
+                return
+            }
+            let restored = result["session_restored"]?.boolValue == true && state.sessionID == sessionID
+            state.sessionID = sessionID
+            var setupParams: [String: JSONValue] = [:]
+            if restored, let previous = state.protocolName { setupParams["protocol"] = .string(previous) }
+            handshakeStep(
+                BladeMethod.execute, params: ["protocol": "signalwire", "method": .string(RelayMethod.setup), "params": .object(setupParams)],
+                connectionNumber: connectionNumber
+            ) { [self] setup in
+                guard let protocolName = setup["result"]?["protocol"]?.stringValue else {
+                    logger.error("signalwire setup result lacks a protocol")
+                    self.state.value.channel?.close(promise: nil)
+                    return
+                }
+                let restoredProtocol = restored && protocolName == self.state.value.protocolName
+                self.state.value.protocolName = protocolName
+                handshakeStep(
+                    BladeMethod.subscription,
+                    params: ["command": "add", "protocol": .string(protocolName), "channels": ["notifications"]],
+                    connectionNumber: connectionNumber
+                ) { [self] _ in
+                    becomeReady(restored: restoredProtocol)
+                }
+            }
+        }
+    }
+
+    private func handshakeStep(_ method: String, params: JSONValue, connectionNumber: Int, then next: @escaping @Sendable (JSONValue) -> Void) {
+        let promise = eventLoop.makePromise(of: JSONValue.self)
+        enqueue(PendingRequest(id: makeRequestID(), kind: .handshake(method), params: params, promise: promise))
+        promise.futureResult.whenComplete { [self] result in
+            let state = self.state.value
+            guard state.connectionNumber == connectionNumber, !state.userClosed else { return }
+            switch result {
+            case .success(let value):
+                next(value)
+            case .failure(let error):
+                if method == BladeMethod.connect, case RelayError.rpc(let code, let message) = error, code != BladeError.timeout {
+                    // Wrong credentials are final: retrying would only repeat the refusal.
+                    logger.error("Relay refused the credentials", metadata: ["reason": "\(message)"])
+                    state.phase = .stopped
+                    state.userClosed = true
+                    let failure = RelayError.authenticationFailed(message)
+                    failReadyWaiters(failure)
+                    failAll(with: failure)
+                    state.channel?.close(promise: nil)
+                    state.channel = nil
+                } else {
+                    logger.warning("Relay handshake failed", metadata: ["step": "\(method)", "error": "\(error)"])
+                    state.channel?.close(promise: nil)
+                }
+            }
+        }
+    }
+
+    private func becomeReady(restored: Bool) {
+        let state = self.state.value
+        state.phase = .ready
+        state.everReady = true
+        state.reconnectAttempt = 0
+        // Requests that were on the wire when the last connection dropped.
+        let orphaned = state.pending.values
+            .filter { !$0.kind.isHandshake && $0.sentOnConnection != nil && $0.sentOnConnection != state.connectionNumber }
+            .sorted { $0.sequence < $1.sequence }
+        for request in orphaned {
+            if restored {
+                // Same id: a resumed Relay session answers a duplicate id once.
+                transmit(id: request.id)
+            } else if let failed = state.removePending(request.id) {
+                failed.promise.fail(RelayError.connectionLost)
+            }
+        }
+        let queued = state.queue
+        state.queue.removeAll()
+        for id in queued { transmit(id: id) }
+        startKeepalive()
+        logger.info("Relay session ready", metadata: ["restored": "\(restored)"])
+        let waiters = state.readyWaiters
+        state.readyWaiters.removeAll()
+        for waiter in waiters { waiter.succeed() }
+        currentHandler?.sessionDidBecomeReady(restored: restored)
+    }
+
+    private func startKeepalive() {
+        stopKeepalive()
+        let interval = TimeAmount(duration: configuration.pingInterval)
+        state.value.pingOutstanding = false
+        state.value.pingTask = eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [self] _ in
+            let state = self.state.value
+            guard state.phase == .ready, let channel = state.channel else { return }
+            if state.pingOutstanding {
+                logger.warning("Relay did not answer the last ping: closing the connection")
+                channel.close(promise: nil)
+                return
+            }
+            state.pingOutstanding = true
+            let promise = eventLoop.makePromise(of: JSONValue.self)
+            let connectionNumber = state.connectionNumber
+            enqueue(PendingRequest(id: makeRequestID(), kind: .handshake(BladeMethod.ping), params: .object([:]), promise: promise))
+            promise.futureResult.whenSuccess { [self] _ in
+                if self.state.value.connectionNumber == connectionNumber { self.state.value.pingOutstanding = false }
+            }
+        }
+    }
+
+    private func stopKeepalive() {
+        state.value.pingTask?.cancel()
+        state.value.pingTask = nil
+    }
+
+    private func scheduleReconnect() {
+        let state = self.state.value
+        guard !state.userClosed else { return }
+        state.phase = .waitingToReconnect
+        let initial = configuration.reconnectInitialDelay.seconds
+        let maximum = configuration.reconnectMaximumDelay.seconds
+        let base = min(maximum, initial * pow2(state.reconnectAttempt))
+        let delay = base * Double.random(in: 0.5...1.0)
+        state.reconnectAttempt += 1
+        logger.info("reconnecting to Relay", metadata: ["in_seconds": "\((delay * 100).rounded() / 100)"])
+        state.reconnectTask = eventLoop.scheduleTask(in: .nanoseconds(Int64(delay * 1e9))) { [self] in
+            guard !self.state.value.userClosed else { return }
+            self.state.value.phase = .connecting
+            openConnection()
+        }
+    }
+
+    private func pow2(_ exponent: Int) -> Double {
+        Double(1 << min(exponent, 20))
+    }
+
+    private func failAll(with error: RelayError) {
+        let state = self.state.value
+        let requests = state.pending.values
+        state.pending.removeAll()
+        state.queue.removeAll()
+        for request in requests {
+            request.timeout?.cancel()
+            request.promise.fail(error)
+        }
+    }
+
+    private func failReadyWaiters(_ error: RelayError) {
+        let waiters = state.value.readyWaiters
+        state.value.readyWaiters.removeAll()
+        for waiter in waiters { waiter.fail(error) }
+    }
+
+    // MARK: - TransportDelegate (on the event loop)
+
+    func transport(didReceive text: ByteBuffer) {
+        let parsed = text.withUnsafeReadableBytes { bytes in
+            Result { () throws(WireError) in try BladeFrame(json: JSONCodec.parse(bytes)) }
+        }
+        let frame: BladeFrame
+        switch parsed {
+        case .success(let value): frame = value
+        case .failure(let error):
+            logger.debug("ignoring a frame that is not Blade JSON-RPC", metadata: ["error": "\(error)"])
+            return
+        }
+        if let handler = currentHandler {
+            handler.sessionSocketEvent(.socketMessage, detail: nil)
+        }
+        let state = self.state.value
+        switch frame {
+        case .result(let id, let result):
+            guard let request = state.removePending(id) else {
+                // Python crashes here (§1.5); a late or duplicate answer is harmless.
+                logger.debug("ignoring a response to an unknown request", metadata: ["id": "\(id)"])
+                return
+            }
+            request.promise.succeed(result)
+        case .error(let id, let error):
+            guard let request = state.removePending(id) else {
+                logger.debug("ignoring an error for an unknown request", metadata: ["id": "\(id)"])
+                return
+            }
+            request.promise.fail(RelayError.rpc(code: error.code, message: error.message))
+        case .request(_, let method, let params):
+            handleServerRequest(method: method, params: params)
+        }
+    }
+
+    private func handleServerRequest(method: String, params: JSONValue) {
+        // Server-initiated requests are never answered (§1.3).
+        switch method {
+        case BladeMethod.broadcast:
+            let broadcast: BroadcastParams
+            do {
+                broadcast = try BroadcastParams(json: params)
+            } catch {
+                logger.debug("ignoring a malformed broadcast", metadata: ["error": "\(error)"])
+                return
+            }
+            guard broadcast.protocolName == state.value.protocolName else {
+                logger.warning("dropping a broadcast for another protocol")
+                return
+            }
+            currentHandler?.sessionDidReceive(broadcast: broadcast)
+        case BladeMethod.disconnect:
+            // Relay is about to go away: hold new requests until the next session is ready.
+            logger.info("Relay announced a disconnect: queueing requests until reconnected")
+            if state.value.phase == .ready { state.value.phase = .idle }
+        case BladeMethod.ping, BladeMethod.netcast:
+            break
+        default:
+            logger.debug("ignoring an unknown server request", metadata: ["method": "\(method)"])
+        }
+    }
+
+    func transportDidClose(error: (any Error)?) {
+        let state = self.state.value
+        stopKeepalive()
+        state.channel = nil
+        currentHandler?.sessionSocketEvent(.socketClose, detail: error.map { "\($0)" })
+        // Handshake requests belong to the dead connection.
+        for request in state.pending.values where request.kind.isHandshake {
+            state.removePending(request.id)?.promise.fail(RelayError.connectionLost)
+        }
+        if !state.resumeAllowed(configuration) {
+            for request in state.pending.values where request.sentOnConnection != nil {
+                state.removePending(request.id)?.promise.fail(RelayError.connectionLost)
+            }
+        }
+        if state.userClosed || state.phase == .stopped {
+            state.phase = state.userClosed ? .closed : .stopped
+            return
+        }
+        if !state.everReady && !state.readyWaiters.isEmpty {
+            // Closed during the first handshake (e.g. the server dropped us): report it.
+            state.phase = .stopped
+            failReadyWaiters(.connectionFailed("the connection closed during the Relay handshake"))
+            failAll(with: .notConnected)
+            return
+        }
+        logger.warning("Relay connection lost", metadata: ["error": "\(error.map { "\($0)" } ?? "closed")"])
+        scheduleReconnect()
+    }
+}
+
+private struct WeakHandler: @unchecked Sendable {
+    // Only read and written under the owning Mutex.
+    weak var value: (any SessionHandler)?
+}
+
+struct PendingRequest {
+    enum Kind {
+        case handshake(String)
+        case blade(String)
+        case relay(String)
+
+        var isHandshake: Bool { if case .handshake = self { true } else { false } }
+        var name: String {
+            switch self {
+            case .handshake(let method), .blade(let method), .relay(let method): method
+            }
+        }
+        var wireMethod: String {
+            switch self {
+            case .handshake(let method), .blade(let method): method
+            case .relay: BladeMethod.execute
+            }
+        }
+    }
+
+    private static let counter = Atomic<Int>(0)
+
+    let id: String
+    let kind: Kind
+    let params: JSONValue
+    let promise: EventLoopPromise<JSONValue>
+    let sequence: Int
+    var timeout: Scheduled<Void>?
+    var sentOnConnection: Int?
+
+    init(id: String, kind: Kind, params: JSONValue, promise: EventLoopPromise<JSONValue>) {
+        self.id = id
+        self.kind = kind
+        self.params = params
+        self.promise = promise
+        sequence = Self.counter.wrappingAdd(1, ordering: .relaxed).newValue
+    }
+}
+
+final class SessionState {
+    enum Phase { case stopped, connecting, handshaking, ready, idle, waitingToReconnect, closed }
+
+    var phase: Phase = .stopped
+    var channel: (any Channel)?
+    var connectionNumber = 0
+    var pending: [String: PendingRequest] = [:]
+    var queue: [String] = []
+    var sessionID: String?
+    var protocolName: String?
+    var pingOutstanding = false
+    var pingTask: RepeatedTask?
+    var reconnectAttempt = 0
+    var reconnectTask: Scheduled<Void>?
+    var readyWaiters: [EventLoopPromise<Void>] = []
+    var everReady = false
+    var userClosed = false
+
+    @discardableResult
+    func removePending(_ id: String) -> PendingRequest? {
+        guard let request = pending.removeValue(forKey: id) else { return nil }
+        request.timeout?.cancel()
+        if let index = queue.firstIndex(of: id) { queue.remove(at: index) }
+        return request
+    }
+
+    func resumeAllowed(_ configuration: RelayConfiguration) -> Bool {
+        configuration.resumeSessions && sessionID != nil
+    }
+}

@@ -1,0 +1,120 @@
+import Logging
+import RelayWire
+import Synchronization
+
+/// The six states of a message: `received` for inbound ones, the rest for outbound ones.
+public enum MessageState: String, Sendable, Hashable, CaseIterable {
+    case received, queued, initiated, sent, delivered, undelivered, failed
+}
+
+/// An SMS or MMS (`Relay.Messaging.Message`).
+public struct Message: Sendable, Hashable {
+    public let id: String
+    /// The raw state string; `messageState` gives the typed value when known.
+    public let state: String
+    public let context: String
+    public let from: String?
+    public let to: String?
+    public let body: String?
+    /// `inbound` or `outbound`.
+    public let direction: String?
+    /// Media URLs.
+    public let media: [String]
+    public let segments: Int?
+    public let tags: [String]
+    /// Why delivery failed, on `undelivered` and `failed`.
+    public let reason: String?
+
+    public var messageState: MessageState? { MessageState(rawValue: state) }
+
+    init(_ event: MessageEvent) {
+        id = event.messageID
+        state = event.state
+        context = event.context
+        from = event.from
+        to = event.to
+        body = event.body
+        direction = event.direction
+        media = event.media
+        segments = event.segments
+        tags = event.tags
+        reason = event.reason
+    }
+}
+
+/// Result of `Messaging.send` (`Relay.Messaging.SendResult`).
+public struct SendResult: Sendable, Hashable {
+    public let successful: Bool
+    /// Relay's id for the message, to match later state changes.
+    public let messageID: String?
+}
+
+/// The messaging API of a client (`Relay.Messaging`).
+public final class Messaging: Sendable {
+    private struct Handlers {
+        var received: [String: @Sendable (Message) -> Void] = [:]
+        var stateChanged: [String: @Sendable (Message) -> Void] = [:]
+    }
+
+    let session: Session
+    let logger: Logger
+    private let handlers = Mutex(Handlers())
+
+    init(session: Session, logger: Logger) {
+        self.session = session
+        self.logger = logger
+    }
+
+    /// Sends a message. State changes arrive on `context` (see `onStateChange`).
+    /// Relay-side failures give `successful == false`; transport failures throw.
+    public func send(context: String, from: String, to: String, body: String? = nil, media: [String]? = nil, tags: [String]? = nil) async throws -> SendResult {
+        let command = MessagingSendCommand(context: context, from: from, to: to, body: body, media: media, tags: tags)
+        do {
+            let result = try await session.execute(RelayMethod.messagingSend, params: command.json)
+            return SendResult(successful: true, messageID: result["message_id"]?.stringValue)
+        } catch let error as RelayError where error.isCommandFailure {
+            logger.warning("messaging.send failed", metadata: ["error": "\(error)"])
+            return SendResult(successful: false, messageID: nil)
+        }
+    }
+
+    /// Calls `handler` for every inbound message on `contexts`.
+    public func receive(contexts: [String], handler: @escaping @Sendable (Message) -> Void) async throws {
+        setReceiveHandler(contexts: contexts, handler)
+        try await session.client?.receive(contexts: contexts)
+    }
+
+    /// Calls `handler` for every state change of messages sent on `contexts`.
+    public func onStateChange(contexts: [String], handler: @escaping @Sendable (Message) -> Void) async throws {
+        setStateHandler(contexts: contexts, handler)
+        try await session.client?.receive(contexts: contexts)
+    }
+
+    func setReceiveHandler(contexts: [String], _ handler: @escaping @Sendable (Message) -> Void) {
+        handlers.withLock { for context in contexts { $0.received[context] = handler } }
+    }
+
+    func setStateHandler(contexts: [String], _ handler: @escaping @Sendable (Message) -> Void) {
+        handlers.withLock { for context in contexts { $0.stateChanged[context] = handler } }
+    }
+
+    func handle(notification: JSONValue) {
+        guard let eventType = notification["event_type"]?.stringValue, let params = notification["params"] else { return }
+        let event: MessageEvent
+        do {
+            event = try MessageEvent(json: params)
+        } catch {
+            logger.debug("ignoring a malformed messaging event", metadata: ["error": "\(error)"])
+            return
+        }
+        let message = Message(event)
+        let handler = handlers.withLock { handlers -> (@Sendable (Message) -> Void)? in
+            switch eventType {
+            case RelayEventName.messagingReceive: handlers.received[event.context]
+            case RelayEventName.messagingState: handlers.stateChanged[event.context]
+            default: nil
+            }
+        }
+        handler?(message)
+    }
+}

@@ -1,0 +1,234 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import NIOWebSocket
+import RelayWire
+
+/// Where to connect, parsed from the Relay host the way the official SDKs do: a bare host
+/// becomes `wss://host`; `ws://` and `wss://` URLs are used as given.
+struct RelayEndpoint: Sendable, Hashable, CustomStringConvertible {
+    var secure: Bool
+    var host: String
+    var port: Int
+    var path: String
+
+    init(host raw: String) throws(RelayError) {
+        var rest = raw
+        if rest.hasPrefix("wss://") {
+            secure = true
+            rest.removeFirst(6)
+        } else if rest.hasPrefix("ws://") {
+            secure = false
+            rest.removeFirst(5)
+        } else {
+            secure = true
+        }
+        if let slash = rest.firstIndex(of: "/") {
+            path = String(rest[slash...])
+            rest = String(rest[..<slash])
+        } else {
+            path = "/"
+        }
+        // `[::1]:8080`, `host:8080` or `host`.
+        if rest.hasPrefix("["), let close = rest.firstIndex(of: "]") {
+            host = String(rest[rest.index(after: rest.startIndex)..<close])
+            let after = rest[rest.index(after: close)...]
+            port = after.hasPrefix(":") ? Int(after.dropFirst()) ?? -1 : (secure ? 443 : 80)
+        } else if let colon = rest.lastIndex(of: ":") {
+            host = String(rest[..<colon])
+            port = Int(rest[rest.index(after: colon)...]) ?? -1
+        } else {
+            host = rest
+            port = secure ? 443 : 80
+        }
+        guard !host.isEmpty, (1...65535).contains(port) else { throw .invalidHost(raw) }
+    }
+
+    var description: String { "\(secure ? "wss" : "ws")://\(host):\(port)\(path)" }
+}
+
+/// What the transport reports to its owner, always on the connection's event loop.
+protocol TransportDelegate: AnyObject, Sendable {
+    func transport(didReceive text: ByteBuffer)
+    func transportDidClose(error: (any Error)?)
+}
+
+/// Opens one WebSocket connection with SwiftNIO. Frames are decoded on the event loop and
+/// handed to the delegate synchronously, so a response completes its promise without a
+/// thread hop (ws-latency.md, design c/d).
+enum WebSocketTransport {
+    /// Largest inbound message; bigger ones close the connection.
+    static let maximumMessageSize = 1 << 22
+
+    static func connect(
+        to endpoint: RelayEndpoint,
+        on eventLoop: any EventLoop,
+        tls: TLSConfiguration?,
+        connectTimeout: TimeAmount,
+        delegate: any TransportDelegate
+    ) -> EventLoopFuture<any Channel> {
+        let upgraded = eventLoop.makePromise(of: Void.self)
+        let sslContext: NIOSSLContext?
+        do {
+            sslContext = endpoint.secure ? try NIOSSLContext(configuration: tls ?? .makeClientConfiguration()) : nil
+        } catch {
+            return eventLoop.makeFailedFuture(RelayError.connectionFailed("TLS setup failed: \(error)"))
+        }
+        let bootstrap = ClientBootstrap(group: eventLoop)
+            .connectTimeout(connectTimeout)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                do {
+                    let sync = channel.pipeline.syncOperations
+                    if let sslContext {
+                        let serverName = endpoint.host.first?.isNumber == true || endpoint.host.contains(":") ? nil : endpoint.host
+                        try sync.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: serverName))
+                    }
+                    let requestHandler = UpgradeRequestHandler(endpoint: endpoint, upgraded: upgraded)
+                    let upgrader = NIOWebSocketClientUpgrader(
+                        maxFrameSize: maximumMessageSize,
+                        automaticErrorHandling: true,
+                        upgradePipelineHandler: { channel, _ in
+                            channel.eventLoop.makeCompletedFuture {
+                                try channel.pipeline.syncOperations.addHandler(RelayFrameHandler(delegate: delegate))
+                                upgraded.succeed()
+                            }
+                        })
+                    try sync.addHTTPClientHandlers()
+                    try sync.addHandler(requestHandler)
+                    let upgradeHandler = NIOHTTPClientUpgradeHandler(
+                        upgraders: [upgrader],
+                        httpHandlers: [],
+                        upgradeCompletionHandler: { context in
+                            context.pipeline.syncOperations.removeHandler(requestHandler, promise: nil)
+                        })
+                    try sync.addHandler(upgradeHandler, position: .before(requestHandler))
+                    return channel.eventLoop.makeSucceededVoidFuture()
+                } catch {
+                    return channel.eventLoop.makeFailedFuture(error)
+                }
+            }
+        return bootstrap.connect(host: endpoint.host, port: endpoint.port).flatMap { channel in
+            upgraded.futureResult.map { channel }.flatMapErrorThrowing { error in
+                channel.close(promise: nil)
+                throw error
+            }
+        }.flatMapErrorThrowing { error in
+            upgraded.fail(error)
+            if let relayError = error as? RelayError { throw relayError }
+            throw RelayError.connectionFailed("\(endpoint): \(error)")
+        }
+    }
+
+    /// Writes one text frame. Must run on the channel's event loop.
+    static func writeText(_ bytes: [UInt8], to channel: any Channel) {
+        var buffer = channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        let frame = WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: buffer)
+        channel.writeAndFlush(frame, promise: nil)
+    }
+}
+
+/// Sends the HTTP upgrade request and reports a refused upgrade.
+private final class UpgradeRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundOut = HTTPClientRequestPart
+
+    let endpoint: RelayEndpoint
+    let upgraded: EventLoopPromise<Void>
+
+    init(endpoint: RelayEndpoint, upgraded: EventLoopPromise<Void>) {
+        self.endpoint = endpoint
+        self.upgraded = upgraded
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        var headers = HTTPHeaders()
+        let defaultPort = endpoint.secure ? 443 : 80
+        headers.add(name: "Host", value: endpoint.port == defaultPort ? endpoint.host : "\(endpoint.host):\(endpoint.port)")
+        headers.add(name: "Content-Length", value: "0")
+        let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: endpoint.path, headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // Only reached when the server answered without upgrading.
+        if case .head(let head) = unwrapInboundIn(data) {
+            upgraded.fail(RelayError.connectionFailed("\(endpoint) refused the WebSocket upgrade: HTTP \(head.status.code)"))
+            context.close(promise: nil)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        upgraded.fail(RelayError.connectionFailed("\(endpoint): \(error)"))
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        upgraded.fail(RelayError.connectionFailed("\(endpoint) closed the connection during the upgrade"))
+        context.fireChannelInactive()
+    }
+}
+
+/// Reassembles text messages, answers pings and reports the close.
+final class RelayFrameHandler: ChannelInboundHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    private let delegate: any TransportDelegate
+    private var fragments: ByteBuffer?
+    private var closeError: (any Error)?
+
+    init(delegate: any TransportDelegate) { self.delegate = delegate }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.opcode {
+        case .text:
+            if frame.fin {
+                delegate.transport(didReceive: frame.unmaskedData)
+            } else {
+                fragments = frame.unmaskedData
+            }
+        case .continuation:
+            guard var partial = fragments else { return }
+            var data = frame.unmaskedData
+            guard partial.readableBytes + data.readableBytes <= WebSocketTransport.maximumMessageSize else {
+                fragments = nil
+                closeError = RelayError.protocolViolation("message larger than \(WebSocketTransport.maximumMessageSize) bytes")
+                context.close(promise: nil)
+                return
+            }
+            partial.writeBuffer(&data)
+            if frame.fin {
+                fragments = nil
+                delegate.transport(didReceive: partial)
+            } else {
+                fragments = partial
+            }
+        case .ping:
+            let pong = WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: frame.unmaskedData)
+            context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
+        case .connectionClose:
+            let close = WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: context.channel.allocator.buffer(capacity: 0))
+            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            context.writeAndFlush(wrapOutboundOut(close)).whenComplete { _ in loopBound.value.close(promise: nil) }
+        default:
+            break  // Binary and pong frames carry nothing for Relay.
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        closeError = error
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        delegate.transportDidClose(error: closeError)
+        context.fireChannelInactive()
+    }
+}

@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import Logging
+import RelayServer
+import RelayWire
+import ServiceLifecycle
+
+/// `relay serve`: runs the local Relay server until SIGTERM/SIGINT.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the local Relay server (WebSocket + HTTP on one port).",
+        discussion: """
+            Credentials: --project/--token (repeat both for several projects), else
+            SIGNALWIRE_PROJECT/SIGNALWIRE_TOKEN, else the defaults local-project / local-token.
+            Prints exactly one line on stdout when listening: "relay listening on ws://HOST:PORT".
+            """
+    )
+
+    @Option(help: "Address to bind.") var host = "127.0.0.1"
+    @Option(help: "Port to bind; 0 picks a free port.") var port = 8080
+    @Option(help: "Project id (repeatable, paired with --token).") var project: [String] = []
+    @Option(help: "API token (repeatable, paired with --project).") var token: [String] = []
+    @Option(help: "World file (JSON): extra numbers, routes of owned numbers to contexts, caller scripts.") var world: String?
+    @Option(help: "Speed factor for every simulated duration (50 = fifty times faster).") var speed: Double = 1
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate: serve wss:// and https:// on the same port.") var tlsCert: String?
+    @Option(name: .customLong("tls-key"), help: "PEM private key for --tls-cert.") var tlsKey: String?
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (default: LOG_LEVEL or notice).")
+    var logLevel: String?
+
+    func validate() throws {
+        guard project.count == token.count else { throw ValidationError("give --project and --token in pairs") }
+        guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
+        guard speed > 0, speed.isFinite else { throw ValidationError("--speed must be a positive number") }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel ?? ProcessInfo.processInfo.environment["LOG_LEVEL"] ?? "notice") ?? .notice
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "relay")
+
+        var projects = zip(project, token).map { RelayProject(id: $0, token: $1) }
+        let environment = ProcessInfo.processInfo.environment
+        if projects.isEmpty, let id = environment["SIGNALWIRE_PROJECT"], let secret = environment["SIGNALWIRE_TOKEN"], !id.isEmpty, !secret.isEmpty {
+            projects = [RelayProject(id: id, token: secret)]
+        }
+        if projects.isEmpty {
+            projects = [.default]
+            Self.printError("relay: no credentials given; using project '\(RelayProject.default.id)' token '\(RelayProject.default.token)'")
+        }
+
+        var simulated = SimulatedWorld.standard
+        if let world {
+            guard let data = FileManager.default.contents(atPath: world) else { throw ValidationError("cannot read world file '\(world)'") }
+            do {
+                simulated = try SimulatedWorld(json: JSONCodec.parse(Array(data)))
+            } catch {
+                throw ValidationError("world file '\(world)': \(error)")
+            }
+        }
+
+        let server = RelayServer(
+            configuration: RelayServerConfiguration(
+                host: host, port: port, projects: projects, speed: speed, world: simulated,
+                tls: tlsCert.flatMap { cert in tlsKey.map { RelayTLSFiles(certificatePath: cert, privateKeyPath: $0) } }),
+            logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            tasks.addTask {
+                _ = try await server.waitUntilRunning(timeout: .seconds(60))
+                Self.printLine("relay listening on \(server.url ?? "?")")
+                Self.printError("relay: lab API and tasks endpoint on \(server.httpURL ?? "?") (speed \(speed)x)")
+            }
+            try await tasks.waitForAll()
+        }
+    }
+
+    static func printLine(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    static func printError(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+}

@@ -96,11 +96,14 @@ enum WebSocketTransport {
                                 upgraded.succeed()
                             }
                         })
-                    try sync.addHTTPClientHandlers()
+                    // Bytes that follow the 101 response in the same read are WebSocket frames.
+                    let encoder = HTTPRequestEncoder()
+                    let decoder = ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes))
+                    try sync.addHandlers(encoder, decoder)
                     try sync.addHandler(requestHandler)
                     let upgradeHandler = NIOHTTPClientUpgradeHandler(
                         upgraders: [upgrader],
-                        httpHandlers: [],
+                        httpHandlers: [encoder, decoder],
                         upgradeCompletionHandler: { context in
                             context.pipeline.syncOperations.removeHandler(requestHandler, promise: nil)
                         })

@@ -1,0 +1,93 @@
+import Foundation
+import Logging
+import RelayServer
+import RelayWire
+import SignalWire
+import Testing
+
+/// Runs a local Relay server on a free loopback port for the duration of `body`.
+func withRelayServer<T: Sendable>(
+    speed: Double = 200,
+    projects: [RelayProject] = [.default],
+    world: SimulatedWorld = .standard,
+    tls: RelayTLSFiles? = nil,
+    _ body: @Sendable (RelayServer) async throws -> T
+) async throws -> T {
+    let server = RelayServer(
+        configuration: .init(port: 0, projects: projects, speed: speed, world: world, tls: tls, resumeGracePeriod: 10, pingInterval: 1),
+        logger: Logger(label: "test.server", factory: { _ in SwiftLogNoOpLogHandler() }))
+    return try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask {
+            try await server.run()
+            return nil
+        }
+        _ = try await server.waitUntilRunning()
+        let result = try await body(server)
+        group.cancelAll()
+        while let _ = try? await group.next() {}
+        return result
+    }
+}
+
+/// Test timers: short enough that failures show in seconds.
+func testConfiguration() -> RelayConfiguration {
+    var configuration = RelayConfiguration()
+    configuration.executeTimeout = .seconds(5)
+    configuration.reconnectInitialDelay = .milliseconds(50)
+    configuration.reconnectMaximumDelay = .milliseconds(400)
+    configuration.pingInterval = .seconds(2)
+    return configuration
+}
+
+/// A connected client for the server's default project.
+func withClient<T: Sendable>(
+    _ server: RelayServer, project: RelayProject = .default, configuration: RelayConfiguration = testConfiguration(),
+    _ body: @Sendable (RelayClient) async throws -> T
+) async throws -> T {
+    let client = try RelayClient(project: project.id, token: project.token, host: server.url ?? "", configuration: configuration)
+    try await client.connect()
+    do {
+        let result = try await body(client)
+        await client.disconnect()
+        return result
+    } catch {
+        await client.disconnect()
+        throw error
+    }
+}
+
+/// Dials a simulated number and returns the answered call.
+func answeredCall(_ client: RelayClient, to number: String = "+12015550100") async throws -> Call {
+    let dial = try await client.calling.dial(from: "+12029999999", to: number)
+    #expect(dial.successful, "dial to \(number) should be answered")
+    return dial.call
+}
+
+/// Polls until `condition` holds or `timeout` passes.
+func eventually(timeout: Duration = .seconds(5), _ condition: @Sendable () async -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return await condition()
+}
+
+/// The client → server frames the server journaled for the client's session(s).
+func sentFrames(_ server: RelayServer) async -> [JSONValue] {
+    var frames: [JSONValue] = []
+    for session in await server.sessions() {
+        for entry in await server.journal(sessionID: session.id) ?? [] where entry.direction == "in" {
+            if let frame = try? JSONCodec.parse(entry.text) { frames.append(frame) }
+        }
+    }
+    return frames
+}
+
+/// Inner params of every `blade.execute` of `method` our client sent.
+func sentCommands(_ server: RelayServer, method: String) async -> [JSONValue] {
+    await sentFrames(server).compactMap { frame in
+        guard frame["method"]?.stringValue == BladeMethod.execute, frame["params"]?["method"]?.stringValue == method else { return nil }
+        return frame["params"]?["params"]
+    }
+}

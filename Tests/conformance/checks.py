@@ -55,16 +55,37 @@ def server_call(server, call_id, until=None, timeout=5.0):
 
 
 def ended(rec):
-  return contains(rec, '"ended"')
+  return isinstance(rec, dict) and rec.get('state') == 'ended'
+
+
+def timeline(rec, kind=None):
+  entries = rec.get('timeline') or []
+  return [e for e in entries if kind is None or e.get('kind') == kind]
+
+
+def call_states(rec):
+  """The call states the server went through, from its timeline (kind 'state',
+  text 'ended (hangup)' -> 'ended')."""
+  out = []
+  for e in timeline(rec, 'state'):
+    word = (e.get('text') or '').split(' ', 1)[0]
+    out.append(word or (e.get('data') or {}).get('call_state'))
+  return out
 
 
 def states_in_order(rec, states):
-  """True when the call record mentions these call states in this order."""
-  text = json.dumps(rec)
+  """True when the server's timeline holds these call states in this order."""
+  seen = call_states(rec)
   pos = 0
   for s in states:
-    i = text.find('"%s"' % s, pos)
-    if i < 0:
+    try:
+      pos = seen.index(s, pos) + 1
+    except ValueError:
       return False
-    pos = i + 1
   return True
+
+
+def legs(server, parent_id):
+  """Calls the server created for `parent_id` through calling.connect, in creation order."""
+  calls = server.lab.calls().get('calls') or []
+  return [c for c in calls if c.get('parent_call_id') == parent_id]  # the lab lists calls in creation order

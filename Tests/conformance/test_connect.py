@@ -1,7 +1,7 @@
 """connect (serial, parallel, mixed, ringback), connect_async, disconnect."""
 import json
 
-from checks import contains, ended, ev, failed, ok, server_call
+from checks import contains, ended, ev, failed, legs, ok, server_call
 
 HUMAN = '+12015550100'
 BUSY = '+12015550101'
@@ -25,14 +25,16 @@ def test_connect_serial_first_answer_wins(server, sdk):
   assert peer_number(c) == HUMAN
   assert c['call']['to_number'] == HUMAN
   assert R['remote_is_peer'] is True
-  rec = server_call(server, R['dial']['call']['id'], until=ended)
-  assert not contains(rec, SHORT_CALL), 'after an answer no later device may be dialled'
+  dialled = [leg['to'] for leg in legs(server, R['dial']['call']['id'])]
+  assert dialled == [BUSY, HUMAN], 'serial: busy, then the human; never the third: %s' % dialled
 
 
 def test_connect_parallel(server, sdk):
   R = run(sdk, server, 'connect', devices=[[NO_ANSWER, HUMAN]])
   c = ok(R['connect'], 'connect parallel')
   assert peer_number(c) == HUMAN
+  dialled = sorted(leg['to'] for leg in legs(server, R['dial']['call']['id']))
+  assert dialled == sorted([NO_ANSWER, HUMAN]), dialled
 
 
 def test_connect_mixed_with_ringback(server, sdk):
@@ -41,6 +43,10 @@ def test_connect_mixed_with_ringback(server, sdk):
   c = ok(R['connect'], 'connect mixed')
   assert peer_number(c) == SHORT_CALL
   assert R['remote_ended'] is True
+  dialled = [leg['to'] for leg in legs(server, R['dial']['call']['id'])]
+  assert dialled[0] == BUSY and sorted(dialled[1:3]) == sorted([FAILS, NO_ANSWER]) and dialled[3:] == [SHORT_CALL], dialled
+  rec = server_call(server, R['dial']['call']['id'], until=ended)
+  assert contains(rec, 'ringback') or contains(rec, '"us"'), 'ringback not recorded: %s' % json.dumps(rec)[:2000]
 
 
 def test_connect_all_fail(server, sdk):

@@ -1,6 +1,8 @@
 """play*, prompt*, record*, send_digits* with the official SDK."""
 import json
 
+import pytest
+
 from checks import contains, ended, ev, failed, ok, server_call, values_of
 
 DIGITS_1234 = '+12015550106'
@@ -120,6 +122,7 @@ def test_record_until_silence_serves_a_wav(server, sdk):
   assert contains(rec, r['url']) or contains(rec, 'record')
 
 
+@pytest.mark.speed(2)
 def test_record_async_stop(server, sdk):
   R = run(sdk, server, 'record_async_stop')
   assert R['url_after_execute'], 'calling.record result carries the url'

@@ -63,12 +63,8 @@ def test_other_project_never_sees_calls(relay_factory, sdk, log_dir):
 
 
 def _second_project_args(log_dir):
-  """How the server learns a second project: a world file (docs/SERVER.md)."""
-  import os
-  path = os.path.join(log_dir, 'two-projects-world.json')
-  with open(path, 'w') as f:
-    json.dump({'projects': [{'project': OTHER_PROJECT, 'token': OTHER_TOKEN}]}, f)
-  return ['--world', path]
+  """`relay serve` takes --project/--token pairs, repeatable (docs/SERVER.md)."""
+  return ['--project', OTHER_PROJECT, '--token', OTHER_TOKEN]
 
 
 def test_wrong_token_never_ready_and_server_keeps_serving(server, sdk):
@@ -83,7 +79,7 @@ def test_wrong_token_never_ready_and_server_keeps_serving(server, sdk):
 
 def test_inbound_call_without_consumer_ends_unanswered(server, sdk):
   c = server.lab.inject_call(**{'from': CALLER, 'to': '+12025550777', 'context': 'nobody-listens',
-                                'timeout': 2})
+                                'ring_timeout': 2})
   cid = c.get('call_id') or c.get('id')
   rec = server_call(server, cid, until=ended, timeout=30)
   assert ended(rec), rec

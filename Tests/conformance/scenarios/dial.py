@@ -1,6 +1,6 @@
 """Calling.dial / new_call + Call.dial, Call.hangup, wait_for_* (official SDK)."""
 import asyncio
-from _harness import ARGS, bounded, call_info, run_client, snap
+from _harness import ARGS, bounded, call_info, run_client, snap, wait_until
 from world import FROM, HUMAN, SHORT_CALL
 
 
@@ -13,6 +13,11 @@ async def dial_hangup(client, R):
   R['dial'] = snap(dial)
   call = dial.call
   R['call_after_dial'] = call_info(call)
+  if not dial.successful:
+    # dial() completes on 'ending'; wait_for_ended() would return False then (SDK bug 3),
+    # so watch the SDK's own state for the final 'ended'.
+    await wait_until(lambda: call.state == 'ended', 20)
+    R['call_after_end'] = call_info(call)
   if dial.successful:
     hangup = await bounded(call.hangup(ARGS.get('reason', 'hangup')), 20, 'hangup')
     R['hangup'] = snap(hangup)

@@ -313,3 +313,20 @@ class SdkProcess:
     rc = _kill(self.proc)
     self._err.close()
     return rc
+
+
+def _lab_extras():
+  def drop(self, session=None):
+    status, _, data = self.s.http('POST', '/lab/faults/drop', {} if session is None else {'session': session})
+    assert status == 200, (status, data)
+    return json.loads(data)
+
+  def duplicate_and_delay(self, duplicate=True, delay_ms=0):
+    status, _, data = self.s.http('POST', '/lab/faults', {'duplicate_events': duplicate, 'event_delay_ms': delay_ms})
+    assert status == 200, (status, data)
+
+  Lab.drop = drop
+  Lab.duplicate_and_delay = duplicate_and_delay
+
+
+_lab_extras()

@@ -27,7 +27,7 @@ class ReportingConsumer(Consumer):
       R['play'] = snap(await call.play_tts(text=ARGS.get('say', 'Hello from the consumer')))
       R['hangup'] = snap(await call.hangup())
     elif mode == 'prompt_digits':
-      R['prompt'] = snap(await call.prompt_tts('digits', 'Enter your PIN', digits_max=4,
+      R['prompt'] = snap(await call.prompt_tts('digits', 'Enter your PIN', digits_max=8,
                                                digits_terminators='#', initial_timeout=10))
       R['hangup'] = snap(await call.hangup())
     elif mode == 'prompt_speech':

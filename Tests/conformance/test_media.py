@@ -146,3 +146,14 @@ def test_send_digits(server, sdk):
   assert a['completed'] is True and a['result']['successful'] is True
   rec = server_call(server, call_id(R), until=ended)
   assert contains(rec, '1234w#*') and contains(rec, '5678')
+
+
+def test_bad_inputs_are_refused_and_the_call_goes_on(server, sdk):
+  """Issue 3: bad digits, unknown media/detector/tap types get an error; the
+  SDK's awaits complete unsuccessful (Relay failure code or JSON-RPC error,
+  RELAY-V2 1.6-1.8) and the call keeps working."""
+  R = run(sdk, server, 'bad_inputs')
+  for k in ('bad_digits', 'bad_media', 'bad_detect', 'bad_tap'):
+    failed(R[k], k)
+  ok(R['play_after'], 'play after bad inputs')
+  ok(R['hangup'], 'hangup')

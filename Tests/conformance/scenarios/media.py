@@ -60,9 +60,10 @@ async def play_async_controls(client, R):
 
 
 async def play_async_completes(client, R):
-  """play_async of a short TTS runs to its end on its own."""
+  """play_async of a TTS runs to its end on its own (~6 s of speech: 0.3 s at --speed 20,
+  long enough that the execute reply is seen before the terminal event)."""
   call = await dial(client, R)
-  action = await bounded(call.play_tts_async(text='Short.'), 20, 'play_async')
+  action = await bounded(call.play_tts_async(text='Thank you for calling. ' * 4 + 'Goodbye.'), 20, 'play_async')
   R['completed_at_once'] = action.completed
   await wait_until(lambda: action.completed, 20)
   R['action'] = snap(action)
@@ -173,7 +174,20 @@ async def send_digits(client, R):
   await finish(call, R)
 
 
-SCENARIOS = {f.__name__: f for f in (play_tts, play_helpers, play_async_controls, play_async_completes,
+# -- bad input: the server refuses it and the SDK's await still completes -------------------
+
+async def bad_inputs(client, R):
+  call = await dial(client, R)
+  R['bad_digits'] = snap(await bounded(call.send_digits('12x!'), 15, 'send_digits bad'))
+  R['bad_media'] = snap(await bounded(call.play([{'type': 'hologram', 'url': 'x'}]), 15, 'play bad media'))
+  R['bad_detect'] = snap(await bounded(call.detect('telepathy', timeout=5), 15, 'detect bad type'))
+  R['bad_tap'] = snap(await bounded(call.tap('sideways', 'carrier-pigeon'), 15, 'tap bad'))
+  # the call is still fine afterwards
+  R['play_after'] = snap(await bounded(call.play_tts(text='Still here'), 30, 'play after bad inputs'))
+  await finish(call, R)
+
+
+SCENARIOS = {f.__name__: f for f in (bad_inputs, play_tts, play_helpers, play_async_controls, play_async_completes,
                                      prompt_digits, prompt_speech, prompt_both, prompt_no_input,
                                      prompt_async_stop, record, record_async_stop, send_digits)}
 

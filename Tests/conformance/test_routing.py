@@ -84,3 +84,35 @@ def test_inbound_call_without_consumer_ends_unanswered(server, sdk):
   rec = server_call(server, cid, until=ended, timeout=30)
   assert ended(rec), rec
   assert not contains(rec, '"answered"'), rec
+
+
+def test_calls_go_to_the_consumer_still_connected(server, sdk):
+  """One of two consumers dies (SIGKILL, no goodbye). New inbound calls must go to
+  the consumer still connected, not to the dead one's resumable session."""
+  a = sdk('consumer', server, args={'contexts': ['office']})
+  b = sdk('consumer', server, args={'contexts': ['office']})
+  a.expect('ready')
+  b.expect('ready')
+  import os, signal
+  os.kill(a.proc.pid, signal.SIGKILL)
+  a.proc.wait(5)
+  time.sleep(0.5)
+  for i in range(4):
+    server.lab.inject_call(**{'from': CALLER, 'to': '+12025550777', 'context': 'office', 'ring_timeout': 10})
+  for i in range(4):
+    b.expect('call_done', timeout=15)
+  assert len(b.of_kind('incoming_call')) == 4
+
+
+def test_shutdown_sends_blade_disconnect(server, sdk):
+  """SIGTERM: the server says blade.disconnect before closing (issue 3, RELAY-V2 2.8);
+  Python then goes idle (queues new requests)."""
+  import os, signal
+  p = sdk('shutdown', server)
+  p.expect('ready')
+  os.kill(server.proc.pid, signal.SIGTERM)
+  closed = p.expect('closed', timeout=15)
+  assert 'blade.disconnect' in closed['methods'], closed
+  assert closed['idle'] is True
+  assert server.proc.wait(15) == 0, 'relay serve exits 0 on SIGTERM'
+  server.alive = lambda: True  # stopped on purpose

@@ -10,6 +10,10 @@ let package = Package(
         .library(name: "RelayServer", targets: ["RelayServer"]),
         .library(name: "RelayTesting", targets: ["RelayTesting"]),
         .executable(name: "relay", targets: ["RelayCLI"]),
+        .executable(name: "example-outbound-call", targets: ["ExampleOutboundCall"]),
+        .executable(name: "example-inbound-connect", targets: ["ExampleInboundConnect"]),
+        .executable(name: "example-send-sms", targets: ["ExampleSendSMS"]),
+        .executable(name: "example-task-consumer", targets: ["ExampleTaskConsumer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -54,7 +58,7 @@ let package = Package(
         ),
         .target(
             name: "RelayTesting",
-            dependencies: ["RelayServer", "SignalWire", "RelayWire"]
+            dependencies: ["RelayServer", "SignalWire", "RelayWire", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "RelayCLI",
@@ -65,9 +69,34 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The seed's examples in Swift (Examples/README.md).
+        .executableTarget(name: "ExampleOutboundCall", dependencies: ["SignalWire"], path: "Examples/OutboundCall"),
+        .executableTarget(name: "ExampleInboundConnect", dependencies: ["SignalWire"], path: "Examples/InboundConnect"),
+        .executableTarget(name: "ExampleSendSMS", dependencies: ["SignalWire"], path: "Examples/SendSMS"),
+        .executableTarget(name: "ExampleTaskConsumer", dependencies: ["SignalWire"], path: "Examples/TaskConsumer"),
         .testTarget(name: "RelayWireTests", dependencies: ["RelayWire"]),
-        .testTarget(name: "SignalWireTests", dependencies: ["SignalWire", "RelayTesting", "RelayServer", "RelayWire"]),
-        .testTarget(name: "RelayServerTests", dependencies: ["RelayServer", "RelayTesting", "RelayWire"]),
+        .testTarget(
+            name: "SignalWireTests",
+            dependencies: [
+                "SignalWire", "RelayTesting", "RelayServer", "RelayWire",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "RelayServerTests",
+            dependencies: [
+                "RelayServer", "RelayTesting", "RelayWire",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

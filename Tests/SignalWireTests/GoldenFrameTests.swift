@@ -12,6 +12,8 @@ struct GoldenCase: Sendable, CustomTestStringConvertible {
     let method: String
     var index = 0
     var dialTimeout: Int? = nil
+    /// Cases that control a running operation need it to still be running: slower clock.
+    var speed: Double = 200
     let run: @Sendable (Call) async throws -> Void
 
     var testDescription: String { "\(scenario) → \(method)#\(index)" }
@@ -56,14 +58,14 @@ struct GoldenCase: Sendable, CustomTestStringConvertible {
                 volume: 5)
             #expect(result.successful)
         },
-        GoldenCase(scenario: "call_play_async_controls", method: RelayMethod.play) { call in
+        GoldenCase(scenario: "call_play_async_controls", method: RelayMethod.play, speed: 5) { call in
             let action = try await call.playAsync([.tts(text: "Long announcement")], volume: -2.5)
             _ = await action.pause()
             _ = await action.resume()
             _ = await action.volume(-3)
             _ = await action.stop()
         },
-        GoldenCase(scenario: "call_play_async_controls", method: RelayMethod.playVolume) { call in
+        GoldenCase(scenario: "call_play_async_controls", method: RelayMethod.playVolume, speed: 5) { call in
             // Long enough to still be playing while it is controlled.
             let action = try await call.playAsync([.silence(duration: 600)], volume: -2.5)
             #expect(await action.pause().successful)
@@ -114,14 +116,14 @@ struct GoldenCase: Sendable, CustomTestStringConvertible {
         GoldenCase(scenario: "call_prompt_ringtone_async", method: RelayMethod.playAndCollect) { call in
             _ = try await call.promptRingtoneAsync(.both(speechLanguage: "en-GB"), name: "uk").wait()
         },
-        GoldenCase(scenario: "call_prompt_async_controls", method: RelayMethod.playAndCollectVolume) { call in
-            let action = try await call.promptAsync(.digits(max: 3), media: [.tts(text: "Enter a number")])
+        GoldenCase(scenario: "call_prompt_async_controls", method: RelayMethod.playAndCollectVolume, speed: 5) { call in
+            let action = try await call.promptAsync(.digits(max: 3), media: [.silence(duration: 600)])
             #expect(await action.volume(6).successful)
             #expect(await action.stop().successful)
             _ = try await action.wait()
         },
-        GoldenCase(scenario: "call_prompt_async_controls", method: RelayMethod.playAndCollectStop) { call in
-            let action = try await call.promptAsync(.digits(max: 3), media: [.tts(text: "Enter a number")])
+        GoldenCase(scenario: "call_prompt_async_controls", method: RelayMethod.playAndCollectStop, speed: 5) { call in
+            let action = try await call.promptAsync(.digits(max: 3), media: [.silence(duration: 600)])
             _ = await action.volume(6)
             _ = await action.stop()
         },
@@ -135,7 +137,7 @@ struct GoldenCase: Sendable, CustomTestStringConvertible {
         GoldenCase(scenario: "call_record_defaults", method: RelayMethod.record) { call in
             _ = try await call.record()
         },
-        GoldenCase(scenario: "call_record_async_stop", method: RelayMethod.recordStop) { call in
+        GoldenCase(scenario: "call_record_async_stop", method: RelayMethod.recordStop, speed: 5) { call in
             let action = try await call.recordAsync(beep: false, stereo: false, direction: "listen")
             #expect(action.url?.isEmpty == false, "calling.record answers with the recording url")
             #expect(await action.stop().successful)
@@ -151,16 +153,16 @@ struct GoldenCase: Sendable, CustomTestStringConvertible {
             #expect(outcome.successful)
         },
         // Tap
-        GoldenCase(scenario: "call_tap_rtp", method: RelayMethod.tap) { call in
+        GoldenCase(scenario: "call_tap_rtp", method: RelayMethod.tap, speed: 5) { call in
             let action = try await call.tapAsync(direction: "both", device: .rtp(address: "192.168.1.1", port: 1234, codec: "PCMU", ptime: 20, rate: 8000))
             _ = await action.stop()
             _ = try await action.wait()
         },
-        GoldenCase(scenario: "call_tap_ws", method: RelayMethod.tap) { call in
+        GoldenCase(scenario: "call_tap_ws", method: RelayMethod.tap, speed: 5) { call in
             let action = try await call.tapAsync(direction: "listen", device: .ws(uri: "wss://example.domain.com/endpoint", codec: "OPUS", rate: 16000))
             _ = await action.stop()
         },
-        GoldenCase(scenario: "call_tap_async_stop", method: RelayMethod.tapStop) { call in
+        GoldenCase(scenario: "call_tap_async_stop", method: RelayMethod.tapStop, speed: 5) { call in
             let action = try await call.tapAsync(direction: "speak", device: .rtp(address: "127.0.0.1", port: 5000))
             #expect(await action.stop().successful)
             let result = try await action.wait()
@@ -184,7 +186,7 @@ struct GoldenCase: Sendable, CustomTestStringConvertible {
             _ = try await call.detect(
                 .machine(initialTimeout: 4.5, endSilenceTimeout: 1, machineVoiceThreshold: 1.25, machineWordsThreshold: 6), timeout: 45, waitForBeep: true)
         },
-        GoldenCase(scenario: "call_detect_async_stop", method: RelayMethod.detectStop) { call in
+        GoldenCase(scenario: "call_detect_async_stop", method: RelayMethod.detectStop, speed: 5) { call in
             let action = try await call.detectAsync(.machine(), timeout: 60)
             #expect(await action.stop().successful)
             _ = try await action.wait()
@@ -201,7 +203,7 @@ struct GoldenCase: Sendable, CustomTestStringConvertible {
         GoldenCase(scenario: "call_detect_digit", method: RelayMethod.detect) { call in
             _ = try await call.detectDigit(digits: "123", timeout: 15)
         },
-        GoldenCase(scenario: "call_detect_digit_async", method: RelayMethod.detect) { call in
+        GoldenCase(scenario: "call_detect_digit_async", method: RelayMethod.detect, speed: 5) { call in
             let action = try await call.detectDigitAsync()
             _ = await action.stop()
         },
@@ -215,11 +217,11 @@ struct GoldenCase: Sendable, CustomTestStringConvertible {
         GoldenCase(scenario: "call_fax_send_async", method: RelayMethod.sendFax) { call in
             _ = try await call.faxSendAsync(document: "https://example.com/fax.pdf").wait()
         },
-        GoldenCase(scenario: "call_fax_receive", method: RelayMethod.receiveFax) { call in
+        GoldenCase(scenario: "call_fax_receive", method: RelayMethod.receiveFax, speed: 5) { call in
             let action = try await call.faxReceiveAsync()
             _ = await action.stop()
         },
-        GoldenCase(scenario: "call_fax_receive_async_stop", method: RelayMethod.receiveFaxStop) { call in
+        GoldenCase(scenario: "call_fax_receive_async_stop", method: RelayMethod.receiveFaxStop, speed: 5) { call in
             let action = try await call.faxReceiveAsync()
             #expect(await action.stop().successful)
             _ = try await action.wait()
@@ -258,7 +260,7 @@ struct GoldenFrameTests {
     @Test(arguments: GoldenCase.all)
     func commandMatchesPython(_ golden: GoldenCase) async throws {
         let expected = try Golden.command(golden.scenario, method: golden.method, index: golden.index)
-        try await withRelayServer { server in
+        try await withRelayServer(speed: golden.speed) { server in
             try await withClient(server) { client in
                 let dial = try await client.calling.dial(from: "+12029999999", to: "+12028888888", timeout: golden.dialTimeout)
                 #expect(dial.successful)

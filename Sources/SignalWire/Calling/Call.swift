@@ -206,11 +206,12 @@ public final class Call: Sendable, CustomStringConvertible {
             if let reason = event.endReason { store.endReason = reason }
             return Array(store.components.values)
         }
+        // Listeners hear an event before the operation it completes returns to its caller.
+        let callEvent = CallEvent(kind: .state, name: .init(stateName: newState), payload: params)
+        publish(callEvent, names: [.stateChange, .init(stateName: newState)])
         for component in components where component.kind.followsCallState {
             if component.handle(eventType: RelayEventName.callState, params: params) { unregister(component) }
         }
-        let callEvent = CallEvent(kind: .state, name: .init(stateName: newState), payload: params)
-        publish(callEvent, names: [.stateChange, .init(stateName: newState)])
         if newState == .ended { finish(params: params) }
     }
 
@@ -236,21 +237,21 @@ public final class Call: Sendable, CustomStringConvertible {
             store.peer = event.state == "connected" ? peerCall : nil
             return Array(store.components.values)
         }
+        let specific = CallEventName(rawValue: "connect.\(event.state)")
+        publish(CallEvent(kind: .connect, name: specific ?? .connectStateChange, payload: params), names: [.connectStateChange] + (specific.map { [$0] } ?? []))
         for component in components where component.kind.followsConnect {
             if case .connect = component.kind { component.setPeer(event.state == "connected" ? peerCall : nil) }
             if component.handle(eventType: RelayEventName.callConnect, params: params) { unregister(component) }
         }
-        let specific = CallEventName(rawValue: "connect.\(event.state)")
-        publish(CallEvent(kind: .connect, name: specific ?? .connectStateChange, payload: params), names: [.connectStateChange] + (specific.map { [$0] } ?? []))
     }
 
     func handleComponentEvent(type eventType: String, params: JSONValue) {
         let controlID = params["control_id"]?.stringValue
         let component = store.withLock { store in controlID.flatMap { store.components[$0] } }
+        for (event, names) in CallEvent.make(eventType: eventType, params: params) { publish(event, names: names) }
         if let component, component.kind.componentEventType == eventType {
             if component.handle(eventType: eventType, params: params) { unregister(component) }
         }
-        for (event, names) in CallEvent.make(eventType: eventType, params: params) { publish(event, names: names) }
     }
 
     private func register(_ component: Component) {

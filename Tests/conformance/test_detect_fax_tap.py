@@ -81,6 +81,8 @@ def test_fax_receive_from_fax_machine(server, sdk):
   assert f['direction'] == 'receive'
   assert f['document'], 'the received document is a URL the server serves'
   assert isinstance(f['pages'], int) and f['pages'] >= 1
+  got = R.get('fetch') or {}
+  assert got.get('status') == 200 and got.get('head', '').startswith('%PDF'), got
 
 
 def test_fax_receive_async_stop(server, sdk):

@@ -77,7 +77,14 @@ async def fax_send(client, R):
 async def fax_receive(client, R):
   """A fax machine called by us sends its document: fax_receive gets it."""
   call = await dial(client, R, FAX)
-  R['fax'] = snap(await bounded(call.fax_receive(), 60, 'fax_receive'))
+  result = await bounded(call.fax_receive(), 60, 'fax_receive')
+  R['fax'] = snap(result)
+  if result.document:
+    from media import fetch
+    try:
+      R['fetch'] = await asyncio.get_event_loop().run_in_executor(None, fetch, result.document)
+    except Exception as e:
+      R['fetch'] = {'error': repr(e)}
   await finish(call, R)
 
 

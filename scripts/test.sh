@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command: build, all Swift tests, then the Python
 # conformance suite (official SDK 2.1.1 against `relay serve`).
+# Both suites always run; the script fails if either failed.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -8,12 +9,21 @@ cd "$ROOT"
 
 echo "== swift build" >&2
 swift build
+
 echo "== swift test" >&2
-swift test
+swift_rc=0
+swift test || swift_rc=$?
+
 echo "== python conformance" >&2
 # Reuse the relay binary just built in .build unless told otherwise.
 if [[ -z "${RELAY_BIN:-}" ]]; then
   RELAY_BIN="$(swift build --show-bin-path)/relay"
   export RELAY_BIN
 fi
-scripts/conformance.sh "$@"
+conf_rc=0
+scripts/conformance.sh "$@" || conf_rc=$?
+
+echo "== swift test: exit $swift_rc; python conformance: exit $conf_rc" >&2
+if [[ $swift_rc -ne 0 || $conf_rc -ne 0 ]]; then
+  exit 1
+fi

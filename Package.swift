@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "RelayServer", targets: ["RelayServer"]),
         .library(name: "RelayTesting", targets: ["RelayTesting"]),
         .executable(name: "relay", targets: ["RelayCLI"]),
+        .executable(name: "relay-bench", targets: ["RelayBench"]),
         .executable(name: "example-outbound-call", targets: ["ExampleOutboundCall"]),
         .executable(name: "example-inbound-connect", targets: ["ExampleInboundConnect"]),
         .executable(name: "example-send-sms", targets: ["ExampleSendSMS"]),
@@ -74,6 +75,21 @@ let package = Package(
         .executableTarget(name: "ExampleInboundConnect", dependencies: ["SignalWire"], path: "Examples/InboundConnect"),
         .executableTarget(name: "ExampleSendSMS", dependencies: ["SignalWire"], path: "Examples/SendSMS"),
         .executableTarget(name: "ExampleTaskConsumer", dependencies: ["SignalWire"], path: "Examples/TaskConsumer"),
+        // `relay-bench`: the Swift side of Benchmarks/run.sh (release builds only).
+        .executableTarget(
+            name: "RelayBench",
+            dependencies: [
+                "SignalWire", "RelayWire",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/RelayBench"
+        ),
         .testTarget(name: "RelayWireTests", dependencies: ["RelayWire"]),
         .testTarget(
             name: "SignalWireTests",

@@ -43,6 +43,7 @@ public final class RelayClient: Sendable {
 
     let session: Session
     private let dispatcher: Dispatcher
+    private let taskExecutor: EventLoopTaskExecutor
 
     /// - Parameters:
     ///   - host: `relay.signalwire.com` (the default), a space host, or a `ws://`/`wss://` URL
@@ -63,6 +64,7 @@ public final class RelayClient: Sendable {
         messaging = Messaging(session: session, logger: logger)
         tasking = Tasking(session: session, logger: logger)
         dispatcher = Dispatcher(calling: calling, messaging: messaging, tasking: tasking, logger: logger)
+        taskExecutor = EventLoopTaskExecutor(session.eventLoop)
         dispatcher.client = WeakClient(self)
         session.attach(dispatcher)
     }
@@ -79,6 +81,12 @@ public final class RelayClient: Sendable {
         await session.stop()
         dispatcher.setConnected(false)
     }
+
+    /// A task executor on the connection's event loop. Tasks that mostly await Relay (call
+    /// flows, request loops) run with the fewest thread hops under it:
+    /// `Task(executorPreference: client.executor) { … }` or
+    /// `withTaskExecutorPreference(client.executor) { … }`. Keep CPU-heavy work elsewhere.
+    public var executor: any TaskExecutor { taskExecutor }
 
     /// Whether the session is established right now.
     public var connected: Bool { dispatcher.isConnected }

@@ -49,7 +49,8 @@ public enum BladeFrame: Sendable, Hashable {
         }
     }
 
-    public var bytes: [UInt8] { JSONCodec.serialize(json) }
+    /// The frame as sent on the wire (member order not sorted).
+    public var bytes: [UInt8] { JSONCodec.serialize(json, sortedKeys: false) }
 }
 
 /// A JSON-RPC error object.

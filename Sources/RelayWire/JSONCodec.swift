@@ -30,10 +30,12 @@ public enum JSONCodec {
         return value
     }
 
-    public static func serialize(_ value: JSONValue) -> [UInt8] {
+    /// - Parameter sortedKeys: deterministic member order, for logs and tests; frames on the
+    ///   wire skip the sort.
+    public static func serialize(_ value: JSONValue, sortedKeys: Bool = true) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(256)
-        write(value, into: &output)
+        write(value, into: &output, sortedKeys: sortedKeys)
         return output
     }
 
@@ -41,7 +43,7 @@ public enum JSONCodec {
         String(decoding: serialize(value), as: UTF8.self)
     }
 
-    public static func write(_ value: JSONValue, into output: inout [UInt8]) {
+    public static func write(_ value: JSONValue, into output: inout [UInt8], sortedKeys: Bool = true) {
         switch value {
         case .null: output.append(contentsOf: "null".utf8)
         case .bool(let flag): output.append(contentsOf: (flag ? "true" : "false").utf8)
@@ -52,19 +54,28 @@ public enum JSONCodec {
             output.append(UInt8(ascii: "["))
             for (index, item) in items.enumerated() {
                 if index > 0 { output.append(UInt8(ascii: ",")) }
-                write(item, into: &output)
+                write(item, into: &output, sortedKeys: sortedKeys)
             }
             output.append(UInt8(ascii: "]"))
         case .object(let members):
             output.append(UInt8(ascii: "{"))
             var first = true
-            // Sorted keys make frames deterministic, which keeps journals and diffs readable.
-            for key in members.keys.sorted() {
-                if !first { output.append(UInt8(ascii: ",")) }
-                first = false
-                writeString(key, into: &output)
-                output.append(UInt8(ascii: ":"))
-                if let member = members[key] { write(member, into: &output) }
+            if sortedKeys {
+                for key in members.keys.sorted() {
+                    if !first { output.append(UInt8(ascii: ",")) }
+                    first = false
+                    writeString(key, into: &output)
+                    output.append(UInt8(ascii: ":"))
+                    if let member = members[key] { write(member, into: &output, sortedKeys: true) }
+                }
+            } else {
+                for (key, member) in members {
+                    if !first { output.append(UInt8(ascii: ",")) }
+                    first = false
+                    writeString(key, into: &output)
+                    output.append(UInt8(ascii: ":"))
+                    write(member, into: &output, sortedKeys: false)
+                }
             }
             output.append(UInt8(ascii: "}"))
         }

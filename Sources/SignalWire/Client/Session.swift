@@ -165,26 +165,40 @@ final class Session: TransportDelegate, Sendable {
             request.promise.fail(RelayError.notConnected)
             return
         }
-        let timeout = configuration.executeTimeout
-        let method = request.kind.name
-        let id = request.id
-        request.timeout = eventLoop.scheduleTask(in: TimeAmount(duration: timeout)) { [self] in
-            if let expired = self.state.value.removePending(id) {
-                logger.debug("request timed out", metadata: ["method": "\(method)", "id": "\(id)"])
-                expired.promise.fail(RelayError.timeout(method: method, seconds: timeout.seconds))
-            }
-        }
+        // One sweep timer checks deadlines for all requests: cheaper than a timer each.
+        request.deadline = NIODeadline.now() + TimeAmount(duration: configuration.executeTimeout)
+        startTimeoutSweep()
         if state.phase == .ready || (request.kind.isHandshake && state.channel != nil) {
             state.pending[request.id] = request
             transmit(id: request.id)
         } else {
             guard state.queue.count < configuration.maximumQueuedRequests else {
-                request.timeout?.cancel()
                 request.promise.fail(RelayError.queueFull(limit: configuration.maximumQueuedRequests))
                 return
             }
             state.pending[request.id] = request
             state.queue.append(request.id)
+        }
+    }
+
+    private func startTimeoutSweep() {
+        let state = self.state.value
+        guard state.timeoutSweep == nil else { return }
+        let timeout = configuration.executeTimeout
+        let period = TimeAmount(duration: min(timeout / 4, .seconds(1)))
+        state.timeoutSweep = eventLoop.scheduleRepeatedTask(initialDelay: period, delay: period) { [self] task in
+            let state = self.state.value
+            let now = NIODeadline.now()
+            let expired = state.pending.values.filter { $0.deadline <= now }.sorted { $0.sequence < $1.sequence }
+            for request in expired {
+                state.removePending(request.id)
+                logger.debug("request timed out", metadata: ["method": "\(request.kind.name)", "id": "\(request.id)"])
+                request.promise.fail(RelayError.timeout(method: request.kind.name, seconds: timeout.seconds))
+            }
+            if state.pending.isEmpty {
+                task.cancel()
+                state.timeoutSweep = nil
+            }
         }
     }
 
@@ -393,10 +407,7 @@ final class Session: TransportDelegate, Sendable {
         let requests = state.pending.values
         state.pending.removeAll()
         state.queue.removeAll()
-        for request in requests {
-            request.timeout?.cancel()
-            request.promise.fail(error)
-        }
+        for request in requests { request.promise.fail(error) }
     }
 
     private func failReadyWaiters(_ error: RelayError) {
@@ -530,7 +541,7 @@ struct PendingRequest {
     let params: JSONValue
     let promise: EventLoopPromise<JSONValue>
     let sequence: Int
-    var timeout: Scheduled<Void>?
+    var deadline = NIODeadline.distantFuture
     var sentOnConnection: Int?
 
     init(id: String, kind: Kind, params: JSONValue, promise: EventLoopPromise<JSONValue>) {
@@ -556,6 +567,7 @@ final class SessionState {
     var pingTask: RepeatedTask?
     var reconnectAttempt = 0
     var reconnectTask: Scheduled<Void>?
+    var timeoutSweep: RepeatedTask?
     var readyWaiters: [EventLoopPromise<Void>] = []
     var everReady = false
     var userClosed = false
@@ -563,7 +575,6 @@ final class SessionState {
     @discardableResult
     func removePending(_ id: String) -> PendingRequest? {
         guard let request = pending.removeValue(forKey: id) else { return nil }
-        request.timeout?.cancel()
         if let index = queue.firstIndex(of: id) { queue.remove(at: index) }
         return request
     }

@@ -86,7 +86,7 @@ public enum JSONCodec {
             output.append(contentsOf: "null".utf8)
             return
         }
-        if number.rounded() == number, abs(number) < 1.0e15 {
+        if number.rounded() == number, abs(number) < 1.0e15, !(number == 0 && number.sign == .minus) {
             // Keep the float-ness visible: Python's json.dumps(6.0) is "6.0".
             output.append(contentsOf: String(Int(number)).utf8)
             output.append(contentsOf: ".0".utf8)
@@ -329,7 +329,7 @@ private struct Reader {
         }
         let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
         if isInteger, let number = Int(text) { return .int(number) }
-        guard let number = Double(text) else { throw error("invalid number") }
+        guard let number = Double(text), number.isFinite else { throw error("number out of range") }
         return .double(number)
     }
 }

@@ -67,7 +67,7 @@ set +e
 "$BIN" "$DIR/corpus" "$DIR/seeds" \
   -max_total_time="$SECONDS_TO_RUN" -max_len=131072 -timeout=20 -rss_limit_mb=4096 \
   -jobs="${FUZZ_JOBS:-1}" -workers="${FUZZ_JOBS:-1}" \
-  -print_final_stats=1 -artifact_prefix="$DIR/" "$@" 2>&1 | tee "$LOG" | grep -E '^(#[0-9]+ +(INITED|DONE|pulse)|Done|stat::|==[0-9]+==ERROR|SUMMARY|Fatal|.*deadly signal|.*Test unit written)' 
+  -dict="$ROOT/Fuzz/relaywire.dict" -print_final_stats=1 -artifact_prefix="$DIR/" "$@" 2>&1 | tee "$LOG" | grep -E '^(#[0-9]+ +(INITED|DONE|pulse)|Done|stat::|==[0-9]+==ERROR|SUMMARY|Fatal|.*deadly signal|.*Test unit written)' 
 status=${PIPESTATUS[0]}
 set -e
 execs="$(grep -E '^stat::number_of_executed_units' "$LOG" | awk '{s+=$2} END {print s+0}')"

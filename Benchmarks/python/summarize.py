@@ -1,0 +1,193 @@
+"""Summarises bench-results/*.json (written by Benchmarks/run.sh): prints the tables
+with the Swift/Python ratios and the targets of issue 4, and writes summary.md and
+summary.json next to the figures.
+
+Usage: summarize.py RESULTS_DIR
+Repeated runs of one cell (NAME.rN.json) are reduced to the median of each figure.
+"""
+import glob
+import json
+import os
+import re
+import statistics
+import sys
+
+RTT_FIELDS = ('p50_us', 'p99_us', 'p999_us', 'requests_per_second', 'samples')
+SIDES = (('swift', 'Swift'), ('swift_loop', 'Swift, loops on the event loop'), ('python', 'Python 2.1.1'))
+
+
+def load(out):
+  groups = {}
+  for path in sorted(glob.glob(os.path.join(out, '*.json'))):
+    name = os.path.basename(path)[:-5]
+    if name in ('meta', 'summary'):
+      continue
+    key = re.sub(r'\.r\d+$', '', name)
+    try:
+      with open(path) as f:
+        groups.setdefault(key, []).append(json.load(f))
+    except (OSError, ValueError):
+      continue
+  merged = {}
+  for key, runs in groups.items():
+    fig = dict(runs[0])
+    for field, value in runs[0].items():
+      if isinstance(value, (int, float)) and not isinstance(value, bool):
+        fig[field] = statistics.median(r[field] for r in runs if field in r)
+    fig['runs'] = len(runs)
+    if len(runs) > 1 and 'p50_us' in fig:
+      fig['p50_us_runs'] = [r['p50_us'] for r in runs]
+      fig['requests_per_second_runs'] = [r['requests_per_second'] for r in runs]
+    merged[key] = fig
+  return merged
+
+
+def fmt_us(v):
+  return '—' if v is None else ('%.0f' % v if v >= 100 else '%.1f' % v)
+
+
+def fmt_n(v):
+  return '—' if v is None else '{:,.0f}'.format(v)
+
+
+def ratio(a, b):
+  if a is None or b is None or b == 0:
+    return None
+  return a / b
+
+
+def fmt_x(v):
+  return '—' if v is None else ('%.1f×' % v if v < 100 else '%.0f×' % v)
+
+
+def main():
+  out = sys.argv[1]
+  figs = load(out)
+  meta = {}
+  try:
+    with open(os.path.join(out, 'meta.json')) as f:
+      meta = json.load(f)
+  except OSError:
+    pass
+  g = lambda key, field: figs.get(key, {}).get(field)
+  lines = []
+  summary = {'meta': meta, 'rtt': [], 'calls': None, 'memory': [], 'server': None, 'targets': []}
+
+  if meta:
+    lines.append('Machine: %s × %s, %s GiB, Linux %s; placement: %s; load average at start: %s' % (
+      meta.get('nproc'), meta.get('cpu_model'), meta.get('memory_gib'), meta.get('kernel'), meta.get('placement'),
+      ' '.join('%.2f' % x for x in meta.get('load_average_at_start', []))))
+    lines.append('Versions: %s; Python %s, signalwire %s, aiohttp %s; commit %s%s' % (
+      meta.get('swift_version'), meta.get('python_version'), meta.get('signalwire_version'),
+      meta.get('aiohttp_version'), meta.get('git_commit'), ' (with uncommitted changes)' if meta.get('git_dirty') else ''))
+    lines.append('')
+
+  # ---- round trip ----
+  rtt_keys = sorted({k.rsplit('-', 1)[0] for k in figs if k.startswith('rtt-')},
+                    key=lambda k: (k.split('-')[1] != 'floor', int(k.split('-')[2])))
+  if rtt_keys:
+    lines.append('### execute round trip (blade.execute signalwire.receive)')
+    lines.append('')
+    lines.append('| server | in flight | SDK | samples | p50 µs | p99 µs | p99.9 µs | req/s | p50: Python ÷ this | req/s: this ÷ Python |')
+    lines.append('|---|---|---|---|---|---|---|---|---|---|')
+    for base in rtt_keys:
+      _, server, inflight = base.split('-')
+      py = figs.get(base + '-python')
+      for side, label in SIDES:
+        f = figs.get(base + '-' + side)
+        if not f:
+          continue
+        row = {'server': server, 'inflight': int(inflight), 'sdk': side}
+        row.update({k: f.get(k) for k in RTT_FIELDS})
+        row['runs'] = f.get('runs')
+        if side != 'python' and py:
+          row['p50_speedup_vs_python'] = ratio(py['p50_us'], f['p50_us'])
+          row['throughput_ratio_vs_python'] = ratio(f['requests_per_second'], py['requests_per_second'])
+        summary['rtt'].append(row)
+        lines.append('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
+          'floor responder' if server == 'floor' else '`relay serve`', inflight, label, fmt_n(f.get('samples')),
+          fmt_us(f.get('p50_us')), fmt_us(f.get('p99_us')), fmt_us(f.get('p999_us')), fmt_n(f.get('requests_per_second')),
+          fmt_x(row.get('p50_speedup_vs_python')) if side != 'python' else '', fmt_x(row.get('throughput_ratio_vs_python')) if side != 'python' else ''))
+    lines.append('')
+
+  # ---- call flow ----
+  cs, cp = figs.get('calls-swift'), figs.get('calls-python')
+  if cs or cp:
+    r = ratio(cs and cs.get('calls_per_second'), cp and cp.get('calls_per_second'))
+    summary['calls'] = {'swift': cs, 'python': cp, 'ratio': r}
+    lines.append('### call flow (answer, play TTS "Hi", hang up; one consumer process)')
+    lines.append('')
+    lines.append('| SDK | calls | seconds | calls/s |')
+    lines.append('|---|---|---|---|')
+    for label, f in (('Swift', cs), ('Python 2.1.1', cp)):
+      if f:
+        lines.append('| %s | %s | %.2f | %s |' % (label, fmt_n(f.get('calls')), f.get('seconds', 0), fmt_n(f.get('calls_per_second'))))
+    lines.append('| **Swift ÷ Python** | | | **%s** |' % fmt_x(r))
+    lines.append('')
+
+  # ---- memory ----
+  sizes = sorted({int(k.split('-')[1]) for k in figs if k.startswith('memory-')})
+  if sizes:
+    lines.append('### memory per live answered call (client RSS growth ÷ live calls)')
+    lines.append('')
+    lines.append('| live calls | Swift bytes/call | Python bytes/call | Python ÷ Swift |')
+    lines.append('|---|---|---|---|')
+    for n in sizes:
+      s, p = figs.get('memory-%d-swift' % n), figs.get('memory-%d-python' % n)
+      sb, pb = s and s.get('bytes_per_call'), p and p.get('bytes_per_call')
+      summary['memory'].append({'calls': n, 'swift': s, 'python': p, 'ratio': ratio(pb, sb)})
+      live = lambda f: '' if not f or f.get('calls') == n else ' (%s live)' % fmt_n(f.get('calls'))
+      lines.append('| %s | %s%s | %s%s | %s |' % (fmt_n(n), fmt_n(sb), live(s), fmt_n(pb), live(p), fmt_x(ratio(pb, sb))))
+    lines.append('')
+
+  # ---- server ----
+  sl = figs.get('server-load-swift')
+  rss = figs.get('server-rss')
+  if sl:
+    summary['server'] = dict(sl, **(rss or {}))
+    lines.append('### the server alone (`relay serve --speed %s`, driven by the Swift SDK)' % meta.get('settings', {}).get('speed', '?'))
+    lines.append('')
+    lines.append('| live calls held | play events/s | server peak RSS |')
+    lines.append('|---|---|---|')
+    lines.append('| %s | %s | %s |' % (fmt_n(sl.get('live_calls')), fmt_n(sl.get('play_events_per_second')),
+                                      '%.0f MiB' % (rss['server_peak_rss_bytes'] / 2**20) if rss else '—'))
+    lines.append('')
+
+  # ---- targets (issue 4) ----
+  def target(name, value, ok, shown):
+    summary['targets'].append({'target': name, 'value': value, 'met': ok})
+    lines.append('| %s | %s | %s |' % (name, shown, '—' if ok is None else ('met' if ok else '**missed**')))
+
+  lines.append('### targets (issue 4)')
+  lines.append('')
+  lines.append('| target | measured | |')
+  lines.append('|---|---|---|')
+  for side, label in (('swift', 'default'), ('swift_loop', 'on the event loop')):
+    p50 = g('rtt-floor-1-' + side, 'p50_us')
+    p99 = g('rtt-floor-1-' + side, 'p99_us')
+    rps = g('rtt-floor-64-' + side, 'requests_per_second')
+    target('floor, sequential p50 ≤ 90 µs (%s)' % label, p50, None if p50 is None else p50 <= 90, fmt_us(p50) + ' µs')
+    target('floor, sequential p99 ≤ 200 µs (%s)' % label, p99, None if p99 is None else p99 <= 200, fmt_us(p99) + ' µs')
+    target('floor, 64 in flight ≥ 80,000 req/s (%s)' % label, rps, None if rps is None else rps >= 80000, fmt_n(rps) + ' req/s')
+  cr = summary['calls'] and summary['calls']['ratio']
+  target('call flow ≥ 20× Python', cr, None if cr is None else cr >= 20, fmt_x(cr))
+  for m in summary['memory']:
+    b = m['swift'] and m['swift'].get('bytes_per_call')
+    target('≤ 10 KiB per call (%s calls)' % fmt_n(m['calls']), b, None if b is None else b <= 10240, fmt_n(b) + ' B')
+  if sl:
+    target('server holds ≥ 10,000 concurrent calls', sl.get('live_calls'), sl.get('live_calls', 0) >= 10000, fmt_n(sl.get('live_calls')))
+    target('server ≥ 50,000 events/s', sl.get('play_events_per_second'), sl.get('play_events_per_second', 0) >= 50000,
+           fmt_n(sl.get('play_events_per_second')) + '/s')
+  lines.append('')
+
+  text = '\n'.join(lines)
+  print(text)
+  with open(os.path.join(out, 'summary.md'), 'w') as f:
+    f.write(text + '\n')
+  summary['figures'] = figs
+  with open(os.path.join(out, 'summary.json'), 'w') as f:
+    json.dump(summary, f, indent=1, sort_keys=True)
+
+
+if __name__ == '__main__':
+  main()

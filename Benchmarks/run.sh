@@ -1,0 +1,270 @@
+#!/usr/bin/env bash
+# Benchmarks: the Swift SDK (`relay-bench`, release build) beside the official Python
+# SDK (signalwire==2.1.1, unmodified, in .venv-bench) in one run, on the same servers.
+#
+#   Benchmarks/run.sh                 # everything, default sizes (docs/PERFORMANCE.md)
+#   ONLY="rtt" RTT_SAMPLES=2000 Benchmarks/run.sh     # a quick subset
+#
+# Writes bench-results/*.json (one file per measurement, plus meta.json and summary.json),
+# prints a table with the Swift/Python ratios, and writes docs/performance.png (plot.py).
+# Every process it starts is stopped by pid on exit; every client step runs under `timeout`.
+#
+# Knobs (environment):
+#   ONLY            benchmarks to run, any of: rtt calls memory server   (default: all)
+#   RTT_SAMPLES     timed round trips after warm-up, Swift             (default 20000)
+#   RTT_WARMUP      untimed warm-up round trips                         (default 2000)
+#   PY_RTT_SAMPLES / PY_RTT_WARMUP   the same for Python              (default: as Swift)
+#   RTT_REPEAT      runs of each rtt cell; the summary takes medians    (default 3)
+#   CALLS           inbound calls for the Swift consumer               (default 8000)
+#   PY_CALLS        inbound calls for the Python consumer              (default 2000)
+#   MEM_CALLS       live calls held, Swift (space-separated sizes)     (default "1000 10000")
+#   PY_MEM_CALLS    the same for Python                                (default "1000 10000")
+#   LOAD_CALLS / LOAD_SECONDS   server-load: live calls, seconds       (default 10000 / 5)
+#   SPEED           `relay serve --speed` for calls/memory/server       (default 1000)
+#   PIN             0: unpinned (default). 1: servers on CPU 0, clients on CPU 1.
+#                   same: everything on CPU 0.
+#   SKIP_BUILD=1    reuse the binaries in $BENCH_SCRATCH/release
+#   BENCH_SCRATCH   SwiftPM scratch path (default .build-bench)
+#   STEP_TIMEOUT    seconds allowed for one client step                 (default 900)
+#   PLOT            path of the PNG (default docs/performance.png); PLOT=0 skips it
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+ONLY="${ONLY:-rtt calls memory server}"
+RTT_SAMPLES="${RTT_SAMPLES:-20000}"
+RTT_WARMUP="${RTT_WARMUP:-2000}"
+PY_RTT_SAMPLES="${PY_RTT_SAMPLES:-$RTT_SAMPLES}"
+PY_RTT_WARMUP="${PY_RTT_WARMUP:-$RTT_WARMUP}"
+RTT_REPEAT="${RTT_REPEAT:-3}"
+CALLS="${CALLS:-8000}"
+PY_CALLS="${PY_CALLS:-2000}"
+MEM_CALLS="${MEM_CALLS:-1000 10000}"
+PY_MEM_CALLS="${PY_MEM_CALLS:-1000 10000}"
+LOAD_CALLS="${LOAD_CALLS:-10000}"
+LOAD_SECONDS="${LOAD_SECONDS:-5}"
+SPEED="${SPEED:-1000}"
+PIN="${PIN:-0}"
+SCRATCH="${BENCH_SCRATCH:-$ROOT/.build-bench}"
+STEP_TIMEOUT="${STEP_TIMEOUT:-900}"
+PLOT="${PLOT:-$ROOT/docs/performance.png}"
+OUT="$ROOT/bench-results"
+LOGS="$OUT/logs"
+VENV="$ROOT/.venv-bench"
+PYDIR="$ROOT/Benchmarks/python"
+INJECT_CONCURRENCY=16
+
+say() { printf '%s bench: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+# ---- processes: every background pid is recorded and stopped on exit ----
+PIDS=()
+stop_pid() {
+  local pid="$1"
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+case "$PIN" in
+  0|"") SERVER_PIN=(); CLIENT_PIN=(); PLACEMENT="unpinned" ;;
+  1) SERVER_PIN=(taskset -c 0); CLIENT_PIN=(taskset -c 1); PLACEMENT="pinned: servers on CPU 0, clients on CPU 1" ;;
+  same) SERVER_PIN=(taskset -c 0); CLIENT_PIN=(taskset -c 0); PLACEMENT="pinned: everything on CPU 0" ;;
+  *) echo "PIN must be 0, 1 or same" >&2; exit 2 ;;
+esac
+
+# start_bg NAME LOGFILE CMD...  -> sets BG_PID
+start_bg() {
+  local log="$2"; shift 2
+  "$@" >"$log" 2>&1 &
+  BG_PID=$!
+  PIDS+=("$BG_PID")
+}
+
+# wait_line LOGFILE REGEX SECONDS PID: waits until the process printed a matching line.
+wait_line() {
+  local log="$1" regex="$2" limit="$3" pid="$4" start=$SECONDS
+  until grep -qE "$regex" "$log" 2>/dev/null; do
+    if ! kill -0 "$pid" 2>/dev/null; then say "process $pid exited before '$regex':"; tail -20 "$log" >&2; return 1; fi
+    if (( SECONDS - start > limit )); then say "no '$regex' from $pid within ${limit}s:"; tail -20 "$log" >&2; return 1; fi
+    sleep 0.05
+  done
+}
+
+# wait_pid PID SECONDS: waits for a background process to exit; returns its status.
+wait_pid() {
+  local pid="$1" limit="$2" start=$SECONDS
+  while kill -0 "$pid" 2>/dev/null; do
+    if (( SECONDS - start > limit )); then say "process $pid still running after ${limit}s; stopping it"; stop_pid "$pid"; return 124; fi
+    sleep 0.1
+  done
+  wait "$pid"
+}
+
+# Servers. Each start_* sets URL (and HTTP for relay serve) and SERVER_PID.
+start_floor() {
+  local log="$LOGS/floor-$1.log"
+  start_bg floor "$log" "${SERVER_PIN[@]}" "$BENCH" floor --port 0
+  SERVER_PID=$BG_PID
+  wait_line "$log" '^floor listening on ws://' 60 "$SERVER_PID"
+  URL="$(grep -oE 'ws://[0-9.]+:[0-9]+' "$log" | head -1)"
+}
+start_relay() {
+  local log="$LOGS/relay-$1.log"
+  LOG_LEVEL=warning start_bg relay "$log" "${SERVER_PIN[@]}" "$RELAY" serve --port 0 --speed "$SPEED" --log-level warning
+  SERVER_PID=$BG_PID
+  wait_line "$log" '^relay listening on ws://' 60 "$SERVER_PID"
+  URL="$(grep -oE 'ws://[0-9.]+:[0-9]+' "$log" | head -1)"
+  HTTP="${URL/ws:/http:}"
+}
+stop_server() {
+  if ! kill -0 "$SERVER_PID" 2>/dev/null; then say "server $SERVER_PID died during the run"; return 1; fi
+  stop_pid "$SERVER_PID"
+}
+
+swift_step() { timeout "$STEP_TIMEOUT" "${CLIENT_PIN[@]}" "$BENCH" "$@"; }
+python_step() { # SCRIPT ARGS...
+  local script="$PYDIR/$1"; shift
+  timeout "$STEP_TIMEOUT" "${CLIENT_PIN[@]}" "$VENV/bin/python" "$script" "$@" --timeout "$STEP_TIMEOUT"
+}
+
+# ---- build ----
+if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+  say "swift build -c release --scratch-path $SCRATCH (relay-bench, relay)"
+  swift build -c release --scratch-path "$SCRATCH" --product relay-bench
+  swift build -c release --scratch-path "$SCRATCH" --product relay
+fi
+BIN="$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)"
+BENCH="$BIN/relay-bench"
+RELAY="$BIN/relay"
+for b in "$BENCH" "$RELAY"; do [[ -x "$b" ]] || { echo "missing $b (run without SKIP_BUILD=1)" >&2; exit 1; }; done
+
+# ---- venv: the official SDK, unmodified, with the pins scripts/conformance.sh uses ----
+PIP_PKGS=(signalwire==2.1.1 aiohttp==3.9.5 matplotlib)
+stamp="$VENV/.bench-stamp"
+if [[ ! -x "$VENV/bin/python" ]] || [[ "$(cat "$stamp" 2>/dev/null)" != "${PIP_PKGS[*]}" ]]; then
+  say "creating $VENV"
+  "${PYTHON:-python3}" -m venv "$VENV"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${PIP_PKGS[@]}"
+  echo "${PIP_PKGS[*]}" >"$stamp"
+fi
+"$VENV/bin/python" -c 'import signalwire, matplotlib; from signalwire.relay.consumer import Consumer' >/dev/null
+
+# ---- results directory and the run's metadata ----
+mkdir -p "$OUT" "$LOGS"
+rm -f "$OUT"/*.json "$LOGS"/*.log
+"$VENV/bin/python" - "$OUT/meta.json" <<EOF
+import json, os, platform, subprocess, sys, datetime
+from importlib.metadata import version
+def sh(*a):
+  try: return subprocess.run(a, capture_output=True, text=True, timeout=60).stdout.strip()
+  except Exception: return '?'
+cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), '?')
+meta = {
+  'date': datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
+  'nproc': os.cpu_count(), 'cpu_model': cpu, 'kernel': platform.release(),
+  'memory_gib': round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30, 1),
+  'load_average_at_start': list(os.getloadavg()),
+  'placement': '$PLACEMENT',
+  'swift_version': sh('swift', '--version').splitlines()[0] if sh('swift', '--version') else '?',
+  'python_version': platform.python_version(), 'signalwire_version': version('signalwire'),
+  'aiohttp_version': version('aiohttp'),
+  'git_commit': sh('git', '-C', '$ROOT', 'rev-parse', '--short', 'HEAD'),
+  'git_dirty': bool(sh('git', '-C', '$ROOT', 'status', '--porcelain', '--untracked-files=no')),
+  'build': 'swift build -c release',
+  'settings': {'rtt_samples': $RTT_SAMPLES, 'rtt_warmup': $RTT_WARMUP, 'py_rtt_samples': $PY_RTT_SAMPLES,
+               'py_rtt_warmup': $PY_RTT_WARMUP, 'rtt_repeat': $RTT_REPEAT, 'calls': $CALLS, 'py_calls': $PY_CALLS,
+               'mem_calls': '$MEM_CALLS', 'py_mem_calls': '$PY_MEM_CALLS', 'load_calls': $LOAD_CALLS,
+               'load_seconds': $LOAD_SECONDS, 'speed': $SPEED, 'inject_concurrency': $INJECT_CONCURRENCY},
+}
+json.dump(meta, open(sys.argv[1], 'w'), indent=1)
+EOF
+say "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); placement: $PLACEMENT; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+wants() { [[ " $ONLY " == *" $1 "* ]]; }
+
+# ---- 1. execute round trip: floor responder, then relay serve ----
+rtt_cells() { # SERVERNAME
+  local server="$1" inflight r swift_warm py_warm
+  for inflight in 1 64; do
+    swift_warm="$RTT_WARMUP"; py_warm="$PY_RTT_WARMUP"
+    # 64 in flight: at least 100 warm-up requests per task.
+    (( inflight > 1 && swift_warm < 6400 )) && swift_warm=6400
+    (( inflight > 1 && py_warm < 6400 )) && py_warm=6400
+    for r in $(seq "$RTT_REPEAT"); do
+      say "rtt $server inflight=$inflight run $r/$RTT_REPEAT: swift, swift --on-loop, python"
+      swift_step rtt --url "$URL" --samples "$RTT_SAMPLES" --warmup "$swift_warm" --inflight "$inflight" \
+        --label "rtt-$server-$inflight" --json "$OUT/rtt-$server-$inflight-swift.r$r.json" >/dev/null
+      swift_step rtt --url "$URL" --samples "$RTT_SAMPLES" --warmup "$swift_warm" --inflight "$inflight" --on-loop \
+        --label "rtt-$server-$inflight" --json "$OUT/rtt-$server-$inflight-swift_loop.r$r.json" >/dev/null
+      python_step rtt.py --url "$URL" --samples "$PY_RTT_SAMPLES" --warmup "$py_warm" --inflight "$inflight" \
+        --label "rtt-$server-$inflight" --json "$OUT/rtt-$server-$inflight-python.r$r.json" >/dev/null
+    done
+  done
+}
+if wants rtt; then
+  start_floor rtt; say "floor responder at $URL"; rtt_cells floor; stop_server
+  start_relay rtt; say "relay serve at $URL"; rtt_cells relay; stop_server
+fi
+
+# ---- 2. call flow: one consumer, calls injected through the lab API ----
+# A fresh `relay serve` per side (same binary and settings), so neither side's ended calls
+# weigh on the other's run.
+call_flow() { # SIDE COUNT
+  local side="$1" count="$2" log="$LOGS/calls-$1.log" consumer
+  count=$(( (count + INJECT_CONCURRENCY - 1) / INJECT_CONCURRENCY * INJECT_CONCURRENCY ))
+  start_relay "calls-$side"
+  if [[ "$side" == swift ]]; then
+    start_bg consumer "$log" timeout "$STEP_TIMEOUT" "${CLIENT_PIN[@]}" "$BENCH" calls --url "$URL" --count "$count" --context bench --json "$OUT/calls-swift.json"
+  else
+    start_bg consumer "$log" timeout "$STEP_TIMEOUT" "${CLIENT_PIN[@]}" "$VENV/bin/python" "$PYDIR/calls.py" --url "$URL" --count "$count" --context bench --json "$OUT/calls-python.json" --timeout "$STEP_TIMEOUT"
+  fi
+  consumer=$BG_PID
+  wait_line "$log" '^ready' 60 "$consumer"
+  say "calls $side: injecting $count calls (concurrency $INJECT_CONCURRENCY, speed $SPEED)"
+  timeout "$STEP_TIMEOUT" "${SERVER_PIN[@]}" "$BENCH" inject --http "$HTTP" --count "$count" --context bench --concurrency "$INJECT_CONCURRENCY" >"$LOGS/inject-$side.log" 2>&1
+  wait_pid "$consumer" "$STEP_TIMEOUT" || { say "calls $side consumer failed:"; tail -20 "$log" >&2; }
+  stop_server
+}
+if wants calls; then
+  call_flow swift "$CALLS"
+  call_flow python "$PY_CALLS"
+fi
+
+# ---- 3. memory per live answered call ----
+if wants memory; then
+  for n in $MEM_CALLS; do
+    start_relay "memory-swift-$n"; say "memory swift: $n live calls"
+    swift_step memory --url "$URL" --calls "$n" --json "$OUT/memory-$n-swift.json" >/dev/null || say "memory swift $n failed"
+    stop_server
+  done
+  for n in $PY_MEM_CALLS; do
+    start_relay "memory-python-$n"; say "memory python: $n live calls"
+    python_step memory.py --url "$URL" --calls "$n" --json "$OUT/memory-$n-python.json" >/dev/null || say "memory python $n failed"
+    stop_server
+  done
+fi
+
+# ---- 4. the server alone (driven by the Swift SDK; no Python side) ----
+if wants server; then
+  start_relay server-load; say "server-load: $LOAD_CALLS live calls for ${LOAD_SECONDS}s"
+  swift_step server-load --url "$URL" --calls "$LOAD_CALLS" --seconds "$LOAD_SECONDS" --json "$OUT/server-load-swift.json" >/dev/null \
+    || say "server-load failed"
+  # The server's peak resident memory (it held those calls); VmHWM of its process.
+  awk '/VmHWM/ {printf "{\"server_peak_rss_bytes\": %d}\n", $2 * 1024}' "/proc/$SERVER_PID/status" >"$OUT/server-rss.json" 2>/dev/null || true
+  stop_server
+fi
+
+# ---- summary and plot ----
+"$VENV/bin/python" "$PYDIR/summarize.py" "$OUT"
+if [[ "$PLOT" != 0 ]]; then
+  "$VENV/bin/python" "$ROOT/Benchmarks/plot.py" "$OUT" "$PLOT"
+fi

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Fails when docs/API-MAPPING.md rots: a row without a test, or a Test cell naming a suite,
+# a test function or a golden scenario that no longer exists under Tests/.
+#   Test cell entries: `Suite/function` or `GoldenFrameTests/commandMatchesPython <scenario>`.
+#   A row may have no test only when its Swift column says "Not provided".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+doc=docs/API-MAPPING.md
+tests=Tests/SignalWireTests
+python3 - "$doc" "$tests" <<'PY'
+import os, re, sys
+doc, tests = sys.argv[1], sys.argv[2]
+sources = {}
+for root, _, files in os.walk(tests):
+    for name in files:
+        if name.endswith('.swift'):
+            sources[os.path.join(root, name)] = open(os.path.join(root, name), encoding='utf-8').read()
+def suite_file(suite):
+    pattern = re.compile(r'\b(struct|final class|class|extension)\s+' + re.escape(suite) + r'\b')
+    return [text for text in sources.values() if pattern.search(text)]
+problems, rows, refs = [], 0, 0
+header = None
+for number, line in enumerate(open(doc, encoding='utf-8'), 1):
+    if line.startswith('| ID |'):
+        header = [c.strip() for c in line.strip().strip('|').split('|')]
+        continue
+    m = re.match(r'^\| ([A-Z0-9-]+-\d\d) \|', line)
+    if not m:
+        continue
+    rows += 1
+    row_id = m.group(1)
+    if header is None or 'Test' not in header:
+        problems.append(f'{doc}:{number}: {row_id}: table has no Test column')
+        continue
+    cells = [c.strip() for c in line.strip().strip('|').split(' | ')]
+    if len(cells) != len(header):
+        problems.append(f'{doc}:{number}: {row_id}: {len(cells)} cells, header has {len(header)}')
+        continue
+    swift, test = cells[header.index('Swift')], cells[header.index('Test')]
+    entries = re.findall(r'`([^`]+)`', test)
+    if not entries:
+        if 'Not provided' not in swift:
+            problems.append(f'{doc}:{number}: {row_id}: no test (only "Not provided" rows may have none)')
+        continue
+    for entry in entries:
+        refs += 1
+        m2 = re.fullmatch(r'([A-Za-z0-9_]+)/([A-Za-z0-9_]+)(?: ([A-Za-z0-9_]+))?', entry)
+        if not m2:
+            problems.append(f'{doc}:{number}: {row_id}: cannot read test reference `{entry}`')
+            continue
+        suite, function, argument = m2.groups()
+        files = suite_file(suite)
+        if not files:
+            problems.append(f'{doc}:{number}: {row_id}: no suite {suite} in {tests}')
+            continue
+        if not any(re.search(r'@Test\b[^\n]*\n?\s*(?:@[^\n]*\n\s*)*func\s+' + re.escape(function) + r'\s*\(', t) or
+                   re.search(r'@Test[^\n]*func\s+' + re.escape(function) + r'\s*\(', t) for t in files):
+            problems.append(f'{doc}:{number}: {row_id}: no @Test func {function} in suite {suite}')
+            continue
+        if argument and not any(f'scenario: "{argument}"' in t for t in files):
+            problems.append(f'{doc}:{number}: {row_id}: {suite}/{function} has no case for scenario "{argument}"')
+for p in problems:
+    print(p)
+print(f'check-api-mapping: {rows} rows, {refs} test references, {len(problems)} problem(s)')
+sys.exit(1 if problems else 0)
+PY

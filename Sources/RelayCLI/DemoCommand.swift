@@ -43,7 +43,7 @@ struct DemoCommand: AsyncParsableCommand {
                 throw ValidationError("the consumer did not connect")
             }
             let caller = PartyBehavior(digits: ["\(pin)#"], messageSeconds: 3)
-            let call = try await server.injectCall(from: "+12015550142", to: "+12025550100", context: "office", script: caller)
+            let call = try await server.injectCall(from: "+12015550142", to: "+12025550100", context: "office", script: caller, ringTimeout: 600)
             transcript.say("caller   +12015550142 dials +12025550100 (context office) and will key \(pin)#")
 
             let finished = await transcript.wait(for: "consumer done", timeout: .seconds(30))

@@ -49,14 +49,21 @@ extension JSONValue {
         }
     }
 
+    /// Numbers, and strings spelled as finite decimal numbers (`"nan"`, `"inf"` and hex
+    /// floats are not numbers on the wire).
     public var doubleValue: Double? {
         switch self {
         case .int(let number): return Double(number)
         case .double(let number): return number
-        case .string(let text): return Double(text)
+        case .string(let text):
+            guard !text.isEmpty, text.utf8.allSatisfy({ Self.decimalCharacters.contains($0) }), let number = Double(text), number.isFinite
+            else { return nil }
+            return number
         default: return nil
         }
     }
+
+    private static let decimalCharacters = Set("0123456789.eE+-".utf8)
 
     public var boolValue: Bool? {
         if case .bool(let flag) = self { return flag }

@@ -153,9 +153,7 @@ struct APICoverageTests {
                 let dial = try await busy.dial()
                 #expect(!dial.successful)
                 let value = try await answered
-                withKnownIssue("SDK: waitFor completes on any state at or after the awaited one, so a busy call that never answered reports answered") {
-                    #expect(!value, "the call ended before it was answered (RELAY-V2.md §6.2: False if the call ended first)")
-                }
+                #expect(!value, "the call ended before it was answered (RELAY-V2.md §6.2: False if the call ended first)")
             }
         }
     }
@@ -489,7 +487,7 @@ struct APICoverageTests {
                 try await client.messaging.receive(contexts: ["office"]) { _ in }
                 #expect(await sentCommands(server, method: RelayMethod.receive).count == 1)
 
-                let injected = try await server.injectCall(from: "+12027777777", to: "+12028888888", context: "office")
+                let injected = try await server.injectCall(from: "+12027777777", to: "+12028888888", context: "office", ringTimeout: 3600)
                 var iterator = calls.makeAsyncIterator()
                 let call = try #require(await iterator.next())
                 #expect(call.id == injected.id)

@@ -279,7 +279,7 @@ struct CallingBehaviourTests {
                 let (calls, inbox) = AsyncStream.makeStream(of: Call.self)
                 try await client.calling.receive(contexts: ["office"]) { inbox.yield($0) }
                 let injected = try await server.injectCall(
-                    from: "+12015550106", to: "+12025550000", context: "office", script: PartyBehavior(digits: ["1234#"]))
+                    from: "+12015550106", to: "+12025550000", context: "office", script: PartyBehavior(digits: ["1234#"]), ringTimeout: 3600)
                 var iterator = calls.makeAsyncIterator()
                 let call = try #require(await iterator.next())
                 #expect(call.id == injected.id)

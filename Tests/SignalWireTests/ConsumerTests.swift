@@ -101,7 +101,7 @@ struct ConsumerTests {
             let consumer = configured
             try await withConsumer(consumer) {
                 #expect(await eventually { consumer.entries.contains("ready") })
-                let call = try await server.injectCall(from: "+12015550100", to: "+12025550000", context: "office")
+                let call = try await server.injectCall(from: "+12015550100", to: "+12025550000", context: "office", ringTimeout: 3600)
                 _ = try await server.injectMessage(from: "+12015550100", to: "+12025550000", context: "office", body: "hi there")
                 try await server.deliverTask(context: "office", message: ["job": "report"])
                 #expect(await eventually {
@@ -127,9 +127,9 @@ struct ConsumerTests {
             let consumer = configured
             try await withConsumer(consumer) {
                 #expect(await eventually { consumer.entries.contains("ready") })
-                _ = try await server.injectCall(from: "+12015550001", to: "+12025550000", context: "office")
+                _ = try await server.injectCall(from: "+12015550001", to: "+12025550000", context: "office", ringTimeout: 3600)
                 #expect(await eventually { consumer.entries.contains("call +12015550001") })
-                _ = try await server.injectCall(from: "+12015550002", to: "+12025550000", context: "office")
+                _ = try await server.injectCall(from: "+12015550002", to: "+12025550000", context: "office", ringTimeout: 3600)
                 #expect(await eventually { consumer.entries.contains("call +12015550002") }, "second call handled while the first is busy")
                 release.withLock { $0 = true }
             }
@@ -147,7 +147,7 @@ struct ConsumerTests {
             let consumer = configured
             try await withConsumer(consumer) {
                 #expect(await eventually { consumer.entries.contains("ready") })
-                _ = try await server.injectCall(from: "+12015550009", to: "+12025550000", context: "office")
+                _ = try await server.injectCall(from: "+12015550009", to: "+12025550000", context: "office", ringTimeout: 3600)
                 #expect(await eventually { consumer.entries.contains("call +12015550009") })
             }
             let entries = consumer.entries
@@ -161,7 +161,7 @@ struct ConsumerTests {
             let consumer = RecordingConsumer(server: server)
             try await withConsumer(consumer) {
                 #expect(await eventually { consumer.entries.contains("ready") })
-                let client = try RelayClient(project: "local-project", token: "local-token", host: server.url ?? "", configuration: testConfiguration())
+                let client = try RelayClient(project: "local-project", token: "local-token", host: server.url ?? "", configuration: testConfiguration(), logger: quietLogger)
                 try await client.connect()
                 let sent = try await client.messaging.send(context: "office", from: "+12029999999", to: "+12015550100", body: "Your code is 1234")
                 #expect(sent.successful)
@@ -203,7 +203,7 @@ struct ConsumerTests {
                     try await withConsumer(outsider) {
                         #expect(await eventually { first.entries.contains("ready") && second.entries.contains("ready") && outsider.entries.contains("ready") })
                         for index in 0..<6 {
-                            _ = try await server.injectCall(from: "+1201555\(String(format: "%04d", index))", to: "+12025550000", context: "office")
+                            _ = try await server.injectCall(from: "+1201555\(String(format: "%04d", index))", to: "+12025550000", context: "office", ringTimeout: 3600)
                         }
                         #expect(await eventually {
                             (first.entries + second.entries).filter { $0.hasPrefix("call ") }.count == 6

@@ -10,7 +10,7 @@ import Testing
 struct SessionTests {
     @Test func wrongCredentialsFailConnectClearly() async throws {
         try await withRelayServer { server in
-            let client = try RelayClient(project: "local-project", token: "wrong-token", host: server.url ?? "", configuration: testConfiguration())
+            let client = try RelayClient(project: "local-project", token: "wrong-token", host: server.url ?? "", configuration: testConfiguration(), logger: quietLogger)
             await #expect {
                 try await client.connect()
             } throws: { error in
@@ -22,7 +22,7 @@ struct SessionTests {
     }
 
     @Test func unreachableHostFailsConnect() async throws {
-        let client = try RelayClient(project: "p", token: "t", host: "ws://127.0.0.1:1", configuration: testConfiguration())
+        let client = try RelayClient(project: "p", token: "t", host: "ws://127.0.0.1:1", configuration: testConfiguration(), logger: quietLogger)
         await #expect {
             try await client.connect()
         } throws: { error in
@@ -39,7 +39,7 @@ struct SessionTests {
 
     @Test func readyAndSocketEventsReachListeners() async throws {
         try await withRelayServer { server in
-            let client = try RelayClient(project: "local-project", token: "local-token", host: server.url ?? "", configuration: testConfiguration())
+            let client = try RelayClient(project: "local-project", token: "local-token", host: server.url ?? "", configuration: testConfiguration(), logger: quietLogger)
             let seen = Mutex<[ClientEvent]>([])
             for event in [ClientEvent.ready, .socketOpen, .socketClose] {
                 client.on(event) { _ in seen.withLock { $0.append(event) } }
@@ -56,7 +56,7 @@ struct SessionTests {
 
     @Test func malformedAndUnknownFramesAreIgnored() async throws {
         try await withScriptedPeer { peer in
-            let client = try RelayClient(project: "p", token: "t", host: peer.url, configuration: testConfiguration())
+            let client = try RelayClient(project: "p", token: "t", host: peer.url, configuration: testConfiguration(), logger: quietLogger)
             try await client.connect()
             try await peer.push("this is not JSON")
             try await peer.push("[1,2,3]")
@@ -80,7 +80,7 @@ struct SessionTests {
         try await withScriptedPeer(responder: { _ in nil }) { peer in
             var configuration = testConfiguration()
             configuration.executeTimeout = .milliseconds(300)
-            let client = try RelayClient(project: "p", token: "t", host: peer.url, configuration: configuration)
+            let client = try RelayClient(project: "p", token: "t", host: peer.url, configuration: configuration, logger: quietLogger)
             try await client.connect()
             let started = ContinuousClock.now
             await #expect(throws: RelayError.timeout(method: "calling.answer", seconds: 0.3)) {
@@ -97,7 +97,7 @@ struct SessionTests {
             // A numeric 200 is a failure too, as in Python and Node.
             return [BladeFrame.result(id: id, result: ["result": ["code": 200, "message": "numeric"]]).json.jsonString]
         }) { peer in
-            let client = try RelayClient(project: "p", token: "t", host: peer.url, configuration: testConfiguration())
+            let client = try RelayClient(project: "p", token: "t", host: peer.url, configuration: testConfiguration(), logger: quietLogger)
             try await client.connect()
             await #expect(throws: RelayError.commandFailed(code: "200", message: "numeric")) {
                 try await client.execute("calling.answer", params: [:])
@@ -111,7 +111,7 @@ struct SessionTests {
 
     @Test func aDropMidRequestFailsItWhenTheSessionIsNotResumed() async throws {
         try await withScriptedPeer(responder: { _ in nil }) { peer in
-            let client = try RelayClient(project: "p", token: "t", host: peer.url, configuration: testConfiguration())
+            let client = try RelayClient(project: "p", token: "t", host: peer.url, configuration: testConfiguration(), logger: quietLogger)
             try await client.connect()
             let pending = Task { try await client.execute("calling.play", params: [:]) }
             #expect(await eventually { peer.received.contains { $0["params"]?["method"]?.stringValue == "calling.play" } })
@@ -130,7 +130,7 @@ struct SessionTests {
             guard answered.exchange(true, ordering: .relaxed) else { return nil }
             return [BladeFrame.result(id: id, result: ["result": ["code": "200", "message": "Playing"]]).json.jsonString]
         }) { peer in
-            let client = try RelayClient(project: "p", token: "t", host: peer.url, configuration: testConfiguration())
+            let client = try RelayClient(project: "p", token: "t", host: peer.url, configuration: testConfiguration(), logger: quietLogger)
             try await client.connect()
             async let pending = client.execute("calling.play", params: ["control_id": "c1"])
             #expect(await eventually { peer.received.contains { $0["params"]?["method"]?.stringValue == "calling.play" } })
@@ -149,7 +149,7 @@ struct SessionTests {
 
     @Test func bladeDisconnectQueuesRequestsUntilReconnected() async throws {
         try await withScriptedPeer { peer in
-            let client = try RelayClient(project: "p", token: "t", host: peer.url, configuration: testConfiguration())
+            let client = try RelayClient(project: "p", token: "t", host: peer.url, configuration: testConfiguration(), logger: quietLogger)
             try await client.connect()
             try await peer.push(#"{"jsonrpc":"2.0","id":"d","method":"blade.disconnect"}"#)
             try await Task.sleep(for: .milliseconds(100))
@@ -243,7 +243,7 @@ struct SessionTests {
                 #expect(dial.successful)
             }
             // Without trusting the certificate the connection is refused.
-            let untrusting = try RelayClient(project: "local-project", token: "local-token", host: server.url ?? "", configuration: testConfiguration())
+            let untrusting = try RelayClient(project: "local-project", token: "local-token", host: server.url ?? "", configuration: testConfiguration(), logger: quietLogger)
             await #expect(throws: RelayError.self) { try await untrusting.connect() }
         }
     }

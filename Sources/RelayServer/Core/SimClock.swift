@@ -19,8 +19,15 @@ struct SimClock: Sendable {
         return seconds * speed
     }
 
-    /// Real seconds for a simulated duration.
-    func realSeconds(_ simulated: Double) -> Double { max(0, simulated) / speed }
+    /// Real seconds for a simulated duration. Durations come from the network: anything not
+    /// finite counts as 0 and anything huge is capped, so `Task.sleep` can never trap.
+    func realSeconds(_ simulated: Double) -> Double {
+        guard simulated.isFinite, simulated > 0 else { return 0 }
+        return min(simulated, Self.longestDuration) / speed
+    }
+
+    /// About 31 years: longer than any call lives.
+    static let longestDuration: Double = 1e9
 
     /// Unix time in seconds, for event `timestamp`s.
     static var unixNow: Double { Date().timeIntervalSince1970 }

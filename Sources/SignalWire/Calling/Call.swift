@@ -83,6 +83,7 @@ public final class Call: Sendable, CustomStringConvertible {
         var previousState: CallState?
         var context: String?
         var endReason: String?
+        var wasAnswered = false
         var peer: Call?
         var components: [String: Component] = [:]
         var listeners: [CallEventName: [(ListenerID, @Sendable (CallEvent) -> Void)]] = [:]
@@ -203,6 +204,7 @@ public final class Call: Sendable, CustomStringConvertible {
             if store.nodeID == nil { store.nodeID = event.nodeID }
             store.previousState = store.state
             store.state = newState
+            if newState == .answered { store.wasAnswered = true }
             if let reason = event.endReason { store.endReason = reason }
             return Array(store.components.values)
         }
@@ -230,6 +232,18 @@ public final class Call: Sendable, CustomStringConvertible {
         let event = RelayEvent(name: "ended", payload: params)
         for component in components { component.terminate(event: event) }
         for stream in streams { stream.finish() }
+    }
+
+    /// The session that knew this call is gone: end it locally.
+    func abandon(reason: String) {
+        let params: JSONValue = ["call_id": .string(id ?? ""), "call_state": "ended", "end_reason": .string(reason)]
+        store.withLock { store in
+            store.previousState = store.state
+            store.state = .ended
+            store.endReason = reason
+        }
+        publish(CallEvent(kind: .state, name: .ended, payload: params), names: [.stateChange, .ended])
+        finish(params: params)
     }
 
     func handleConnect(_ event: ConnectEvent, params: JSONValue, peerCall: Call?) {
@@ -620,12 +634,17 @@ public final class Call: Sendable, CustomStringConvertible {
 
     public func waitFor(_ states: [CallState]) async throws -> Bool {
         let component = Component(kind: .awaitState(states), controlID: newControlID())
-        let alreadyThere = store.withLock { store -> Bool in
-            if let current = store.state, states.contains(where: { current.index >= $0.index }) { return true }
+        let decided = store.withLock { store -> Bool? in
+            if let current = store.state, states.contains(where: { current.index >= $0.index }) {
+                let awaitsEnd = states.contains { $0 == .ending || $0 == .ended }
+                // Past the awaited state already; an ended call only counts if it got that far.
+                if (current == .ending || current == .ended) && !awaitsEnd { return store.wasAnswered }
+                return true
+            }
             store.components[component.controlID] = component
-            return false
+            return nil
         }
-        if alreadyThere { return true }
+        if let decided { return decided }
         try await component.waitForCompletion()
         return component.snapshot.successful
     }

@@ -68,6 +68,21 @@ public final class Calling: Sendable {
         }
     }
 
+    /// A new session that did not resume the old one gets none of its calls' events: fail
+    /// their pending operations now instead of letting them wait forever.
+    func abandonCalls(reason: String) {
+        let calls = registry.withLock { registry -> [Call] in
+            defer {
+                registry.byID.removeAll()
+                registry.byTag.removeAll()
+            }
+            var unique: [ObjectIdentifier: Call] = [:]
+            for call in Array(registry.byID.values) + Array(registry.byTag.values) { unique[ObjectIdentifier(call)] = call }
+            return Array(unique.values)
+        }
+        for call in calls { call.abandon(reason: reason) }
+    }
+
     /// Routes one `queuing.relay.events` notification (on the event loop).
     func handle(notification: JSONValue) {
         guard let eventType = notification["event_type"]?.stringValue, let params = notification["params"], params.objectValue != nil else {
@@ -144,8 +159,9 @@ public final class Calling: Sendable {
             logger.debug("ignoring a state event for an unknown call", metadata: ["call_id": "\(event.callID)"])
             return
         }
-        call.handleState(event, params: params)
+        // Forget an ended call before its waiters resume, so they never see it still listed.
         if event.state == CallState.ended.rawValue { forget(call) }
+        call.handleState(event, params: params)
     }
 }
 

@@ -181,9 +181,20 @@ final class Component: Sendable {
                 store.endReason = params["end_reason"]?.stringValue
                 store.successful = true
             case .awaitState(let states):
-                guard let reached = CallState(rawValue: state), states.contains(where: { reached.index >= $0.index }) else { return false }
-                store.event = event
-                store.successful = true
+                guard let reached = CallState(rawValue: state) else { return false }
+                let passed = states.contains(where: { reached.index >= $0.index })
+                let endedFirst = (reached == .ending || reached == .ended) && !states.contains(where: { $0 == .ending || $0 == .ended })
+                if passed && !endedFirst {
+                    // Reached, or went past (an inbound call may never ring).
+                    store.event = event
+                    store.successful = true
+                } else if reached == .ended {
+                    // The call ended before reaching any awaited state.
+                    store.event = event
+                    store.successful = false
+                } else {
+                    return false
+                }
             default: return false
             }
             return true

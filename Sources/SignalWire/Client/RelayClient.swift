@@ -193,8 +193,12 @@ final class Dispatcher: SessionHandler, Sendable {
         for (_, handler) in handlers { handler(client) }
     }
 
-    func sessionDidBecomeReady(restored: Bool) {
+    func sessionDidBecomeReady(restored: Bool, replacedSession: Bool) {
         setConnected(true)
+        if replacedSession {
+            logger.warning("Relay did not resume the previous session: its calls are ended locally")
+            calling.abandonCalls(reason: "connectionLost")
+        }
         let registered = contexts.withLock { $0 }
         if !restored, !registered.isEmpty, let client = client?.value {
             // A new session knows none of our contexts: register them again. Fire and forget

@@ -5,7 +5,8 @@ import Synchronization
 
 /// What a session reports upward, on its event loop.
 protocol SessionHandler: AnyObject, Sendable {
-    func sessionDidBecomeReady(restored: Bool)
+    /// `replacedSession`: an earlier session existed and was not resumed.
+    func sessionDidBecomeReady(restored: Bool, replacedSession: Bool)
     func sessionDidReceive(broadcast: BroadcastParams)
     func sessionSocketEvent(_ event: ClientEvent, detail: String?)
 }
@@ -310,7 +311,7 @@ final class Session: TransportDelegate, Sendable {
             case .failure(let error):
                 if method == BladeMethod.connect, case RelayError.rpc(let code, let message) = error, code != BladeError.timeout {
                     // Wrong credentials are final: retrying would only repeat the refusal.
-                    logger.error("Relay refused the credentials", metadata: ["reason": "\(message)"])
+                    logger.debug("Relay refused the credentials", metadata: ["reason": "\(message)"])
                     state.phase = .stopped
                     state.userClosed = true
                     let failure = RelayError.authenticationFailed(message)
@@ -330,6 +331,7 @@ final class Session: TransportDelegate, Sendable {
         let state = self.state.value
         state.phase = .ready
         state.everReady = true
+        state.readyCount += 1
         state.reconnectAttempt = 0
         // Requests that were on the wire when the last connection dropped.
         let orphaned = state.pending.values
@@ -347,11 +349,11 @@ final class Session: TransportDelegate, Sendable {
         state.queue.removeAll()
         for id in queued { transmit(id: id) }
         startKeepalive()
-        logger.info("Relay session ready", metadata: ["restored": "\(restored)"])
+        logger.debug("Relay session ready", metadata: ["restored": "\(restored)"])
         let waiters = state.readyWaiters
         state.readyWaiters.removeAll()
         for waiter in waiters { waiter.succeed() }
-        currentHandler?.sessionDidBecomeReady(restored: restored)
+        currentHandler?.sessionDidBecomeReady(restored: restored, replacedSession: !restored && state.readyCount > 1)
     }
 
     private func startKeepalive() {
@@ -447,7 +449,12 @@ final class Session: TransportDelegate, Sendable {
                 return
             }
             request.promise.fail(RelayError.rpc(code: error.code, message: error.message))
-        case .request(_, let method, let params):
+        case .request(let id, let method, let params):
+            if method == BladeMethod.broadcast, !id.isEmpty, !state.rememberBroadcast(id) {
+                // Relay-class services redeliver events; handlers must run once per event.
+                logger.debug("dropping a repeated broadcast", metadata: ["id": "\(id)"])
+                return
+            }
             handleServerRequest(method: method, params: params)
         }
     }
@@ -570,7 +577,27 @@ final class SessionState {
     var timeoutSweep: RepeatedTask?
     var readyWaiters: [EventLoopPromise<Void>] = []
     var everReady = false
+    var readyCount = 0
     var userClosed = false
+
+    /// Ids of recent broadcasts, to drop redelivered ones. Bounded: the oldest are forgotten.
+    private var recentBroadcastIDs = Set<String>()
+    private var recentBroadcastOrder: [String] = []
+    private var recentBroadcastNext = 0
+    static let rememberedBroadcasts = 4096
+
+    /// Records a broadcast id; false when it was seen recently.
+    func rememberBroadcast(_ id: String) -> Bool {
+        guard recentBroadcastIDs.insert(id).inserted else { return false }
+        if recentBroadcastOrder.count < Self.rememberedBroadcasts {
+            recentBroadcastOrder.append(id)
+        } else {
+            recentBroadcastIDs.remove(recentBroadcastOrder[recentBroadcastNext])
+            recentBroadcastOrder[recentBroadcastNext] = id
+            recentBroadcastNext = (recentBroadcastNext + 1) % Self.rememberedBroadcasts
+        }
+        return true
+    }
 
     @discardableResult
     func removePending(_ id: String) -> PendingRequest? {

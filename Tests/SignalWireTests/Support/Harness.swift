@@ -44,7 +44,7 @@ func withClient<T: Sendable>(
     _ server: RelayServer, project: RelayProject = .default, configuration: RelayConfiguration = testConfiguration(),
     _ body: @Sendable (RelayClient) async throws -> T
 ) async throws -> T {
-    let client = try RelayClient(project: project.id, token: project.token, host: server.url ?? "", configuration: configuration)
+    let client = try RelayClient(project: project.id, token: project.token, host: server.url ?? "", configuration: configuration, logger: quietLogger)
     try await client.connect()
     do {
         let result = try await body(client)
@@ -91,3 +91,6 @@ func sentCommands(_ server: RelayServer, method: String) async -> [JSONValue] {
         return frame["params"]?["params"]
     }
 }
+
+/// Tests keep the SDK's warnings about the faults they inject out of the output.
+let quietLogger = Logger(label: "test.client", factory: { _ in SwiftLogNoOpLogHandler() })

@@ -150,9 +150,13 @@ struct Inject: AsyncParsableCommand {
     @Option var count = 2_000
     @Option var context = "bench"
     @Option(help: "Concurrent injections.") var concurrency = 16
+    @Option(help: "Simulated seconds each call rings unanswered before the server ends it (scaled by --speed; the server's default of 30 is 30 ms at --speed 1000).")
+    var ringTimeout = 86_400.0
 
     func run() async throws {
-        let body = JSONValue.object(["context": .string(context), "from": "+12015550100", "to": "+12025550000"]).jsonString
+        let body = JSONValue.object([
+            "context": .string(context), "from": "+12015550100", "to": "+12025550000", "ring_timeout": .double(ringTimeout),
+        ]).jsonString
         let perWorker = (count + concurrency - 1) / concurrency
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<concurrency {

@@ -15,8 +15,8 @@
 #   RTT_WARMUP      untimed warm-up round trips                         (default 2000)
 #   PY_RTT_SAMPLES / PY_RTT_WARMUP   the same for Python              (default: as Swift)
 #   RTT_REPEAT      runs of each rtt cell; the summary takes medians    (default 3)
-#   CALLS           inbound calls for the Swift consumer               (default 8000)
-#   PY_CALLS        inbound calls for the Python consumer              (default 2000)
+#   CALLS           inbound calls injected for the Swift consumer      (default 4000)
+#   PY_CALLS        the same for the Python consumer                   (default: CALLS)
 #   MEM_CALLS       live calls held, Swift (space-separated sizes)     (default "1000 10000")
 #   PY_MEM_CALLS    the same for Python                                (default "1000 10000")
 #   LOAD_CALLS / LOAD_SECONDS   server-load: live calls, seconds       (default 10000 / 5)
@@ -38,8 +38,8 @@ RTT_WARMUP="${RTT_WARMUP:-2000}"
 PY_RTT_SAMPLES="${PY_RTT_SAMPLES:-$RTT_SAMPLES}"
 PY_RTT_WARMUP="${PY_RTT_WARMUP:-$RTT_WARMUP}"
 RTT_REPEAT="${RTT_REPEAT:-3}"
-CALLS="${CALLS:-8000}"
-PY_CALLS="${PY_CALLS:-2000}"
+CALLS="${CALLS:-4000}"
+PY_CALLS="${PY_CALLS:-$CALLS}"
 MEM_CALLS="${MEM_CALLS:-1000 10000}"
 PY_MEM_CALLS="${PY_MEM_CALLS:-1000 10000}"
 LOAD_CALLS="${LOAD_CALLS:-10000}"
@@ -128,6 +128,11 @@ start_relay() {
 stop_server() {
   if ! kill -0 "$SERVER_PID" 2>/dev/null; then say "server $SERVER_PID died during the run"; return 1; fi
   stop_pid "$SERVER_PID"
+}
+
+# server_cpu FILE: CPU seconds the running server has used so far (from /proc).
+server_cpu() {
+  awk -v hz="$(getconf CLK_TCK)" '{printf "{\"cpu_seconds\": %.3f}\n", ($14 + $15) / hz}' "/proc/$SERVER_PID/stat" >"$1" 2>/dev/null || true
 }
 
 swift_step() { timeout "$STEP_TIMEOUT" "${CLIENT_PIN[@]}" "$BENCH" "$@"; }
@@ -223,15 +228,18 @@ call_flow() { # SIDE COUNT
   count=$(( (count + INJECT_CONCURRENCY - 1) / INJECT_CONCURRENCY * INJECT_CONCURRENCY ))
   start_relay "calls-$side"
   if [[ "$side" == swift ]]; then
-    start_bg consumer "$log" timeout "$STEP_TIMEOUT" "${CLIENT_PIN[@]}" "$BENCH" calls --url "$URL" --count "$count" --context bench --json "$OUT/calls-swift.json"
+    start_bg consumer "$log" "$VENV/bin/python" "$PYDIR/cputime.py" "$OUT/cpu-calls-swift-consumer.json" \
+      timeout "$STEP_TIMEOUT" "${CLIENT_PIN[@]}" "$BENCH" calls --url "$URL" --count "$count" --context bench --json "$OUT/calls-swift.json"
   else
-    start_bg consumer "$log" timeout "$STEP_TIMEOUT" "${CLIENT_PIN[@]}" "$VENV/bin/python" "$PYDIR/calls.py" --url "$URL" --count "$count" --context bench --json "$OUT/calls-python.json" --timeout "$STEP_TIMEOUT"
+    start_bg consumer "$log" "$VENV/bin/python" "$PYDIR/cputime.py" "$OUT/cpu-calls-python-consumer.json" \
+      timeout "$STEP_TIMEOUT" "${CLIENT_PIN[@]}" "$VENV/bin/python" "$PYDIR/calls.py" --url "$URL" --count "$count" --context bench --json "$OUT/calls-python.json" --timeout "$STEP_TIMEOUT"
   fi
   consumer=$BG_PID
   wait_line "$log" '^ready' 60 "$consumer"
   say "calls $side: injecting $count calls (concurrency $INJECT_CONCURRENCY, speed $SPEED)"
   timeout "$STEP_TIMEOUT" "${SERVER_PIN[@]}" "$BENCH" inject --http "$HTTP" --count "$count" --context bench --concurrency "$INJECT_CONCURRENCY" >"$LOGS/inject-$side.log" 2>&1
   wait_pid "$consumer" "$STEP_TIMEOUT" || { say "calls $side consumer failed:"; tail -20 "$log" >&2; }
+  server_cpu "$OUT/cpu-calls-$side-server.json"
   stop_server
 }
 if wants calls; then

@@ -114,15 +114,25 @@ def main():
   cs, cp = figs.get('calls-swift'), figs.get('calls-python')
   if cs or cp:
     r = ratio(cs and cs.get('calls_per_second'), cp and cp.get('calls_per_second'))
-    summary['calls'] = {'swift': cs, 'python': cp, 'ratio': r}
+
+    def cpu_per_call(side, who, f):
+      c = figs.get('cpu-calls-%s-%s' % (side, who))
+      return c['cpu_seconds'] / f['calls'] * 1e6 if c and f and f.get('calls') else None
+
+    sc, pc = cpu_per_call('swift', 'consumer', cs), cpu_per_call('python', 'consumer', cp)
+    ss, ps = cpu_per_call('swift', 'server', cs), cpu_per_call('python', 'server', cp)
+    summary['calls'] = {'swift': cs, 'python': cp, 'ratio': r,
+                        'consumer_cpu_us_per_call': {'swift': sc, 'python': pc}, 'cpu_ratio': ratio(pc, sc),
+                        'server_cpu_us_per_call': {'swift': ss, 'python': ps}}
     lines.append('### call flow (answer, play TTS "Hi", hang up; one consumer process)')
     lines.append('')
-    lines.append('| SDK | calls | seconds | calls/s |')
-    lines.append('|---|---|---|---|')
-    for label, f in (('Swift', cs), ('Python 2.1.1', cp)):
+    lines.append('| SDK | calls | seconds | calls/s | consumer CPU µs/call | server CPU µs/call |')
+    lines.append('|---|---|---|---|---|---|')
+    for label, f, c, sv in (('Swift', cs, sc, ss), ('Python 2.1.1', cp, pc, ps)):
       if f:
-        lines.append('| %s | %s | %.2f | %s |' % (label, fmt_n(f.get('calls')), f.get('seconds', 0), fmt_n(f.get('calls_per_second'))))
-    lines.append('| **Swift ÷ Python** | | | **%s** |' % fmt_x(r))
+        lines.append('| %s | %s | %.2f | %s | %s | %s |' % (label, fmt_n(f.get('calls')), f.get('seconds', 0),
+                                                     fmt_n(f.get('calls_per_second')), fmt_n(c), fmt_n(sv)))
+    lines.append('| **Swift vs Python** | | | **%s** | **%s** less | |' % (fmt_x(r), fmt_x(ratio(pc, sc))))
     lines.append('')
 
   # ---- memory ----
@@ -170,7 +180,10 @@ def main():
     target('floor, sequential p99 ≤ 200 µs (%s)' % label, p99, None if p99 is None else p99 <= 200, fmt_us(p99) + ' µs')
     target('floor, 64 in flight ≥ 80,000 req/s (%s)' % label, rps, None if rps is None else rps >= 80000, fmt_n(rps) + ' req/s')
   cr = summary['calls'] and summary['calls']['ratio']
-  target('call flow ≥ 20× Python', cr, None if cr is None else cr >= 20, fmt_x(cr))
+  target('call flow ≥ 20× Python (calls/s)', cr, None if cr is None else cr >= 20, fmt_x(cr))
+  ccr = summary['calls'] and summary['calls']['cpu_ratio']
+  if ccr is not None:
+    lines.append('| (consumer CPU per call, Python ÷ Swift) | %s | — |' % fmt_x(ccr))
   for m in summary['memory']:
     b = m['swift'] and m['swift'].get('bytes_per_call')
     target('≤ 10 KiB per call (%s calls)' % fmt_n(m['calls']), b, None if b is None else b <= 10240, fmt_n(b) + ' B')

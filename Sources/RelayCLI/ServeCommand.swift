@@ -49,21 +49,32 @@ struct ServeCommand: AsyncParsableCommand {
         if projects.isEmpty, let id = environment["SIGNALWIRE_PROJECT"], let secret = environment["SIGNALWIRE_TOKEN"], !id.isEmpty, !secret.isEmpty {
             projects = [RelayProject(id: id, token: secret)]
         }
-        if projects.isEmpty {
-            projects = [.default]
-            Self.printError("relay: no credentials given; using project '\(RelayProject.default.id)' token '\(RelayProject.default.token)'")
-        }
+        let noCredentials = projects.isEmpty
+        if noCredentials { projects = [.default] }
 
         var simulated = SimulatedWorld.standard
         if let world {
             guard let data = FileManager.default.contents(atPath: world) else { throw ValidationError("cannot read world file '\(world)'") }
             do {
-                simulated = try SimulatedWorld(json: JSONCodec.parse(Array(data)))
+                let json = try JSONCodec.parse(Array(data))
+                simulated = try SimulatedWorld(json: json)
+                // Extra projects: {"projects": [{"project": "…", "token": "…"}]}
+                for entry in json["projects"]?.arrayValue ?? [] {
+                    guard let id = entry["project"]?.stringValue ?? entry["id"]?.stringValue, let secret = entry["token"]?.stringValue else {
+                        throw ValidationError("world file '\(world)': each of \"projects\" needs \"project\" and \"token\"")
+                    }
+                    projects.append(RelayProject(id: id, token: secret))
+                }
+            } catch let error as ValidationError {
+                throw error
             } catch {
                 throw ValidationError("world file '\(world)': \(error)")
             }
         }
 
+        if noCredentials {
+            Self.printError("relay: no credentials given; using project '\(RelayProject.default.id)' token '\(RelayProject.default.token)'")
+        }
         let server = RelayServer(
             configuration: RelayServerConfiguration(
                 host: host, port: port, projects: projects, speed: speed, world: simulated,

@@ -214,6 +214,9 @@ public final class RelayServer: Service, Sendable {
         _ = try await hub.deliverTask(project: project, context: context, message: message)
     }
 
+    /// Tasks delivered (or refused for want of a consumer), oldest first.
+    public func tasks() async -> [TaskRecord] { await hub.taskSnapshots() }
+
     /// Sessions (connected, or disconnected within the resume grace period).
     public func sessions() async -> [SessionSnapshot] { await hub.sessionSnapshots() }
 
@@ -236,6 +239,17 @@ public final class RelayServer: Service, Sendable {
     /// Simulates a service restart: `blade.disconnect` to everyone, then every socket closes.
     /// Sessions stay resumable; clients reconnect.
     public func restart() async { await hub.disconnectAll(closeSockets: true) }
+
+    /// Sends `blade.disconnect` to every client, closes every socket and waits (up to
+    /// `timeout`) until the writers have flushed. Call before cancelling ``run()`` when the server
+    /// is not run under a `ServiceGroup` (whose graceful shutdown does this itself).
+    public func disconnectAllAndWait(timeout: Duration = .seconds(2)) async {
+        await hub.beginShutdown()
+        let deadline = ContinuousClock.now + timeout
+        while await hub.openConnectionCount > 0, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
 
     /// Replaces the simulated world (numbers, routes, scripts) for calls created from now on.
     public func setWorld(_ world: SimulatedWorld) async { await hub.setWorld(world) }

@@ -98,7 +98,7 @@ extension RelayHub {
     func setState(_ call: CallRecord, _ state: CallState, reason: String? = nil) {
         call.state = state
         if let reason { call.endReason = reason }
-        call.log(clock.now, "state", reason.map { "\(state.rawValue) (\($0))" } ?? state.rawValue)
+        call.log(clock.now, "state", reason.map { "\(state.rawValue) (\($0))" } ?? state.rawValue, ["call_state": .string(state.rawValue)])
         emit(call, RelayEventName.callState, stateParams(call))
     }
 
@@ -237,6 +237,7 @@ extension RelayHub {
         }
         call.owner = session.id
         call.log(clock.now, "note", "offered to session \(session.id)")
+        call.log(clock.now, "state", "ringing", ["call_state": "ringing"])
         emit(
             call, RelayEventName.callReceive,
             [
@@ -283,8 +284,13 @@ extension RelayHub {
         }
         call.state = .ending
         call.endReason = reason
-        call.log(clock.now, "state", "ending (\(reason))")
-        emit(call, RelayEventName.callState, stateParams(call))
+        // A call that was never answered goes straight to `ended` (busy, noAnswer, error, cancel):
+        // the SDKs complete a dial on the first of answered/ending/ended and read busy/failed
+        // from the `ended` event.
+        if call.answeredAt != nil {
+            call.log(clock.now, "state", "ending (\(reason))", ["call_state": "ending", "end_reason": .string(reason)])
+            emit(call, RelayEventName.callState, stateParams(call))
+        }
         if let otherID = call.bridgedWith, let other = calls[otherID] {
             call.bridgedWith = nil
             other.bridgedWith = nil
@@ -300,7 +306,7 @@ extension RelayHub {
             }
         }
         call.state = .ended
-        call.log(clock.now, "state", "ended (\(reason))")
+        call.log(clock.now, "state", "ended (\(reason))", ["call_state": "ended", "end_reason": .string(reason)])
         emit(call, RelayEventName.callState, stateParams(call))
     }
 
@@ -335,7 +341,7 @@ extension RelayHub {
             "Connecting call",
             after: {
                 call.connect = ConnectAttempt(groups: groups)
-                call.log(self.clock.now, "connect", "connecting to \(groups.count) group(s)", params)
+                call.log(self.clock.now, "connect", "connecting: \(groups.count) device group(s) in series")
                 if let ringback {
                     let media = ringback.arrayValue ?? [ringback]
                     call.log(self.clock.now, "play", "ringback: " + media.map(MediaRules.describe).joined(separator: ", "))
@@ -373,6 +379,7 @@ extension RelayHub {
             legs.append((leg, device[path: "params", "timeout"]?.doubleValue ?? 30))
         }
         call.connect = attempt
+        call.log(clock.now, "connect", "dialling " + legs.map { $0.0.to }.joined(separator: " and "), ["legs": .array(legs.map { .string($0.0.id) })])
         for (leg, timeout) in legs {
             setState(leg, .created)
             let legID = leg.id

@@ -30,7 +30,7 @@ public struct PartyBehavior: Sendable, Hashable {
     public var repeatsInput: Bool
     /// Seconds after answer at which the party hangs up (`nil`: never).
     public var hangupAfter: Double?
-    /// Seconds the party talks when recorded (then silence). Default 3.
+    /// Seconds the party talks when recorded (then silence). Default 10.
     public var messageSeconds: Double
     /// Seconds of the answering-machine greeting before the beep. Default 4.
     public var greetingSeconds: Double
@@ -39,7 +39,7 @@ public struct PartyBehavior: Sendable, Hashable {
 
     public init(
         answer: Answer = .afterRings(1), kind: Kind = .human, digits: [String] = [], speech: [String] = [],
-        repeatsInput: Bool = false, hangupAfter: Double? = nil, messageSeconds: Double = 3,
+        repeatsInput: Bool = false, hangupAfter: Double? = nil, messageSeconds: Double = 10,
         greetingSeconds: Double = 4, faxPages: Int = 2
     ) {
         self.answer = answer

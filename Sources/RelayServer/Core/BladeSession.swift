@@ -177,6 +177,7 @@ extension RelayHub {
                 old.close()
             }
             session.restoredCount += 1
+            session.replayOnSubscribe = true
             active = session
         } else {
             let signature = (Self.newID() + Self.newID()).replacingOccurrences(of: "-", with: "")
@@ -297,6 +298,12 @@ extension RelayHub {
             respondError(id, code: BladeError.invalidParams, message: "Unknown protocol '\(protocolName)': run signalwire setup first", to: connection)
             return
         }
+        let requestID = id.stringValue ?? id.jsonString
+        if let cached = session.recentResults[requestID] {
+            // Resent after a resume: answer again, run nothing twice.
+            respond(id, result: cached, to: connection)
+            return
+        }
         let outcome: CommandOutcome
         switch method {
         case RelayMethod.receive: outcome = receiveContexts(inner, session: session)
@@ -308,11 +315,9 @@ extension RelayHub {
             }
             outcome = result
         }
-        respond(
-            id,
-            result: [
-                "requester_nodeid": .string(session.nodeID), "responder_nodeid": .string(serverNodeID), "result": outcome.result,
-            ], to: connection)
+        let result: JSONValue = ["requester_nodeid": .string(session.nodeID), "responder_nodeid": .string(serverNodeID), "result": outcome.result]
+        session.rememberResult(result, for: requestID)
+        respond(id, result: result, to: connection)
         outcome.after?()
     }
 

@@ -77,6 +77,31 @@ final class SessionRecord {
     var journal: [JournalEntry] = []
     var faults: SessionFaults?
     var restoredCount = 0
+    /// Answers to recent `blade.execute` requests by id: a request resent after a resume gets
+    /// the same answer instead of running twice.
+    var recentResults: [String: JSONValue] = [:]
+    var recentResultOrder: [String] = []
+    /// Broadcasts written lately, with the real time they were written: a socket that dies
+    /// can take the last ones with it, so a resumed session gets them again (same ids; the
+    /// client drops the ones it already has).
+    var recentBroadcasts: [(sent: ContinuousClock.Instant, frame: JSONValue)] = []
+    var replayOnSubscribe = false
+
+    static let rememberedResults = 1024
+    static let rememberedBroadcasts = 512
+    static let replayWindow: Duration = .seconds(5)
+
+    func rememberResult(_ result: JSONValue, for id: String) {
+        if recentResults.updateValue(result, forKey: id) == nil { recentResultOrder.append(id) }
+        if recentResultOrder.count > Self.rememberedResults {
+            recentResults[recentResultOrder.removeFirst()] = nil
+        }
+    }
+
+    func rememberBroadcast(_ frame: JSONValue) {
+        recentBroadcasts.append((.now, frame))
+        if recentBroadcasts.count > Self.rememberedBroadcasts { recentBroadcasts.removeFirst(recentBroadcasts.count - Self.rememberedBroadcasts) }
+    }
 
     init(id: String, project: RelayProject, nodeID: String, signature: String) {
         self.id = id
@@ -123,6 +148,7 @@ actor RelayHub {
     var calls: [String: CallRecord] = [:]
     var callOrder: [String] = []
     var messages: [MessageRecord] = []
+    var tasks: [TaskRecord] = []
     var files: [String: GeneratedFile] = [:]
     var recordingDurations: [String: Double] = [:]
     var shuttingDown = false
@@ -273,11 +299,18 @@ actor RelayHub {
             ],
         ]
         let faults = faults(for: session)
+        session.rememberBroadcast(frame)
         send(frame, to: connection, delay: faults.eventDelay)
         if faults.duplicateEvents { send(frame, to: connection, delay: faults.eventDelay) }
     }
 
     func flushPending(_ session: SessionRecord) {
+        if session.replayOnSubscribe, let connection = session.connection {
+            // What the last socket may have lost in flight, oldest first.
+            session.replayOnSubscribe = false
+            let since = ContinuousClock.now - SessionRecord.replayWindow
+            for (sent, frame) in session.recentBroadcasts where sent >= since { send(frame, to: connection) }
+        }
         let pending = session.pending
         session.pending = []
         for event in pending { broadcast(to: session.id, event: event.event, notification: event.notification) }
@@ -368,4 +401,8 @@ actor RelayHub {
     func callSnapshot(id: String) -> CallSnapshot? { calls[id]?.snapshot }
 
     func file(named name: String) -> GeneratedFile? { files[name] }
+
+    func taskSnapshots() -> [TaskRecord] { tasks }
+
+    var openConnectionCount: Int { connections.count }
 }

@@ -8,6 +8,8 @@ enum LabRoutes {
             "POST /lab/calls {from, to, context?, script?, ring_timeout?, project?} -> 201 call",
             "GET /lab/calls -> calls with timelines",
             "GET /lab/calls/:id -> one call with its timeline",
+            "GET /lab/calls/:id/timeline -> {call_id, state, timeline}",
+            "GET /lab/tasks -> tasks delivered (or refused)",
             "POST /lab/messages {from, to, context?, body, media?, tags?, project?} -> 201 message",
             "GET /lab/messages?direction=outbound|inbound -> messages",
             "POST /lab/tasks {context, message, project?} -> 204",
@@ -31,6 +33,14 @@ enum LabRoutes {
             case .failure(let box): return box.response
             }
             var script = PartyBehavior.human
+            if body["script"] == nil {
+                // Script members may also sit at the top level: {"from", "context", "digits": "1234#"}.
+                do {
+                    script = try PartyBehavior(json: body)
+                } catch {
+                    return HTTPRoutes.problem(.badRequest, "bad script: \(error)")
+                }
+            }
             if let scriptJSON = body["script"] {
                 if let name = scriptJSON.stringValue {
                     guard let named = await server.script(named: name) else {
@@ -50,7 +60,7 @@ enum LabRoutes {
             do {
                 let call = try await server.injectCall(
                     from: from, to: to, context: body["context"]?.stringValue, script: script, project: body["project"]?.stringValue,
-                    ringTimeout: body["ring_timeout"]?.doubleValue ?? 30)
+                    ringTimeout: body["ring_timeout"]?.doubleValue ?? body["timeout"]?.doubleValue ?? 30)
                 return HTTPRoutes.json(.created, call.json)
             } catch {
                 return HTTPRoutes.problem(.badRequest, "\(error)")
@@ -67,6 +77,18 @@ enum LabRoutes {
                 return HTTPRoutes.problem(.notFound, "Call does not exist")
             }
             return HTTPRoutes.json(.ok, call.json)
+        }
+
+        router.get("/lab/calls/:id/timeline") { _, context -> Response in
+            guard let id = context.parameters.get("id"), let call = await server.call(id: id) else {
+                return HTTPRoutes.problem(.notFound, "Call does not exist")
+            }
+            return HTTPRoutes.json(
+                .ok, ["call_id": .string(id), "state": .string(call.state.rawValue), "timeline": .array(call.timeline.map(\.json))])
+        }
+
+        router.get("/lab/tasks") { _, _ -> Response in
+            HTTPRoutes.json(.ok, ["tasks": .array(await server.tasks().map(\.json))])
         }
 
         router.post("/lab/messages") { request, _ -> Response in

@@ -133,10 +133,35 @@ extension RelayHub {
 
     /// Delivers a task (`queuing.relay.tasks`) to one session receiving `context`.
     func deliverTask(project: RelayProject, context: String, message: JSONValue) throws(DeliveryError) -> String {
-        guard let session = pickSession(project: project.id, context: context) else { throw .noConsumer(context: context) }
+        let session = pickSession(project: project.id, context: context)
+        tasks.append(TaskRecord(project: project.id, context: context, message: message, session: session?.id, time: SimClock.unixNow))
+        if tasks.count > 1000 { tasks.removeFirst(tasks.count - 1000) }
+        guard let session else { throw .noConsumer(context: context) }
         broadcast(
             to: session.id, event: RelayEventName.tasks,
             notification: ["context": .string(context), "message": message, "timestamp": .double(SimClock.unixNow)])
         return session.id
+    }
+}
+
+/// A task delivered through the REST endpoint or the lab API.
+public struct TaskRecord: Sendable, Hashable {
+    public var project: String
+    public var context: String
+    public var message: JSONValue
+    /// Session that received it; `nil` when it was refused (nobody on the context).
+    public var session: String?
+    /// Unix time in seconds.
+    public var time: Double
+
+    public var json: JSONValue {
+        var builder = JSONObjectBuilder()
+        builder.set("project", project)
+        builder.set("context", context)
+        builder.set("message", message)
+        builder.set("session", session)
+        builder.set("delivered", session != nil)
+        builder.set("time", time)
+        return builder.value
     }
 }

@@ -63,12 +63,13 @@ def main():
         values[(grp, r['sdk'])] = r.get(field)
   bars(ax, groups, sides, values, fmt='{:,.0f}')
   ax.set_title('execute round trip, 1 in flight: latency (µs, log; lower is better)', fontsize=10)
+  ax.set_ylim(top=ax.get_ylim()[1] * 4)
   ax.set_ylabel('µs')
   ax.axhline(90, color='gray', ls='--', lw=0.8)
   ax.axhline(200, color='gray', ls=':', lw=0.8)
   ax.text(ax.get_xlim()[1], 90, ' p50 target 90 µs', fontsize=7, va='center', color='gray')
   ax.text(ax.get_xlim()[1], 200, ' p99 target 200 µs', fontsize=7, va='center', color='gray')
-  ax.legend(fontsize=8, loc='upper left')
+  ax.legend(fontsize=8, loc='upper left', framealpha=0.9, ncol=3)
 
   # (b) throughput, sequential and 64 in flight
   ax = axes[0][1]
@@ -86,7 +87,8 @@ def main():
   ax.axhline(80000, color='gray', ls='--', lw=0.8)
   ax.text(ax.get_xlim()[1], 80000, ' 80k target', fontsize=7, va='center', color='gray')
   ax.set_title('execute round trip: requests/s (log; higher is better)', fontsize=10)
-  ax.legend(fontsize=8, loc='upper left')
+  ax.set_ylim(top=ax.get_ylim()[1] * 4)
+  ax.legend(fontsize=8, loc='upper right', framealpha=0.9, ncol=3)
 
   # (c) call flow
   ax = axes[1][0]
@@ -96,11 +98,15 @@ def main():
     f = calls.get(side)
     if f:
       values[('calls/s', side)] = f.get('calls_per_second')
-  bars(ax, ['calls/s'], ['swift', 'python'], values)
-  r = calls.get('ratio')
-  ax.set_title('call flow, one consumer: completed calls/s (log)%s' % ('; Swift = %.1f× Python' % r if r else ''),
-               fontsize=10)
-  ax.legend(fontsize=8, loc='upper right')
+  cpu = calls.get('consumer_cpu_us_per_call') or {}
+  for side in ('swift', 'python'):
+    if cpu.get(side):
+      values[('consumer CPU µs per call', side)] = cpu[side]
+  bars(ax, ['calls/s', 'consumer CPU µs per call'], ['swift', 'python'], values, log=False)
+  r, cr = calls.get('ratio'), calls.get('cpu_ratio')
+  ax.set_title('call flow, one consumer: calls/s (higher is better), CPU/call (lower)%s' % (
+    '\nSwift = %.1f× Python calls/s, %.1f× less CPU per call' % (r, cr) if r and cr else ''), fontsize=10)
+  ax.legend(fontsize=8, loc='upper center')
 
   # (d) memory per live call
   ax = axes[1][1]

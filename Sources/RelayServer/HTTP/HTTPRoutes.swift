@@ -58,9 +58,8 @@ enum HTTPRoutes {
         // MARK: Tasks (Basic auth project:token)
         router.post("/api/relay/rest/tasks") { request, _ -> Response in
             guard let project = await authenticate(request, hub: hub) else {
-                var response = problem(.unauthorized, "invalid project or token (use HTTP Basic auth project:token)")
-                response.headers[.wwwAuthenticate] = "Basic realm=\"relay\""
-                return response
+                // No WWW-Authenticate challenge: some HTTP clients (URLSession on Linux) stall on it.
+                return problem(.unauthorized, "invalid project or token (use HTTP Basic auth project:token)")
             }
             let body: JSONValue
             switch await readJSON(request) {

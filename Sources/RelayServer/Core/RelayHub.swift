@@ -86,10 +86,12 @@ final class SessionRecord {
     /// client drops the ones it already has).
     var recentBroadcasts: [(sent: ContinuousClock.Instant, frame: JSONValue)] = []
     var replayOnSubscribe = false
+    var connectionLostAt: ContinuousClock.Instant?
 
     static let rememberedResults = 1024
     static let rememberedBroadcasts = 512
-    static let replayWindow: Duration = .seconds(5)
+    /// How long before a socket died a broadcast may still have been in flight on it.
+    static let replayWindow: Duration = .seconds(2)
 
     func rememberResult(_ result: JSONValue, for id: String) {
         if recentResults.updateValue(result, forKey: id) == nil { recentResultOrder.append(id) }
@@ -219,6 +221,7 @@ actor RelayHub {
         guard let record = connections.removeValue(forKey: handle.id) else { return }
         guard let sessionID = record.sessionID, let session = sessions[sessionID], session.connection === handle else { return }
         session.connection = nil
+        session.connectionLostAt = .now
         session.disconnectGeneration += 1
         let generation = session.disconnectGeneration
         logger.debug("session disconnected", metadata: ["relay.session": "\(sessionID)"])
@@ -308,7 +311,7 @@ actor RelayHub {
         if session.replayOnSubscribe, let connection = session.connection {
             // What the last socket may have lost in flight, oldest first.
             session.replayOnSubscribe = false
-            let since = ContinuousClock.now - SessionRecord.replayWindow
+            let since = (session.connectionLostAt ?? .now) - SessionRecord.replayWindow
             for (sent, frame) in session.recentBroadcasts where sent >= since { send(frame, to: connection) }
         }
         let pending = session.pending

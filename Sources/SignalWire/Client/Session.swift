@@ -205,19 +205,31 @@ final class Session: TransportDelegate, Sendable {
 
     private func transmit(id: String) {
         let state = self.state.value
-        guard let channel = state.channel, var request = state.pending[id] else { return }
-        let params: JSONValue
+        guard let channel = state.channel, let request = state.pending[id] else { return }
+        state.pending[id]?.sentOnConnection = state.connectionNumber
+        // Written straight to bytes: this is the hot path of every request.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(320)
+        bytes.append(contentsOf: #"{"jsonrpc":"2.0","id":"#.utf8)
+        JSONCodec.writeString(id, into: &bytes)
+        bytes.append(contentsOf: #","method":"#.utf8)
+        JSONCodec.writeString(request.kind.wireMethod, into: &bytes)
+        bytes.append(contentsOf: #","params":"#.utf8)
         switch request.kind {
         case .blade, .handshake:
-            params = request.params
+            JSONCodec.write(request.params, into: &bytes, sortedKeys: false)
         case .relay(let method):
             // The protocol is read at send time: a queued request must not carry a stale one.
-            params = ["protocol": .string(state.protocolName ?? ""), "method": .string(method), "params": request.params]
+            bytes.append(contentsOf: #"{"protocol":"#.utf8)
+            JSONCodec.writeString(state.protocolName ?? "", into: &bytes)
+            bytes.append(contentsOf: #","method":"#.utf8)
+            JSONCodec.writeString(method, into: &bytes)
+            bytes.append(contentsOf: #","params":"#.utf8)
+            JSONCodec.write(request.params, into: &bytes, sortedKeys: false)
+            bytes.append(UInt8(ascii: "}"))
         }
-        request.sentOnConnection = state.connectionNumber
-        state.pending[id] = request
-        let frame = BladeFrame.request(id: id, method: request.kind.wireMethod, params: params)
-        WebSocketTransport.writeText(frame.bytes, to: channel)
+        bytes.append(UInt8(ascii: "}"))
+        WebSocketTransport.writeText(bytes, to: channel, mask: state.maskEntropy.next())
     }
 
     private func openConnection() {
@@ -575,6 +587,7 @@ final class SessionState {
     var reconnectAttempt = 0
     var reconnectTask: Scheduled<Void>?
     var timeoutSweep: RepeatedTask?
+    var maskEntropy = MaskEntropy()
     var readyWaiters: [EventLoopPromise<Void>] = []
     var everReady = false
     var readyCount = 0

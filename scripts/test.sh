@@ -10,6 +10,9 @@ cd "$ROOT"
 echo "== swift build" >&2
 swift build
 
+echo "== docs/API-MAPPING.md names only tests that exist" >&2
+scripts/check-api-mapping.sh
+
 echo "== swift test" >&2
 swift_rc=0
 swift test || swift_rc=$?

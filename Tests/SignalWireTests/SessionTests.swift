@@ -21,6 +21,35 @@ struct SessionTests {
         }
     }
 
+    @Test func scopedClientConnectsAndDisconnects() async throws {
+        try await withRelayServer { server in
+            let kept = try await withRelayClient(project: "local-project", token: "local-token", host: server.url ?? "", logger: quietLogger) { client in
+                #expect(client.connected)
+                let dial = try await client.calling.dial(from: "+12029999999", to: "+12015550100")
+                #expect(dial.successful)
+                return client
+            }
+            #expect(!kept.connected, "disconnected when the body returned")
+            await #expect(throws: RelayError.notConnected) { try await kept.execute("calling.answer", params: [:]) }
+        }
+    }
+
+    @Test func requestLoopsRunOnTheClientExecutor() async throws {
+        try await withRelayServer { server in
+            try await withClient(server) { client in
+                let answered = try await withTaskExecutorPreference(client.executor) {
+                    var answered = 0
+                    for _ in 0..<20 {
+                        let result = try await client.execute(RelayMethod.receive, params: ["contexts": ["office"]])
+                        if result["code"]?.stringValue == "200" { answered += 1 }
+                    }
+                    return answered
+                }
+                #expect(answered == 20)
+            }
+        }
+    }
+
     @Test func unreachableHostFailsConnect() async throws {
         let client = try RelayClient(project: "p", token: "t", host: "ws://127.0.0.1:1", configuration: testConfiguration(), logger: quietLogger)
         await #expect {

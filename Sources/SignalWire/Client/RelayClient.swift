@@ -234,3 +234,29 @@ extension Session {
         (handlerForLookup as? Dispatcher)?.client?.value
     }
 }
+
+/// Connects a client, runs `body` with it, and disconnects however `body` ends (returns,
+/// throws or is cancelled): the scoped way to use a client in a script.
+///
+/// ```swift
+/// try await withRelayClient(project: project, token: token) { client in
+///     let dial = try await client.calling.dial(from: "+15551110000", to: "+15552220000")
+///     if dial.successful { _ = try await dial.call.hangup() }
+/// }
+/// ```
+public func withRelayClient<Result: Sendable>(
+    project: String, token: String, host: String = SignalWireSDK.defaultHost,
+    configuration: RelayConfiguration = RelayConfiguration(), logger: Logger = Logger(label: "signalwire.relay"),
+    _ body: (RelayClient) async throws -> Result
+) async throws -> Result {
+    let client = try RelayClient(project: project, token: token, host: host, configuration: configuration, logger: logger)
+    do {
+        try await client.connect()
+        let result = try await body(client)
+        await client.disconnect()
+        return result
+    } catch {
+        await client.disconnect()
+        throw error
+    }
+}

@@ -166,8 +166,19 @@ struct Inject: AsyncParsableCommand {
                         request.method = .POST
                         request.headers.add(name: "Content-Type", value: "application/json")
                         request.body = .bytes(ByteBuffer(string: body))
-                        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-                        _ = try await response.body.collect(upTo: 1 << 20)
+                        // A pooled connection the server closed fails one request; retry it rather
+                        // than abandon the rest of the injection (the consumer would wait forever).
+                        for attempt in 1...3 {
+                            do {
+                                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+                                _ = try await response.body.collect(upTo: 1 << 20)
+                                guard response.status == .created else { throw InjectError(status: response.status.code) }
+                                break
+                            } catch {
+                                FileHandle.standardError.write(Data("inject: attempt \(attempt): \(error)\n".utf8))
+                                if attempt == 3 { throw error }
+                            }
+                        }
                     }
                 }
             }
@@ -176,6 +187,8 @@ struct Inject: AsyncParsableCommand {
         print("injected \(perWorker * concurrency) calls")
     }
 }
+
+struct InjectError: Error { let status: UInt }
 
 /// Resident memory of a client holding many live answered calls.
 struct Memory: AsyncParsableCommand {

@@ -26,6 +26,7 @@
 #   SKIP_BUILD=1    reuse the binaries in $BENCH_SCRATCH/release
 #   BENCH_SCRATCH   SwiftPM scratch path (default .build-bench)
 #   STEP_TIMEOUT    seconds allowed for one client step                 (default 900)
+#   CALLS_TIMEOUT   seconds a consumer may take after the last injection (default 120)
 #   PLOT            path of the PNG (default docs/performance.png); PLOT=0 skips it
 set -euo pipefail
 
@@ -237,8 +238,13 @@ call_flow() { # SIDE COUNT
   consumer=$BG_PID
   wait_line "$log" '^ready' 60 "$consumer"
   say "calls $side: injecting $count calls (concurrency $INJECT_CONCURRENCY, speed $SPEED)"
-  timeout "$STEP_TIMEOUT" "${SERVER_PIN[@]}" "$BENCH" inject --http "$HTTP" --count "$count" --context bench --concurrency "$INJECT_CONCURRENCY" >"$LOGS/inject-$side.log" 2>&1
-  wait_pid "$consumer" "$STEP_TIMEOUT" || { say "calls $side consumer failed:"; tail -20 "$log" >&2; }
+  if ! timeout "$STEP_TIMEOUT" "${SERVER_PIN[@]}" "$BENCH" inject --http "$HTTP" --count "$count" --context bench \
+      --concurrency "$INJECT_CONCURRENCY" >"$LOGS/inject-$side.log" 2>&1; then
+    say "calls $side: inject failed: $(tail -1 "$LOGS/inject-$side.log")"
+  fi
+  # The consumer ends once it completed every call; CALLS_TIMEOUT bounds a stuck one.
+  wait_pid "$consumer" "${CALLS_TIMEOUT:-120}" || { say "calls $side consumer failed or stuck:"; tail -5 "$log" >&2; \
+    curl -s "$HTTP/lab/calls" >"$LOGS/calls-$side-lab-calls.json" 2>/dev/null || true; }
   server_cpu "$OUT/cpu-calls-$side-server.json"
   stop_server
 }

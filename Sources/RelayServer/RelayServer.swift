@@ -129,14 +129,23 @@ public final class RelayServer: Service, Sendable {
                 self.runState.withLock { $0.port = port }
             },
             logger: logger)
+        // The HTTP server runs in a group of its own, with no signal handlers: on shutdown the
+        // hub first tells every client `blade.disconnect` and lets the sockets drain, and only
+        // then does the HTTP server stop (otherwise it could close them first).
+        let appGroup = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await hub.run() }
             group.addTask {
                 try? await gracefulShutdown()
                 await hub.beginShutdown()
+                let deadline = ContinuousClock.now + .seconds(2)
+                while await hub.openConnectionCount > 0, ContinuousClock.now < deadline {
+                    try? await Task.sleep(for: .milliseconds(5))
+                }
+                await appGroup.triggerGracefulShutdown()
             }
             do {
-                try await app.run()
+                try await appGroup.run()
             } catch {
                 await hub.beginShutdown()
                 await hub.stopJobs()

@@ -217,7 +217,9 @@ struct CallTests {
             #expect(result[path: "source_device", "type"] == "rtp")
             let tapping = try await client.event("calling.call.tap")
             #expect(tapping["state"] == "tapping")
-            try await Task.sleep(for: .milliseconds(300))
+            // Until at least five packets arrived (bounded), however busy the machine is.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while packets.count < 5, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
             _ = try await client.execute("calling.tap.stop", ids(call, ["control_id": "t1"]))
             let finished = try await client.event("calling.call.tap")
             #expect(finished["state"] == "finished")

@@ -20,7 +20,14 @@ struct RoutingTests {
             for index in 0..<6 {
                 injected.append(try await server.injectCall(from: "+1202555000\(index)", context: "office"))
             }
-            try await Task.sleep(for: .milliseconds(200))
+            // Wait for delivery (bounded) rather than a fixed sleep: the machine may be busy.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while ContinuousClock.now < deadline {
+                let delivered = await a.broadcasts(event: "queuing.relay.events").count + (await b.broadcasts(event: "queuing.relay.events").count)
+                if delivered >= injected.count { break }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            try await Task.sleep(for: .milliseconds(50))
             let seenA = await a.broadcasts(event: "queuing.relay.events").compactMap { $0[path: "params", "params", "params", "call_id"]?.stringValue }
             let seenB = await b.broadcasts(event: "queuing.relay.events").compactMap { $0[path: "params", "params", "params", "call_id"]?.stringValue }
             #expect(Set(seenA).isDisjoint(with: seenB))

@@ -362,10 +362,11 @@ final class Session: TransportDelegate, Sendable {
         for id in queued { transmit(id: id) }
         startKeepalive()
         logger.debug("Relay session ready", metadata: ["restored": "\(restored)"])
+        // The client is marked connected before connect() returns to its caller.
+        currentHandler?.sessionDidBecomeReady(restored: restored, replacedSession: !restored && state.readyCount > 1)
         let waiters = state.readyWaiters
         state.readyWaiters.removeAll()
         for waiter in waiters { waiter.succeed() }
-        currentHandler?.sessionDidBecomeReady(restored: restored, replacedSession: !restored && state.readyCount > 1)
     }
 
     private func startKeepalive() {

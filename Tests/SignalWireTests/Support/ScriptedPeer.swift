@@ -105,8 +105,10 @@ func withScriptedPeer<T: Sendable>(
             try await peer.run()
             return nil
         }
-        let deadline = ContinuousClock.now + .seconds(10)
+        // Generous: the whole suite starts many servers at once on two cores.
+        let deadline = ContinuousClock.now + .seconds(60)
         while peer.state.withLock({ $0.port }) == nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        guard peer.state.withLock({ $0.port }) != nil else { throw GoldenError("the scripted peer did not start listening within 60 s") }
         let result = try await body(peer)
         group.cancelAll()
         while let _ = try? await group.next() {}

@@ -43,18 +43,50 @@ public struct ActionCore: Sendable {
     }
 }
 
-public struct PlayAction: CallAction {
+/// A running operation started by one of the `…Async` methods: a live view of its state and
+/// result, plus the controls its kind supports (`stop`, `pause`, `resume`, `volume`).
+public struct ComponentAction<Result: Sendable>: CallAction {
     let core: ActionCore
+    let makeResult: @Sendable (Component.Store) -> Result
+
+    /// Identifies the operation on the wire (`control_id`; for connect, the call's tag).
     public var controlID: String { core.controlID }
-    public var result: PlayResult { core.component.snapshot.playResult }
+    public var result: Result { makeResult(core.component.snapshot) }
     public var state: String { core.state }
     public var completed: Bool { core.completed }
     public var payload: JSONValue { core.payload }
-    public func wait() async throws -> PlayResult {
+
+    public func wait() async throws -> Result {
         try await core.component.waitForCompletion()
         return result
     }
+}
+
+public typealias PlayAction = ComponentAction<PlayResult>
+public typealias PromptAction = ComponentAction<PromptResult>
+public typealias RecordAction = ComponentAction<RecordResult>
+public typealias DetectAction = ComponentAction<DetectResult>
+public typealias FaxAction = ComponentAction<FaxResult>
+public typealias SendDigitsAction = ComponentAction<SendDigitsResult>
+public typealias TapAction = ComponentAction<TapResult>
+public typealias ConnectAction = ComponentAction<ConnectResult>
+
+/// Results of operations Relay can stop (`calling.<verb>.stop`).
+public protocol StoppableResult: Sendable {}
+extension PlayResult: StoppableResult {}
+extension PromptResult: StoppableResult {}
+extension RecordResult: StoppableResult {}
+extension DetectResult: StoppableResult {}
+extension FaxResult: StoppableResult {}
+extension TapResult: StoppableResult {}
+
+extension ComponentAction where Result: StoppableResult {
+    /// Stops the operation now; its result then completes with Relay's final event.
     public func stop() async -> StopResult { await core.stop() }
+}
+
+extension ComponentAction where Result == PlayResult {
+    init(core: ActionCore) { self.init(core: core, makeResult: \.playResult) }
     public func pause() async -> PlayPauseResult { PlayPauseResult(successful: await core.control(RelayMethod.playPause)) }
     public func resume() async -> PlayResumeResult { PlayResumeResult(successful: await core.control(RelayMethod.playResume)) }
     /// - Parameter volume: -40 dB … +40 dB; 0 leaves it unchanged.
@@ -63,107 +95,39 @@ public struct PlayAction: CallAction {
     }
 }
 
-public struct PromptAction: CallAction {
-    let core: ActionCore
-    public var controlID: String { core.controlID }
-    public var result: PromptResult { core.component.snapshot.promptResult_ }
-    public var state: String { core.state }
-    public var completed: Bool { core.completed }
-    public var payload: JSONValue { core.payload }
-    public func wait() async throws -> PromptResult {
-        try await core.component.waitForCompletion()
-        return result
-    }
-    public func stop() async -> StopResult { await core.stop() }
+extension ComponentAction where Result == PromptResult {
+    init(core: ActionCore) { self.init(core: core, makeResult: \.promptResult_) }
     public func volume(_ volume: Double) async -> PromptVolumeResult {
         PromptVolumeResult(successful: await core.control(RelayMethod.playAndCollectVolume, volume: volume))
     }
 }
 
-public struct RecordAction: CallAction {
-    let core: ActionCore
-    public var controlID: String { core.controlID }
-    public var result: RecordResult { core.component.snapshot.recordResult }
-    public var state: String { core.state }
-    public var completed: Bool { core.completed }
-    public var payload: JSONValue { core.payload }
+extension ComponentAction where Result == RecordResult {
+    init(core: ActionCore) { self.init(core: core, makeResult: \.recordResult) }
     /// Where the recording will be, from Relay's answer to `calling.record`.
     public var url: String? { core.component.snapshot.url }
-    public func wait() async throws -> RecordResult {
-        try await core.component.waitForCompletion()
-        return result
-    }
-    public func stop() async -> StopResult { await core.stop() }
 }
 
-public struct DetectAction: CallAction {
-    let core: ActionCore
-    public var controlID: String { core.controlID }
-    public var result: DetectResult { core.component.snapshot.detectResult_ }
-    public var state: String { core.state }
-    public var completed: Bool { core.completed }
-    public var payload: JSONValue { core.payload }
-    public func wait() async throws -> DetectResult {
-        try await core.component.waitForCompletion()
-        return result
-    }
-    public func stop() async -> StopResult { await core.stop() }
+extension ComponentAction where Result == DetectResult {
+    init(core: ActionCore) { self.init(core: core, makeResult: \.detectResult_) }
 }
 
-public struct FaxAction: CallAction {
-    let core: ActionCore
-    public var controlID: String { core.controlID }
-    public var result: FaxResult { core.component.snapshot.faxResult }
-    public var state: String { core.state }
-    public var completed: Bool { core.completed }
-    public var payload: JSONValue { core.payload }
-    public func wait() async throws -> FaxResult {
-        try await core.component.waitForCompletion()
-        return result
-    }
-    public func stop() async -> StopResult { await core.stop() }
+extension ComponentAction where Result == FaxResult {
+    init(core: ActionCore) { self.init(core: core, makeResult: \.faxResult) }
 }
 
-public struct SendDigitsAction: CallAction {
-    let core: ActionCore
-    public var controlID: String { core.controlID }
-    public var result: SendDigitsResult { core.component.snapshot.sendDigitsResult }
-    public var state: String { core.state }
-    public var completed: Bool { core.completed }
-    public var payload: JSONValue { core.payload }
-    public func wait() async throws -> SendDigitsResult {
-        try await core.component.waitForCompletion()
-        return result
-    }
+extension ComponentAction where Result == SendDigitsResult {
+    init(core: ActionCore) { self.init(core: core, makeResult: \.sendDigitsResult) }
 }
 
-public struct TapAction: CallAction {
-    let core: ActionCore
-    public var controlID: String { core.controlID }
-    public var result: TapResult { core.component.snapshot.tapResult }
-    public var state: String { core.state }
-    public var completed: Bool { core.completed }
-    public var payload: JSONValue { core.payload }
+extension ComponentAction where Result == TapResult {
+    init(core: ActionCore) { self.init(core: core, makeResult: \.tapResult) }
     /// Where Relay sends the tapped media from.
     public var sourceDevice: JSONValue { core.component.snapshot.sourceDevice }
-    public func wait() async throws -> TapResult {
-        try await core.component.waitForCompletion()
-        return result
-    }
-    public func stop() async -> StopResult { await core.stop() }
 }
 
-public struct ConnectAction: CallAction {
-    let core: ActionCore
-    public var result: ConnectResult {
-        let store = core.component.snapshot
-        return ConnectResult(successful: store.successful, event: store.event, call: store.peerCall)
-    }
-    public var state: String { core.state }
-    public var completed: Bool { core.completed }
-    public var payload: JSONValue { core.payload }
-    public func wait() async throws -> ConnectResult {
-        try await core.component.waitForCompletion()
-        return result
+extension ComponentAction where Result == ConnectResult {
+    init(core: ActionCore) {
+        self.init(core: core) { store in ConnectResult(successful: store.successful, event: store.event, call: store.peerCall) }
     }
 }

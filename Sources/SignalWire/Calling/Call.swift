@@ -314,8 +314,10 @@ public final class Call: Sendable, CustomStringConvertible {
         ComponentAddress(call: address, controlID: controlID)
     }
 
-    private func action(_ kind: Component.Kind, method: String, stopMethod: String?, params: (String) -> JSONValue) async throws -> ActionCore {
-        let controlID = newControlID()
+    private func action(
+        _ kind: Component.Kind, method: String, stopMethod: String?, controlID: String? = nil, params: (String) -> JSONValue
+    ) async throws -> ActionCore {
+        let controlID = controlID ?? newControlID()
         let component = Component(kind: kind, controlID: controlID)
         try await start(component, method: method, params: params(controlID))
         return ActionCore(call: self, component: component, stopMethod: stopMethod)
@@ -384,7 +386,9 @@ public final class Call: Sendable, CustomStringConvertible {
 
     public func connectAsync(_ devices: [[ConnectDevice]], ringback: [Media] = []) async throws -> ConnectAction {
         let command = connectCommand(devices, ringback: ringback)
-        return ConnectAction(core: try await action(.connect, method: RelayMethod.connect, stopMethod: nil) { _ in command.json })
+        // calling.connect has no control_id: connect events are matched by call, and Python
+        // names the operation by the call's tag.
+        return ConnectAction(core: try await action(.connect, method: RelayMethod.connect, stopMethod: nil, controlID: tag) { _ in command.json })
     }
 
     /// Ends the bridge with the connected leg.

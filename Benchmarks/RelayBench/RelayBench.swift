@@ -203,20 +203,7 @@ struct Memory: AsyncParsableCommand {
         let warm = try await client.calling.dial(from: "+12029999999", to: "+12015550100")
         _ = try await warm.call.hangup()
         let baseline = residentBytes()
-        let held = Locked<[Call]>([])
-        let perWorker = (calls + concurrency - 1) / concurrency
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<concurrency {
-                group.addTask(executorPreference: client.executor) {
-                    for _ in 0..<perWorker {
-                        let dial = try await client.calling.dial(from: "+12029999999", to: "+12015550100")
-                        if dial.successful { held.withLock { $0.append(dial.call) } }
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
-        let live = held.withLock { $0.count }
+        let live = try await answeredCalls(client, count: calls, concurrency: concurrency).count
         let after = residentBytes()
         let perCall = live > 0 ? Double(after - baseline) / Double(live) : 0
         try connection.write([
@@ -239,20 +226,7 @@ struct ServerLoad: AsyncParsableCommand {
     func run() async throws {
         let client = try connection.client()
         try await client.connect()
-        let held = Locked<[Call]>([])
-        let perWorker = (calls + concurrency - 1) / concurrency
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<concurrency {
-                group.addTask(executorPreference: client.executor) {
-                    for _ in 0..<perWorker {
-                        let dial = try await client.calling.dial(from: "+12029999999", to: "+12015550100")
-                        if dial.successful { held.withLock { $0.append(dial.call) } }
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
-        let live = held.withLock { $0 }
+        let live = try await answeredCalls(client, count: calls, concurrency: concurrency)
         let events = Counter()
         for call in live { call.on(.playStateChange) { _ in _ = events.increment() } }
         let deadline = ContinuousClock.now + .seconds(seconds)
@@ -315,4 +289,23 @@ final class Locked<Value: Sendable>: Sendable {
     private let mutex: Mutex<Value>
     init(_ value: Value) { mutex = Mutex(value) }
     func withLock<T>(_ body: (inout Value) -> T) -> T { mutex.withLock { body(&$0) } }
+}
+
+/// Dials `count` calls to the simulated human (`concurrency` dials at a time) and returns the
+/// answered ones, still live.
+func answeredCalls(_ client: RelayClient, count: Int, concurrency: Int) async throws -> [Call] {
+    let held = Locked<[Call]>([])
+    let perWorker = (count + concurrency - 1) / concurrency
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for _ in 0..<concurrency {
+            group.addTask(executorPreference: client.executor) {
+                for _ in 0..<perWorker {
+                    let dial = try await client.calling.dial(from: "+12029999999", to: "+12015550100")
+                    if dial.successful { held.withLock { $0.append(dial.call) } }
+                }
+            }
+        }
+        try await group.waitForAll()
+    }
+    return held.withLock { $0 }
 }

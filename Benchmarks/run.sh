@@ -20,6 +20,7 @@
 #   MEM_CALLS       live calls held, Swift (space-separated sizes)     (default "1000 10000")
 #   PY_MEM_CALLS    the same for Python                                (default "1000 10000")
 #   LOAD_CALLS / LOAD_SECONDS   server-load: live calls, seconds       (default 10000 / 5)
+#   LOAD_TIMEOUT    seconds allowed for the server-load driver         (default 180)
 #   SPEED           `relay serve --speed` for calls/memory/server       (default 1000)
 #   PIN             0: unpinned (default). 1: servers on CPU 0, clients on CPU 1.
 #                   same: everything on CPU 0.
@@ -166,7 +167,13 @@ fi
 
 # ---- results directory and the run's metadata ----
 mkdir -p "$OUT" "$LOGS"
-rm -f "$OUT"/*.json "$LOGS"/*.log
+# Only the selected benchmarks' figures are replaced (ONLY=server keeps the last rtt figures).
+wants() { [[ " $ONLY " == *" $1 "* ]]; }
+wants rtt && rm -f "$OUT"/rtt-*.json
+wants calls && rm -f "$OUT"/calls-*.json "$OUT"/cpu-calls-*.json
+wants memory && rm -f "$OUT"/memory-*.json
+wants server && rm -f "$OUT"/server-*.json
+rm -f "$LOGS"/*.log "$LOGS"/*.json
 "$VENV/bin/python" - "$OUT/meta.json" <<EOF
 import json, os, platform, subprocess, sys, datetime
 from importlib.metadata import version
@@ -194,8 +201,6 @@ meta = {
 json.dump(meta, open(sys.argv[1], 'w'), indent=1)
 EOF
 say "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); placement: $PLACEMENT; load: $(cut -d' ' -f1-3 /proc/loadavg)"
-
-wants() { [[ " $ONLY " == *" $1 "* ]]; }
 
 # ---- 1. execute round trip: floor responder, then relay serve ----
 rtt_cells() { # SERVERNAME
@@ -270,8 +275,12 @@ fi
 # ---- 4. the server alone (driven by the Swift SDK; no Python side) ----
 if wants server; then
   start_relay server-load; say "server-load: $LOAD_CALLS live calls for ${LOAD_SECONDS}s"
-  swift_step server-load --url "$URL" --calls "$LOAD_CALLS" --seconds "$LOAD_SECONDS" --json "$OUT/server-load-swift.json" >/dev/null \
-    || say "server-load failed"
+  # Bounded on its own: dialing 10,000 calls takes ~10 s here; a driver stuck on a lost event
+  # must not hold the run for STEP_TIMEOUT.
+  timeout "${LOAD_TIMEOUT:-180}" "${CLIENT_PIN[@]}" "$BENCH" server-load --url "$URL" --calls "$LOAD_CALLS" \
+    --seconds "$LOAD_SECONDS" --json "$OUT/server-load-swift.json" >"$LOGS/server-load-driver.log" 2>&1 \
+    || { say "server-load failed or stuck (status $?); sessions: $(curl -s "$HTTP/lab/sessions" | head -c 400)"; \
+         curl -s "$HTTP/lab/sessions" >"$LOGS/server-load-sessions.json" 2>/dev/null || true; }
   # The server's peak resident memory (it held those calls); VmHWM of its process.
   awk '/VmHWM/ {printf "{\"server_peak_rss_bytes\": %d}\n", $2 * 1024}' "/proc/$SERVER_PID/status" >"$OUT/server-rss.json" 2>/dev/null || true
   stop_server

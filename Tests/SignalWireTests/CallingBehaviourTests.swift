@@ -43,7 +43,9 @@ struct CallingBehaviourTests {
     }
 
     @Test func remoteHangupEndsTheCallAndItsOperations() async throws {
-        try await withRelayServer(speed: 10) { server in
+        // The party hangs up 2 simulated seconds after answering: 1 s here, time enough to
+        // attach listeners even on a loaded machine.
+        try await withRelayServer(speed: 2) { server in
             try await withClient(server) { client in
                 let call = try await answeredCall(client, to: "+12015550108")
                 let states = Mutex<[String]>([])

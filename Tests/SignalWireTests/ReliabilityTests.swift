@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import RelayServer
+import RelayTesting
 import RelayWire
 import SignalWire
 import Synchronization
@@ -44,7 +45,10 @@ struct ReliabilityTests {
                                   repeat {
                                     do {
                                         let dial = try await client.calling.dial(from: "+12029999999", to: index.isMultiple(of: 2) ? "+12015550106" : "+12015550100")
-                                        guard dial.successful else { tally.add("dial-unsuccessful"); return }
+                                        guard dial.successful else {
+                                            tally.add("dial-unsuccessful")
+                                            continue
+                                        }
                                         let call = dial.call
                                         _ = try await call.playSilence(duration: 1)
                                         _ = try await call.promptTTS(.digits(max: 8, terminators: "#", initialTimeout: 2), text: "PIN")
@@ -117,6 +121,38 @@ struct ReliabilityTests {
                 #expect(finished.withLock { $0 } == 5, "one play.finished per play despite duplicates")
                 #expect(states.withLock { $0 } == ["ending", "ended"])
                 print("reliability: duplicated+delayed events: 5 plays, \(finished.withLock { $0 }) finished callbacks")
+            }
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aSessionThatLostEventsIsNotResumedAndNothingWaitsForever() async throws {
+        let configuration = {
+            var configuration = testConfiguration()
+            // Stay away long enough for events to pile up past the server's buffer.
+            configuration.reconnectInitialDelay = .seconds(1)
+            configuration.reconnectMaximumDelay = .seconds(1)
+            return configuration
+        }()
+        try await withRelayTestServer(speed: 50, configure: { $0.outboundBufferLimit = 16 }) { testServer in
+            let server = testServer.server
+            try await withClient(server, configuration: configuration) { client in
+                var calls: [Call] = []
+                for _ in 0..<24 { calls.append(try await answeredCall(client)) }
+                var plays: [PlayAction] = []
+                for call in calls { plays.append(try await call.playAsync([.silence(duration: 10)])) }
+                #expect(await server.dropSessions() == 1)
+                // 24 plays finish while the client is away: more events than the server keeps.
+                var results: [PlayResult] = []
+                for play in plays { results.append(try await play.wait()) }
+                #expect(results.count == 24, "every wait returned")
+                #expect(await eventually { client.connected })
+                let lost = results.filter { !$0.successful }.count
+                #expect(lost > 0, "the server could not keep every event, and said so by not resuming")
+                #expect(calls.allSatisfy { !$0.active }, "calls of the lost session ended locally")
+                let fresh = try await client.calling.dial(from: "+12029999999", to: "+12015550100")
+                #expect(fresh.successful, "the new session works")
+                print("reliability: buffer overflow while away: \(24 - lost) plays finished, \(lost) failed fast, none waited forever")
             }
         }
     }

@@ -170,6 +170,12 @@ extension RelayHub {
             session = existing
             restored = true
         }
+        if let lost = session, lost.eventsLost || !lost.canReplay(lostAt: lost.connectionLostAt ?? .now) {
+            // Events of that session were lost: start a new one so the client knows.
+            logger.notice("not resuming a session that lost events", metadata: ["relay.session": "\(lost.id)"])
+            session = nil
+            restored = false
+        }
         let active: SessionRecord
         if let session {
             if let old = session.connection, old !== connection {

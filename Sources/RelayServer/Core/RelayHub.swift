@@ -87,9 +87,15 @@ final class SessionRecord {
     var recentBroadcasts: [(sent: ContinuousClock.Instant, frame: JSONValue)] = []
     var replayOnSubscribe = false
     var connectionLostAt: ContinuousClock.Instant?
+    /// Set when an event for this session could not be delivered or kept. Such a session is
+    /// not resumed: its client must learn that calls may be missing events (it fails their
+    /// pending operations) instead of waiting for events that will never come.
+    var eventsLost = false
+    /// When the newest broadcast dropped from the memory was sent.
+    var lastForgotten: ContinuousClock.Instant?
 
     static let rememberedResults = 1024
-    static let rememberedBroadcasts = 512
+    static let rememberedBroadcasts = 4096
     /// How long before a socket died a broadcast may still have been in flight on it.
     static let replayWindow: Duration = .seconds(2)
 
@@ -102,7 +108,19 @@ final class SessionRecord {
 
     func rememberBroadcast(_ frame: JSONValue) {
         recentBroadcasts.append((.now, frame))
-        if recentBroadcasts.count > Self.rememberedBroadcasts { recentBroadcasts.removeFirst(recentBroadcasts.count - Self.rememberedBroadcasts) }
+        // Trim in chunks, not on every frame.
+        if recentBroadcasts.count > Self.rememberedBroadcasts + Self.rememberedBroadcasts / 4 {
+            let excess = recentBroadcasts.count - Self.rememberedBroadcasts
+            lastForgotten = recentBroadcasts[excess - 1].sent
+            recentBroadcasts.removeFirst(excess)
+        }
+    }
+
+    /// Whether the broadcast memory still holds everything a socket lost at `lostAt` may
+    /// have had in flight.
+    func canReplay(lostAt: ContinuousClock.Instant) -> Bool {
+        guard let lastForgotten else { return true }
+        return lastForgotten < lostAt - Self.replayWindow
     }
 
     init(id: String, project: RelayProject, nodeID: String, signature: String) {
@@ -256,12 +274,16 @@ actor RelayHub {
         }
     }
 
-    func send(_ frame: JSONValue, to connection: ConnectionHandle, delay: Double = 0) {
+    /// Queues a frame; false when it was lost (buffer full or socket closed).
+    @discardableResult
+    func send(_ frame: JSONValue, to connection: ConnectionHandle, delay: Double = 0) -> Bool {
         let text = JSONCodec.string(frame)
         journal(connection, direction: "out", text: text)
         if !connection.send(text, delay: delay) {
             logger.notice("outbound buffer full or socket closed; closing connection", metadata: ["relay.connection": "\(connection.id)"])
+            return false
         }
+        return true
     }
 
     func respond(_ id: JSONValue, result: JSONValue, to connection: ConnectionHandle) {
@@ -284,9 +306,12 @@ actor RelayHub {
     /// disconnected within its grace period (oldest dropped beyond the buffer limit).
     func broadcast(to sessionID: String, event: String, notification: [String: JSONValue]) {
         guard let session = sessions[sessionID] else { return }
-        guard let connection = session.connection, let protocolName = session.protocolName else {
+        guard let connection = session.connection, !connection.isClosed, let protocolName = session.protocolName else {
             session.pending.append(PendingEvent(event: event, notification: notification))
-            if session.pending.count > configuration.outboundBufferLimit { session.pending.removeFirst() }
+            if session.pending.count > configuration.outboundBufferLimit {
+                session.pending.removeFirst()
+                session.eventsLost = true
+            }
             return
         }
         var inner = notification
@@ -303,7 +328,14 @@ actor RelayHub {
         ]
         let faults = faults(for: session)
         session.rememberBroadcast(frame)
-        send(frame, to: connection, delay: faults.eventDelay)
+        if !send(frame, to: connection, delay: faults.eventDelay) {
+            // The socket is closing (stalled or dropped): keep the event for the resume.
+            session.pending.append(PendingEvent(event: event, notification: notification))
+            if session.pending.count > configuration.outboundBufferLimit {
+                session.pending.removeFirst()
+                session.eventsLost = true
+            }
+        }
         if faults.duplicateEvents { send(frame, to: connection, delay: faults.eventDelay) }
     }
 

@@ -229,7 +229,17 @@ final class Session: TransportDelegate, Sendable {
             bytes.append(UInt8(ascii: "}"))
         }
         bytes.append(UInt8(ascii: "}"))
-        WebSocketTransport.writeText(bytes, to: channel, mask: state.maskEntropy.next())
+        // A lone request goes out at once. With others in flight, one flush covers every
+        // request written in this turn of the event loop: one `writev` instead of one each.
+        let alone = state.pending.count <= 1 && !state.flushScheduled
+        WebSocketTransport.writeText(bytes, to: channel, mask: state.maskEntropy.next(), flush: alone)
+        if !alone && !state.flushScheduled {
+            state.flushScheduled = true
+            eventLoop.execute { [self] in
+                self.state.value.flushScheduled = false
+                channel.flush()
+            }
+        }
     }
 
     private func openConnection() {
@@ -589,6 +599,7 @@ final class SessionState {
     var reconnectTask: Scheduled<Void>?
     var timeoutSweep: RepeatedTask?
     var maskEntropy = MaskEntropy()
+    var flushScheduled = false
     var readyWaiters: [EventLoopPromise<Void>] = []
     var everReady = false
     var readyCount = 0

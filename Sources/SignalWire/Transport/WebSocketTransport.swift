@@ -126,11 +126,15 @@ enum WebSocketTransport {
     }
 
     /// Writes one text frame. Must run on the channel's event loop.
-    static func writeText(_ bytes: [UInt8], to channel: any Channel, mask: WebSocketMaskingKey) {
+    static func writeText(_ bytes: [UInt8], to channel: any Channel, mask: WebSocketMaskingKey, flush: Bool = true) {
         var buffer = channel.allocator.buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
         let frame = WebSocketFrame(fin: true, opcode: .text, maskKey: mask, data: buffer)
-        channel.writeAndFlush(frame, promise: nil)
+        if flush {
+            channel.writeAndFlush(frame, promise: nil)
+        } else {
+            channel.write(frame, promise: nil)
+        }
     }
 }
 

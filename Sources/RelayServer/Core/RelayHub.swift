@@ -267,7 +267,10 @@ actor RelayHub {
         let entry = JournalEntry(direction: direction, time: SimClock.unixNow, text: text)
         if let sessionID = record.sessionID, let session = sessions[sessionID] {
             session.journal.append(entry)
-            if session.journal.count > configuration.journalLimit { session.journal.removeFirst(session.journal.count - configuration.journalLimit) }
+            // Trim in chunks: removing from the front of an array on every frame is O(n) each.
+            if session.journal.count > configuration.journalLimit + configuration.journalLimit / 4 {
+                session.journal.removeFirst(session.journal.count - configuration.journalLimit)
+            }
         } else {
             record.journal.append(entry)
             if record.journal.count > 50 { record.journal.removeFirst(record.journal.count - 50) }
@@ -277,7 +280,8 @@ actor RelayHub {
     /// Queues a frame; false when it was lost (buffer full or socket closed).
     @discardableResult
     func send(_ frame: JSONValue, to connection: ConnectionHandle, delay: Double = 0) -> Bool {
-        let text = JSONCodec.string(frame)
+        // Wire order: member order does not matter to any SDK, and sorting costs.
+        let text = String(decoding: JSONCodec.serialize(frame, sortedKeys: false), as: UTF8.self)
         journal(connection, direction: "out", text: text)
         if !connection.send(text, delay: delay) {
             logger.notice("outbound buffer full or socket closed; closing connection", metadata: ["relay.connection": "\(connection.id)"])
@@ -427,7 +431,7 @@ actor RelayHub {
         }
     }
 
-    func journal(sessionID: String) -> [JournalEntry]? { sessions[sessionID]?.journal }
+    func journal(sessionID: String) -> [JournalEntry]? { sessions[sessionID].map { Array($0.journal.suffix(configuration.journalLimit)) } }
 
     func callSnapshots(project: String?) -> [CallSnapshot] {
         callOrder.compactMap { calls[$0] }.filter { project == nil || $0.project.id == project }.map(\.snapshot)

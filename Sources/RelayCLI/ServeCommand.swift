@@ -80,14 +80,27 @@ struct ServeCommand: AsyncParsableCommand {
                 host: host, port: port, projects: projects, speed: speed, world: simulated,
                 tls: tlsCert.flatMap { cert in tlsKey.map { RelayTLSFiles(certificatePath: cert, privateKeyPath: $0) } }),
             logger: logger)
-        let group = ServiceGroup(
-            configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        // The signals get a group of their own, and the server a group with no signals. Run in
+        // one group, the HTTP server would react to SIGTERM at the same moment as the hub and
+        // could close sockets before every client got its `blade.disconnect`. Here the order is
+        // explicit: disconnect and drain everyone, then stop the server gracefully.
+        let signals = ServiceGroup(
+            configuration: .init(services: [SignalWaiter()], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let serving = ServiceGroup(configuration: .init(services: [server], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
+            tasks.addTask {
+                try await serving.run()
+                await signals.triggerGracefulShutdown()
+            }
             tasks.addTask {
                 _ = try await server.waitUntilRunning(timeout: .seconds(60))
                 Self.printLine("relay listening on \(server.url ?? "?")")
                 Self.printError("relay: lab API and tasks endpoint on \(server.httpURL ?? "?") (speed \(speed)x)")
+            }
+            tasks.addTask {
+                try await signals.run()
+                await server.disconnectAllAndWait(timeout: .seconds(2))
+                await serving.triggerGracefulShutdown()
             }
             try await tasks.waitForAll()
         }
@@ -99,5 +112,12 @@ struct ServeCommand: AsyncParsableCommand {
 
     static func printError(_ text: String) {
         FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+}
+
+/// Returns when a graceful shutdown (SIGTERM/SIGINT) is requested.
+private struct SignalWaiter: Service {
+    func run() async throws {
+        try? await gracefulShutdown()
     }
 }

@@ -130,8 +130,8 @@ struct ReliabilityTests {
         let configuration = {
             var configuration = testConfiguration()
             // Stay away long enough for events to pile up past the server's buffer.
-            configuration.reconnectInitialDelay = .seconds(1)
-            configuration.reconnectMaximumDelay = .seconds(1)
+            configuration.reconnectInitialDelay = .seconds(3)
+            configuration.reconnectMaximumDelay = .seconds(3)
             return configuration
         }()
         try await withRelayTestServer(speed: 50, configure: { $0.outboundBufferLimit = 16 }) { testServer in
@@ -140,7 +140,9 @@ struct ReliabilityTests {
                 var calls: [Call] = []
                 for _ in 0..<24 { calls.append(try await answeredCall(client)) }
                 var plays: [PlayAction] = []
-                for call in calls { plays.append(try await call.playAsync([.silence(duration: 10)])) }
+                // 50 simulated seconds = 1 s here: every play is running before any finishes, and
+                // all finish while the client is away (1.5–3 s).
+                for call in calls { plays.append(try await call.playAsync([.silence(duration: 50)])) }
                 #expect(await server.dropSessions() == 1)
                 // 24 plays finish while the client is away: more events than the server keeps.
                 var results: [PlayResult] = []

@@ -15,7 +15,8 @@ scripts/check-api-mapping.sh
 
 echo "== swift test" >&2
 swift_rc=0
-swift test || swift_rc=$?
+# Bounded: every suite has a time limit, and this catches a hang outside any test too.
+timeout 1500 swift test || swift_rc=$?
 
 echo "== python conformance" >&2
 # Reuse the relay binary just built in .build unless told otherwise.

@@ -23,7 +23,7 @@ func ids(_ call: (String, String), _ extra: [String: JSONValue] = [:]) -> JSONVa
     return .object(members)
 }
 
-@Suite("Call engine")
+@Suite("Call engine", .timeLimit(.minutes(3)))  // a hang fails in bounded time instead of stalling CI
 struct CallTests {
     @Test func outboundCallStatesPlayAndHangup() async throws {
         try await withRelayTestServer(speed: 100) { server in

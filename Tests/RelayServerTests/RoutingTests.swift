@@ -4,7 +4,7 @@ import RelayTesting
 import RelayWire
 import Testing
 
-@Suite("Routing, tasks and messaging")
+@Suite("Routing, tasks and messaging", .timeLimit(.minutes(3)))  // a hang fails in bounded time instead of stalling CI
 struct RoutingTests {
     static let other = RelayProject(id: "other-project", token: "other-token")
 

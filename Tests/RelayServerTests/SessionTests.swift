@@ -4,7 +4,7 @@ import RelayTesting
 import RelayWire
 import Testing
 
-@Suite("Blade session")
+@Suite("Blade session", .timeLimit(.minutes(3)))  // a hang fails in bounded time instead of stalling CI
 struct SessionTests {
     @Test func handshakeShapes() async throws {
         try await withRelayTestServer { server in

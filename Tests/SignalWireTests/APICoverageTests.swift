@@ -9,7 +9,7 @@ import Testing
 /// pin yet: every property, result field, action member and call event of the seed, asserted
 /// against the simulated world (or, for frames, against the Python capture).
 /// `scripts/check-api-mapping.sh` fails if a test named in the doc disappears.
-@Suite("API mapping coverage")
+@Suite("API mapping coverage", .timeLimit(.minutes(3)))  // a hang fails in bounded time instead of stalling CI
 struct APICoverageTests {
     // MARK: Client
 

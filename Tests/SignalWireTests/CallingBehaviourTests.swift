@@ -8,7 +8,7 @@ import Synchronization
 import Testing
 
 /// Results and events of every Call verb against the simulated telephone network.
-@Suite("Calling against the simulated world")
+@Suite("Calling against the simulated world", .timeLimit(.minutes(3)))  // a hang fails in bounded time instead of stalling CI
 struct CallingBehaviourTests {
     @Test func busyNumberFailsTheDial() async throws {
         try await withRelayServer { server in

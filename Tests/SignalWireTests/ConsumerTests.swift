@@ -64,7 +64,7 @@ func withConsumer<C: Consumer>(_ consumer: C, _ body: @Sendable () async throws 
     }
 }
 
-@Suite("Consumer, messaging and tasks")
+@Suite("Consumer, messaging and tasks", .timeLimit(.minutes(3)))  // a hang fails in bounded time instead of stalling CI
 struct ConsumerTests {
     @Test func missingConfigurationFailsAtOnce() async throws {
         try await withRelayServer { server in

@@ -255,7 +255,7 @@ struct GoldenCase: Sendable, CustomTestStringConvertible {
     ]
 }
 
-@Suite("Frames match the official Python SDK")
+@Suite("Frames match the official Python SDK", .timeLimit(.minutes(3)))  // a hang fails in bounded time instead of stalling CI
 struct GoldenFrameTests {
     @Test(arguments: GoldenCase.all)
     func commandMatchesPython(_ golden: GoldenCase) async throws {

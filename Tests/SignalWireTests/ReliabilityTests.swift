@@ -10,7 +10,7 @@ import Testing
 /// Faults on purpose: drops, silence, restarts, redelivered and reordered events, and logs
 /// that must never carry a token. Each test is bounded in time. Figures go to
 /// docs/RELIABILITY.md (printed as `reliability:` lines).
-@Suite("Reliability")
+@Suite("Reliability", .timeLimit(.minutes(5)))  // a hang fails in bounded time instead of stalling CI
 struct ReliabilityTests {
     @Test(.timeLimit(.minutes(2)))
     func hundredDropsDuringLiveCallFlows() async throws {

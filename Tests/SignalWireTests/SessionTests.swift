@@ -6,7 +6,7 @@ import SignalWire
 import Synchronization
 import Testing
 
-@Suite("Session: handshake, failures, reconnects")
+@Suite("Session: handshake, failures, reconnects", .timeLimit(.minutes(3)))  // a hang fails in bounded time instead of stalling CI
 struct SessionTests {
     @Test func wrongCredentialsFailConnectClearly() async throws {
         try await withRelayServer { server in

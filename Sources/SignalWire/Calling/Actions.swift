@@ -19,8 +19,10 @@ public struct ActionCore: Sendable {
     let call: Call
     let component: Component
     let stopMethod: String?
+    /// What `controlID` reports when it is not the component's own (connect: the call's tag).
+    var shownControlID: String? = nil
 
-    public var controlID: String { component.controlID }
+    public var controlID: String { shownControlID ?? component.controlID }
     public var state: String { component.snapshot.state }
     public var completed: Bool { component.isCompleted }
     public var payload: JSONValue { component.snapshot.payload }

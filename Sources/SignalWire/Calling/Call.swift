@@ -273,7 +273,10 @@ public final class Call: Sendable, CustomStringConvertible {
     }
 
     private func unregister(_ component: Component) {
-        store.withLock { _ = $0.components.removeValue(forKey: component.controlID) }
+        store.withLock { store in
+            // Only this component: the key may already belong to a newer one.
+            if store.components[component.controlID] === component { store.components[component.controlID] = nil }
+        }
     }
 
     // MARK: Running components
@@ -315,12 +318,12 @@ public final class Call: Sendable, CustomStringConvertible {
     }
 
     private func action(
-        _ kind: Component.Kind, method: String, stopMethod: String?, controlID: String? = nil, params: (String) -> JSONValue
+        _ kind: Component.Kind, method: String, stopMethod: String?, shownControlID: String? = nil, params: (String) -> JSONValue
     ) async throws -> ActionCore {
-        let controlID = controlID ?? newControlID()
+        let controlID = newControlID()
         let component = Component(kind: kind, controlID: controlID)
         try await start(component, method: method, params: params(controlID))
-        return ActionCore(call: self, component: component, stopMethod: stopMethod)
+        return ActionCore(call: self, component: component, stopMethod: stopMethod, shownControlID: shownControlID)
     }
 
     // MARK: Dial, answer, hangup
@@ -388,7 +391,7 @@ public final class Call: Sendable, CustomStringConvertible {
         let command = connectCommand(devices, ringback: ringback)
         // calling.connect has no control_id: connect events are matched by call, and Python
         // names the operation by the call's tag.
-        return ConnectAction(core: try await action(.connect, method: RelayMethod.connect, stopMethod: nil, controlID: tag) { _ in command.json })
+        return ConnectAction(core: try await action(.connect, method: RelayMethod.connect, stopMethod: nil, shownControlID: tag) { _ in command.json })
     }
 
     /// Ends the bridge with the connected leg.

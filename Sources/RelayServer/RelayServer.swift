@@ -173,17 +173,14 @@ public final class RelayServer: Service, Sendable {
         from: String = "+12015550199", to: String = "+12015550000", context: String? = nil, script: PartyBehavior = .human,
         project: String? = nil, ringTimeout: Double = 30
     ) async throws -> CallSnapshot {
-        guard let project = await hub.project(id: project) else { throw RelayServerError(message: "unknown project '\(project ?? "")'") }
-        let routed: String?
-        if let context {
-            routed = context
-        } else {
-            routed = await hub.world.routes[to]
-        }
-        guard let context = routed else {
+        guard let project = hub.registry.project(id: project) else { throw RelayServerError(message: "unknown project '\(project ?? "")'") }
+        guard let context = context ?? hub.world.routes[to] else {
             throw RelayServerError(message: "give a context, or a 'to' number the world routes to a context")
         }
-        return await hub.injectCall(project: project, from: from, to: to, context: context, behavior: script, ringTimeout: ringTimeout)
+        guard
+            let call = await hub.injectCall(project: project, from: from, to: to, context: context, behavior: script, ringTimeout: ringTimeout)
+        else { throw RelayServerError(message: "the server is shutting down") }
+        return call
     }
 
     /// A call with its timeline, or `nil` when unknown.
@@ -200,54 +197,48 @@ public final class RelayServer: Service, Sendable {
     public func injectMessage(
         from: String, to: String, context: String? = nil, body: String, media: [String] = [], tags: [String] = [], project: String? = nil
     ) async throws -> MessageRecord {
-        guard let project = await hub.project(id: project) else { throw DeliveryError.unknownProject(project ?? "") }
-        let routed: String?
-        if let context {
-            routed = context
-        } else {
-            routed = await hub.world.routes[to]
-        }
-        guard let context = routed else { throw RelayServerError(message: "give a context, or a 'to' number the world routes") }
-        return try await hub.injectMessage(project: project, from: from, to: to, context: context, body: body, media: media, tags: tags)
+        guard let project = hub.registry.project(id: project) else { throw DeliveryError.unknownProject(project ?? "") }
+        guard let context = context ?? hub.world.routes[to] else { throw RelayServerError(message: "give a context, or a 'to' number the world routes") }
+        return try hub.messaging.inject(project: project, from: from, to: to, context: context, body: body, media: media, tags: tags)
     }
 
     /// Messages handled so far; `direction` `outbound` (sent by clients) or `inbound`.
     public func messages(direction: String? = nil, project: String? = nil) async -> [MessageRecord] {
-        await hub.messageSnapshots(project: project, direction: direction)
+        hub.messaging.snapshots(project: project, direction: direction)
     }
 
     /// Delivers a task to one session receiving `context`, like `POST /api/relay/rest/tasks`.
     /// - Throws: ``DeliveryError`` when nobody receives the context or the project is unknown.
     public func deliverTask(context: String, message: JSONValue, project: String? = nil) async throws {
-        guard let project = await hub.project(id: project) else { throw DeliveryError.unknownProject(project ?? "") }
-        _ = try await hub.deliverTask(project: project, context: context, message: message)
+        guard let project = hub.registry.project(id: project) else { throw DeliveryError.unknownProject(project ?? "") }
+        _ = try hub.tasks.deliver(project: project, context: context, message: message)
     }
 
     /// Tasks delivered (or refused for want of a consumer), oldest first.
-    public func tasks() async -> [TaskRecord] { await hub.taskSnapshots() }
+    public func tasks() async -> [TaskRecord] { hub.tasks.snapshots }
 
     /// Sessions (connected, or disconnected within the resume grace period).
-    public func sessions() async -> [SessionSnapshot] { await hub.sessionSnapshots() }
+    public func sessions() async -> [SessionSnapshot] { hub.registry.snapshots }
 
     /// Frames sent and received by a session (oldest first), or `nil` for an unknown session.
-    public func journal(sessionID: String) async -> [JournalEntry]? { await hub.journal(sessionID: sessionID) }
+    public func journal(sessionID: String) async -> [JournalEntry]? { hub.registry.session(id: sessionID)?.journal }
 
     /// Closes sockets without `blade.disconnect` (all, or one session's). Sessions stay resumable.
     @discardableResult
-    public func dropSessions(sessionID: String? = nil) async -> Int { await hub.dropSessions(sessionID: sessionID) }
+    public func dropSessions(sessionID: String? = nil) async -> Int { hub.registry.drop(sessionID: sessionID) }
 
     /// Sets faults for one session, or for everyone when `sessionID` is `nil`.
     /// - Throws: ``RelayServerError`` for an unknown session.
     public func setFaults(_ faults: SessionFaults, sessionID: String? = nil) async throws {
-        guard await hub.setFaults(faults, sessionID: sessionID) else { throw RelayServerError(message: "unknown session '\(sessionID ?? "")'") }
+        guard hub.registry.setFaults(faults, sessionID: sessionID) else { throw RelayServerError(message: "unknown session '\(sessionID ?? "")'") }
     }
 
     /// Removes every injected fault.
-    public func clearFaults() async { await hub.clearFaults() }
+    public func clearFaults() async { hub.registry.clearFaults() }
 
     /// Simulates a service restart: `blade.disconnect` to everyone, then every socket closes.
     /// Sessions stay resumable; clients reconnect.
-    public func restart() async { await hub.disconnectAll(closeSockets: true) }
+    public func restart() async { hub.registry.disconnectAll(closeSockets: true) }
 
     /// Sends `blade.disconnect` to every client, closes every socket and waits (up to
     /// `timeout`) until the writers have flushed. Call before cancelling ``run()`` when the server
@@ -261,10 +252,27 @@ public final class RelayServer: Service, Sendable {
     }
 
     /// Replaces the simulated world (numbers, routes, scripts) for calls created from now on.
-    public func setWorld(_ world: SimulatedWorld) async { await hub.setWorld(world) }
+    public func setWorld(_ world: SimulatedWorld) async { hub.setWorld(world) }
 
     /// A named caller script from the world file.
-    public func script(named name: String) async -> PartyBehavior? { await hub.world.scripts[name] }
+    public func script(named name: String) async -> PartyBehavior? { hub.world.scripts[name] }
+
+    // MARK: - Simulated time
+
+    /// How simulated time passes in this server.
+    public var clockMode: ClockMode { hub.clock.mode }
+
+    /// Simulated seconds since the server started.
+    public var simulatedTime: Double { hub.clock.now }
+
+    /// With the manual clock: moves simulated time forward by `seconds`, firing every timer
+    /// that falls due in order (rings, prompts, recordings, message states…). Returns how many
+    /// fired. Does nothing with the scaled clock.
+    @discardableResult
+    public func advanceClock(by seconds: Double) async -> Int { await hub.clock.advance(by: seconds) }
+
+    /// With the manual clock: the timers waiting and the simulated time of the next one.
+    public var pendingTimers: (count: Int, next: Double?) { hub.clock.pendingTimers }
 }
 
 /// An error from the server's in-process API, with a message safe to show.
@@ -274,6 +282,4 @@ public struct RelayServerError: Error, Sendable, Hashable, CustomStringConvertib
     public var description: String { message }
 }
 
-extension RelayHub {
-    func setWorld(_ world: SimulatedWorld) { self.world = world }
-}
+

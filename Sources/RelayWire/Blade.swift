@@ -190,10 +190,13 @@ public struct BroadcastParams: Sendable, Hashable {
 
 /// Relay's result convention: `result.result.code` is the string `"200"` on success.
 public enum RelayResult {
+    /// The one success code.
+    public static let successCode = "200"
+
     /// The inner `result.result` of a `blade.execute` response, or `nil` when absent.
     public static func inner(_ result: JSONValue) -> JSONValue? { result["result"] }
 
     public static func isSuccess(_ result: JSONValue) -> Bool {
-        inner(result)?["code"]?.stringValue == "200"
+        inner(result)?["code"]?.stringValue == successCode
     }
 }

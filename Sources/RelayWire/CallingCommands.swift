@@ -248,6 +248,8 @@ public struct SendDigitsCommand: JSONRepresentable, Hashable {
 
     /// DTMF keys plus `w`/`W` (short and long pauses), as SignalWire documents them.
     public static let allowedCharacters: Set<Character> = Set("0123456789*#ABCDabcdwW")
+    /// The rule, as error messages state it.
+    public static let rule = "only 0-9, *, #, A-D (or a-d), w (0.5 s pause) and W (1 s pause) are allowed"
 
     public init(component: ComponentAddress, digits: String) {
         self.component = component

@@ -354,3 +354,23 @@ public struct TapDevice: JSONRepresentable, Hashable {
     public var rate: Int? { params["rate"]?.intValue }
     public var ptime: Int? { params["ptime"]?.intValue }
 }
+
+extension Media {
+    /// Why this item cannot be played, or `nil` when it can: the one rule both ends apply.
+    public var problem: String? {
+        switch self {
+        case .audio(let url):
+            url.hasPrefix("http://") || url.hasPrefix("https://") ? nil : "audio 'url' must be an http(s) URL"
+        case .tts(let text, _, _):
+            text.isEmpty ? "tts 'text' must not be empty" : nil
+        case .silence(let duration):
+            duration.isFinite && duration >= 0 ? nil : "silence 'duration' must be a number of seconds ≥ 0"
+        case .ringtone(let name, let duration):
+            if name.isEmpty { "ringtone 'name' must not be empty" }
+            else if let duration, !(duration.isFinite && duration >= 0) { "ringtone 'duration' must be a number of seconds ≥ 0" }
+            else { nil }
+        case .other(let type, _):
+            "unknown media type '\(type)': use audio, tts, silence or ringtone"
+        }
+    }
+}

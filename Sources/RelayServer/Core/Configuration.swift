@@ -68,6 +68,15 @@ public struct RelayServerConfiguration: Sendable {
     public var journalLimit: Int
     /// Calls kept for the lab API after they ended (oldest forgotten first). Default 1000.
     public var callHistoryLimit: Int
+    /// How simulated time passes. `nil` (the default) means scaled real time at ``speed``;
+    /// ``ClockMode/manual`` stops time until it is advanced.
+    public var clockMode: ClockMode?
+    /// Call engines run in parallel, one per event loop; calls are spread over them by id.
+    /// Default `nil`: one per core.
+    public var callShards: Int?
+
+    /// The clock in force.
+    var clock: ClockMode { clockMode ?? .scaled(speed: speed) }
 
     public init(
         host: String = "127.0.0.1",

@@ -19,6 +19,8 @@ enum LabRoutes {
             "POST /lab/faults/drop {session?} -> 200 {dropped}",
             "POST /lab/faults/restart -> 200",
             "POST /lab/faults/clear -> 200",
+            "GET /lab/clock -> {mode, now, pending_timers, next_timer}",
+            "POST /lab/clock/advance {seconds} -> 200 {now, fired} (manual clock only)",
         ]
     ]
 
@@ -185,5 +187,38 @@ enum LabRoutes {
             await server.clearFaults()
             return HTTPRoutes.json(.ok, ["ok": true])
         }
+
+        router.get("/lab/clock") { _, _ -> Response in
+            HTTPRoutes.json(.ok, clockJSON(server, fired: nil))
+        }
+
+        router.post("/lab/clock/advance") { request, _ -> Response in
+            let body: JSONValue
+            switch await HTTPRoutes.readJSON(request) {
+            case .success(let value): body = value
+            case .failure(let box): return box.response
+            }
+            guard server.clockMode == .manual else {
+                return HTTPRoutes.problem(.conflict, "the clock is scaled real time; start the server with --clock manual to advance it")
+            }
+            guard let seconds = body["seconds"]?.doubleValue, seconds >= 0, seconds <= SimulationClock.longestDuration else {
+                return HTTPRoutes.problem(.badRequest, "'seconds' must be a number of simulated seconds ≥ 0")
+            }
+            let fired = await server.advanceClock(by: seconds)
+            return HTTPRoutes.json(.ok, clockJSON(server, fired: fired))
+        }
+    }
+
+    static func clockJSON(_ server: RelayServer, fired: Int?) -> JSONValue {
+        var members = JSONObjectBuilder()
+        let pending = server.pendingTimers
+        members.set("mode", server.clockMode == .manual ? "manual" : "scaled")
+        members.set("now", (server.simulatedTime * 1000).rounded() / 1000)
+        if server.clockMode == .manual {
+            members.set("pending_timers", pending.count)
+            members.set("next_timer", pending.next)
+        }
+        members.set("fired", fired)
+        return members.value
     }
 }

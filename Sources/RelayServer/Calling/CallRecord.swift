@@ -1,22 +1,5 @@
 import RelayWire
 
-/// States of a call, in the order the protocol defines them.
-public enum CallState: String, Sendable, Hashable, Comparable {
-    case created, ringing, answered, ending, ended
-
-    var rank: Int {
-        switch self {
-        case .created: 0
-        case .ringing: 1
-        case .answered: 2
-        case .ending: 3
-        case .ended: 4
-        }
-    }
-
-    public static func < (lhs: CallState, rhs: CallState) -> Bool { lhs.rank < rhs.rank }
-}
-
 /// One line of a call's timeline.
 public struct TimelineEntry: Sendable, Hashable {
     /// Simulated seconds since the call was created.
@@ -72,79 +55,50 @@ public struct CallSnapshot: Sendable, Hashable {
     }
 }
 
-/// Kinds of long-running operations, keyed by `control_id`.
-enum ComponentKind: String, Sendable {
-    case play, collect, record, detect, sendFax = "send_fax", receiveFax = "receive_fax", tap, sendDigits = "send_digits"
-}
-
-/// A running component. Timers check `token` so a stop/pause invalidates pending timers.
-struct Component {
-    let controlID: String
-    let kind: ComponentKind
-    var token = 0
-    var done = false
-    /// Play: media still to play and when the current schedule ends (sim seconds).
-    var finishAt: Double = 0
-    var remaining: Double = 0
-    var paused = false
-    var volume: Double = 0
-    /// The command's inner params (echoed in events: record, tap device, …).
-    var params: JSONValue = .object([:])
-    /// Record: start time and URL.
-    var startedAt: Double = 0
-    var url: String = ""
-    var channels = 1
-    /// Fax: pages sent/received so far and total.
-    var pages = 0
-    var totalPages = 0
-    var document = ""
-    /// Tap: the switch that stops the RTP/WS sender.
-    var tapSwitch: TapSwitch?
-    /// Detect: events still to send.
-    var detectType = ""
-}
-
-/// A pending `calling.connect`.
-struct ConnectAttempt {
-    var groups: [[JSONValue]]
+/// A pending `calling.connect`: device groups dialled in series, each group in parallel.
+struct ConnectAttempt: Sendable {
+    var groups: [[Device]]
     var groupIndex = 0
     var legs: [String] = []
-    var token = 0
 }
 
-final class CallRecord {
+/// The engine's state of one call.
+struct CallRecord: Sendable {
+    static let timelineLimit = 500
+
     let id: String
     let nodeID: String
     let project: RelayProject
+    /// Orders calls across shards for the lab API.
+    let sequence: Int
     var owner: String?
     let direction: String
     let tag: String?
-    let device: JSONValue
+    let device: Device
     let from: String
     let to: String
     let context: String?
     var behavior: PartyBehavior
     var state: CallState = .created
     var endReason: String?
-    var peer: String?
     var parent: String?
     var bridgedWith: String?
-    var createdAt: Double
+    let createdAt: Double
     var answeredAt: Double?
     var timeline: [TimelineEntry] = []
-    var components: [String: Component] = [:]
+    var components: [String: ComponentRecord] = [:]
     var connect: ConnectAttempt?
     var digitsUsed = 0
     var speechUsed = 0
-    var timerToken = 0
 
     init(
-        id: String, nodeID: String, project: RelayProject, owner: String?, direction: String, tag: String?, device: JSONValue,
+        id: String, nodeID: String, project: RelayProject, sequence: Int, owner: String?, direction: String, tag: String?, device: Device,
         from: String, to: String, context: String?, behavior: PartyBehavior, createdAt: Double
     ) {
         self.id = id
         self.nodeID = nodeID
         self.project = project
+        self.sequence = sequence
         self.owner = owner
         self.direction = direction
         self.tag = tag
@@ -156,21 +110,22 @@ final class CallRecord {
         self.createdAt = createdAt
     }
 
-    var isOver: Bool { state >= .ending }
+    var isOver: Bool { state.isOver }
 
-    func log(_ now: Double, _ kind: String, _ text: String, _ data: JSONValue = .object([:])) {
+    mutating func log(_ now: Double, _ kind: String, _ text: String, _ data: JSONValue = .object([:])) {
         timeline.append(TimelineEntry(time: max(0, now - createdAt), kind: kind, text: text, data: data))
-        if timeline.count > 500 { timeline.removeFirst(timeline.count - 500) }
+        // Trim in chunks: removing from the front on every entry is O(n) each.
+        if timeline.count > Self.timelineLimit + Self.timelineLimit / 4 { timeline.removeFirst(timeline.count - Self.timelineLimit) }
     }
 
     var snapshot: CallSnapshot {
         CallSnapshot(
             id: id, nodeID: nodeID, project: project.id, direction: direction, from: from, to: to, context: context,
-            state: state, endReason: endReason, owner: owner, parent: parent, bridgedWith: bridgedWith, timeline: timeline)
+            state: state, endReason: endReason, owner: owner, parent: parent, bridgedWith: bridgedWith, timeline: timeline.suffix(Self.timelineLimit))
     }
 
     /// The next DTMF string the far end keys at a prompt, if any.
-    func nextDigits() -> String? {
+    mutating func nextDigits() -> String? {
         guard !behavior.digits.isEmpty else { return nil }
         if digitsUsed < behavior.digits.count {
             defer { digitsUsed += 1 }
@@ -179,12 +134,47 @@ final class CallRecord {
         return behavior.repeatsInput ? behavior.digits.last : nil
     }
 
-    func nextSpeech() -> String? {
+    mutating func nextSpeech() -> String? {
         guard !behavior.speech.isEmpty else { return nil }
         if speechUsed < behavior.speech.count {
             defer { speechUsed += 1 }
             return behavior.speech[speechUsed]
         }
         return behavior.repeatsInput ? behavior.speech.last : nil
+    }
+}
+
+/// A running component of a call. Timers carry the `token` they were set with; stop and
+/// pause bump it, so a stale timer does nothing.
+struct ComponentRecord: Sendable {
+    let controlID: String
+    let kind: ComponentKind
+    var token = 0
+    var done = false
+    /// Play: when the current schedule ends and what is left while paused (sim seconds).
+    var finishAt: Double = 0
+    var remaining: Double = 0
+    var paused = false
+    var volume: Double = 0
+    /// Record: the `record` object echoed in events; start time, URL and channels.
+    var record: JSONValue = .object([:])
+    var startedAt: Double = 0
+    var url = ""
+    var channels = 1
+    /// Fax: pages so far and in all, and the document.
+    var pages = 0
+    var totalPages = 0
+    var document = ""
+    /// Tap: `tap` and `device` echoed in events.
+    var tap: JSONValue = .object([:])
+    var tapDevice: JSONValue = .object([:])
+    /// Prompt: what to collect once the prompt has played.
+    var collect: CollectOptions?
+    /// Detect: `machine`, `fax` or `digit`.
+    var detectType = ""
+
+    init(controlID: String, kind: ComponentKind) {
+        self.controlID = controlID
+        self.kind = kind
     }
 }

@@ -1,0 +1,846 @@
+import RelayWire
+
+/// What the engine reads from the world around it at each step, besides its own state.
+struct EngineEnvironment {
+    /// Simulated seconds since the server started.
+    var now: Double
+    var world: SimulatedWorld
+    /// `http(s)://host:port` of the server, for recording and fax URLs.
+    var baseURL: String
+    /// Picks the session that gets an inbound call for a context (`nil`: nobody receives it).
+    var pickSession: (_ project: String, _ context: String, _ excluding: String?) -> String?
+    /// Mints ids for calls (on this engine's shard) and nodes.
+    var newCallID: () -> String
+    var newNodeID: () -> String
+    /// Orders calls across shards.
+    var nextSequence: () -> Int
+}
+
+/// The calling state machine: `(state, command or timer, now) -> (state, effects)`. No I/O,
+/// no clocks: time comes in with every step, and timers, events and taps go out as effects
+/// that a driver (``CallShard``) carries out. Tests drive it directly on a manual clock.
+struct CallEngine {
+    private(set) var calls: [String: CallRecord] = [:]
+    private var callOrder: [String] = []
+    let historyLimit: Int
+    /// Files the server serves (recordings, received faxes), by path under `/files/`.
+    private(set) var files: [String: GeneratedFile] = [:]
+    private var recordingDurations: [String: Double] = [:]
+    private var effects: [EngineEffect] = []
+    private var env: EngineEnvironment
+
+    init(historyLimit: Int, environment: EngineEnvironment) {
+        self.historyLimit = max(1, historyLimit)
+        self.env = environment
+    }
+
+    static let fileLimit = 2000
+
+    // MARK: - Entry points
+
+    /// Runs a calling command for `session`. The result is the reply; the effects follow it.
+    mutating func execute(_ command: RelayCommand, session: String, project: RelayProject, _ environment: EngineEnvironment)
+        -> (CommandResult, [EngineEffect])
+    {
+        env = environment
+        effects = []
+        let result = run(command, session: session, project: project)
+        return (result, takeEffects())
+    }
+
+    /// Fires a timer the engine asked for earlier.
+    mutating func fire(_ timer: EngineTimer, _ environment: EngineEnvironment) -> [EngineEffect] {
+        env = environment
+        effects = []
+        switch timer {
+        case .dialOutcome(let callID, let outcome): dialResolved(callID, outcome)
+        case .ringTimeout(let callID, let seconds):
+            guard let call = calls[callID], call.state < .answered else { break }
+            log(callID, "note", "nobody answered within \(seconds)s")
+            endCall(callID, reason: "noAnswer")
+        case .farEndHangup(let callID):
+            guard let call = calls[callID], !call.isOver else { break }
+            log(callID, "note", "the far end hung up")
+            endCall(callID, reason: "hangup")
+        case .component(let callID, let controlID, let token, let step):
+            guard let call = calls[callID], !call.isOver, let component = call.components[controlID], !component.done, component.token == token
+            else { break }
+            runStep(step, callID: callID, controlID: controlID)
+        }
+        return takeEffects()
+    }
+
+    /// Creates an inbound call and offers it to one session receiving `context`.
+    mutating func injectCall(
+        project: RelayProject, from: String, to: String, context: String, behavior: PartyBehavior, ringTimeout: Double,
+        _ environment: EngineEnvironment
+    ) -> (CallSnapshot, [EngineEffect]) {
+        env = environment
+        effects = []
+        let device = Device.phone(from: from, to: to)
+        let id = env.newCallID()
+        var call = CallRecord(
+            id: id, nodeID: env.newNodeID(), project: project, sequence: env.nextSequence(), owner: nil, direction: "inbound", tag: nil,
+            device: device, from: from, to: to, context: context, behavior: behavior, createdAt: env.now)
+        call.log(env.now, "state", "created (inbound from \(from) to \(to), context \(context))", behavior.json)
+        remember(call)
+        offerInbound(id, context: context, excluding: nil)
+        effects.append(.timer(after: ringTimeout, .ringTimeout(callID: id, seconds: ringTimeout)))
+        return (calls[id]?.snapshot ?? call.snapshot, takeEffects())
+    }
+
+    /// A session expired: hang up the calls it owned.
+    mutating func sessionExpired(_ sessionID: String, _ environment: EngineEnvironment) -> [EngineEffect] {
+        env = environment
+        effects = []
+        for id in callOrder where calls[id]?.owner == sessionID && calls[id]?.isOver == false {
+            log(id, "note", "owner session expired; hanging up")
+            endCall(id, reason: "hangup")
+        }
+        return takeEffects()
+    }
+
+    /// Stops every tap (server shutdown).
+    func allTapKeys() -> [String] {
+        calls.values.flatMap { call in call.components.values.filter { $0.kind == .tap && !$0.done }.map { tapKey(call.id, $0.controlID) } }
+    }
+
+    func snapshot(of id: String) -> CallSnapshot? { calls[id]?.snapshot }
+
+    func snapshots(project: String?) -> [(Int, CallSnapshot)] {
+        callOrder.compactMap { calls[$0] }.filter { project == nil || $0.project.id == project }.map { ($0.sequence, $0.snapshot) }
+    }
+
+    func file(named name: String) -> GeneratedFile? { files[name] }
+
+    /// Whether this engine made the recording or fax at `url` (for media durations).
+    func recordingDuration(url: String) -> Double? { recordingDurations[url] }
+
+    private mutating func takeEffects() -> [EngineEffect] {
+        defer { effects = [] }
+        return effects
+    }
+
+    // MARK: - Commands
+
+    private mutating func run(_ command: RelayCommand, session: String, project: RelayProject) -> CommandResult {
+        if case .begin(let begin) = command { return self.begin(begin, session: session, project: project) }
+        guard let callID = command.callID else { return .failure("400", "Missing 'call_id'") }
+        guard var call = calls[callID], call.project.id == project.id, call.state != .ended else { return Self.noCall }
+        if call.owner != session {
+            // A reconnected client (new session) keeps driving its calls: events follow it.
+            call.owner = session
+            calls[callID] = call
+        }
+        if call.isOver { return .failure("404", "Call does not exist (it is ending)") }
+        switch command {
+        case .begin, .receive, .messagingSend: return .failure("400", "Not a calling command")
+        case .answer: return answer(callID)
+        case .end(let end):
+            endCall(callID, reason: end.reason)
+            return .ok("Hanging up call")
+        case .connect(let connect): return self.connect(callID, connect)
+        case .disconnect: return disconnect(callID)
+        case .pass:
+            guard call.direction == "inbound", call.state < .answered, let context = call.context else {
+                return .failure("400", "Only an unanswered inbound call can be passed")
+            }
+            offerInbound(callID, context: context, excluding: session)
+            return .ok("Call passed")
+        case .play(let play): return self.play(callID, play)
+        case .playAndCollect(let prompt): return self.prompt(callID, prompt)
+        case .record(let record): return self.record(callID, record)
+        case .detect(let detect): return self.detect(callID, detect)
+        case .sendFax(let fax): return self.fax(callID, controlID: fax.component.controlID, sendDocument: fax.document)
+        case .receiveFax(let address): return self.fax(callID, controlID: address.controlID, sendDocument: nil)
+        case .sendDigits(let digits): return sendDigits(callID, digits)
+        case .tap(let tap): return self.tap(callID, tap)
+        case .control(let kind, let control, let address): return self.control(callID, kind, control, controlID: address.controlID)
+        }
+    }
+
+    static let noCall = CommandResult.failure("404", "Call does not exist")
+    static let noComponent = CommandResult.failure("404", "Component does not exist")
+
+    // MARK: - Events
+
+    private func stateEvent(_ call: CallRecord) -> CallStateEvent {
+        var peer: PeerInfo?
+        if let peerID = call.parent ?? call.bridgedWith, let other = calls[peerID] { peer = PeerInfo(callID: other.id, nodeID: other.nodeID) }
+        return CallStateEvent(
+            callID: call.id, nodeID: call.nodeID, tag: call.tag, state: call.state.rawValue, direction: call.direction, device: call.device,
+            endReason: call.state >= .ending ? call.endReason : nil, peer: peer, context: call.context)
+    }
+
+    private mutating func emit(_ callID: String, _ event: CallingEvent) {
+        guard let owner = calls[callID]?.owner else { return }
+        effects.append(.event(session: owner, event))
+    }
+
+    private mutating func emitState(_ callID: String) {
+        guard let call = calls[callID] else { return }
+        emit(callID, .state(stateEvent(call)))
+    }
+
+    private mutating func setState(_ callID: String, _ state: CallState) {
+        guard var call = calls[callID] else { return }
+        call.state = state
+        call.log(env.now, "state", state.rawValue, ["call_state": .string(state.rawValue)])
+        calls[callID] = call
+        emitState(callID)
+    }
+
+    private mutating func log(_ callID: String, _ kind: String, _ text: String, _ data: JSONValue = .object([:])) {
+        calls[callID]?.log(env.now, kind, text, data)
+    }
+
+    private func address(_ callID: String, _ controlID: String) -> ComponentEventAddress {
+        ComponentEventAddress(callID: callID, nodeID: calls[callID]?.nodeID, controlID: controlID)
+    }
+
+    private mutating func remember(_ call: CallRecord) {
+        calls[call.id] = call
+        callOrder.append(call.id)
+        guard callOrder.count > historyLimit + historyLimit / 4 else { return }
+        // Forget the oldest ended calls, in one pass.
+        var excess = callOrder.count - historyLimit
+        callOrder.removeAll { id in
+            guard excess > 0, calls[id]?.state == .ended else { return false }
+            calls[id] = nil
+            excess -= 1
+            return true
+        }
+    }
+
+    // MARK: - Creating and answering calls
+
+    private mutating func begin(_ command: BeginCommand, session: String, project: RelayProject) -> CommandResult {
+        guard let to = command.device.to, !to.isEmpty else { return .failure("400", "Missing 'device.params.to_number'") }
+        let id = env.newCallID()
+        var call = CallRecord(
+            id: id, nodeID: env.newNodeID(), project: project, sequence: env.nextSequence(), owner: session, direction: "outbound",
+            tag: command.tag, device: command.device, from: command.device.from ?? "", to: to, context: nil,
+            behavior: env.world.behavior(of: to), createdAt: env.now)
+        call.log(env.now, "command", "calling.begin to \(to)", command.json)
+        remember(call)
+        setState(id, .created)
+        dialOut(id, timeout: Double(command.device.timeout ?? 30))
+        return .ok("Call started", ["call_id": .string(id), "node_id": .string(call.nodeID)])
+    }
+
+    /// Rings an outbound call (a dial or a connect leg) and schedules its outcome.
+    private mutating func dialOut(_ callID: String, timeout: Double) {
+        guard let call = calls[callID] else { return }
+        let ring = env.world.ringSeconds
+        switch call.behavior.answer {
+        case .fail:
+            effects.append(.timer(after: 0.2, .dialOutcome(callID: callID, .failure)))
+        case .busy:
+            setState(callID, .ringing)
+            effects.append(.timer(after: min(ring, timeout), .dialOutcome(callID: callID, .busy)))
+        case .never:
+            setState(callID, .ringing)
+            effects.append(.timer(after: timeout, .dialOutcome(callID: callID, .noAnswer)))
+        case .afterRings(let rings):
+            setState(callID, .ringing)
+            let ringTime = Double(rings) * ring
+            if ringTime > timeout {
+                effects.append(.timer(after: timeout, .dialOutcome(callID: callID, .noAnswer)))
+            } else {
+                effects.append(.timer(after: ringTime, .dialOutcome(callID: callID, .answer)))
+            }
+        }
+    }
+
+    private mutating func dialResolved(_ callID: String, _ outcome: DialOutcome) {
+        guard let call = calls[callID], !call.isOver else { return }
+        switch outcome {
+        case .failure: endCall(callID, reason: "error")
+        case .busy: endCall(callID, reason: "busy")
+        case .noAnswer: endCall(callID, reason: "noAnswer")
+        case .answer:
+            guard call.state < .answered else { return }
+            if let parent = call.parent {
+                legAnswered(parentID: parent, legID: callID)
+            } else {
+                markAnswered(callID)
+            }
+        }
+    }
+
+    /// Moves a call to `answered` and starts the far end's own timers (hang up after N s).
+    private mutating func markAnswered(_ callID: String) {
+        guard var call = calls[callID], call.state < .answered else { return }
+        call.answeredAt = env.now
+        calls[callID] = call
+        setState(callID, .answered)
+        if let after = call.behavior.hangupAfter { effects.append(.timer(after: after, .farEndHangup(callID: callID))) }
+    }
+
+    private mutating func offerInbound(_ callID: String, context: String, excluding: String?) {
+        guard var call = calls[callID] else { return }
+        guard let session = env.pickSession(call.project.id, context, excluding) else {
+            call.owner = nil
+            call.log(env.now, "note", "no consumer is receiving context '\(context)'; ringing until timeout")
+            calls[callID] = call
+            return
+        }
+        call.owner = session
+        call.log(env.now, "note", "offered to session \(session)")
+        call.log(env.now, "state", "ringing", ["call_state": "ringing"])
+        calls[callID] = call
+        emit(
+            callID,
+            .receive(
+                CallStateEvent(
+                    callID: call.id, nodeID: call.nodeID, state: CallState.created.rawValue, direction: "inbound", device: call.device, context: context)))
+        calls[callID]?.state = .ringing
+    }
+
+    private mutating func answer(_ callID: String) -> CommandResult {
+        guard let call = calls[callID] else { return Self.noCall }
+        if call.state >= .answered {
+            emitState(callID)
+        } else {
+            markAnswered(callID)
+        }
+        return .ok("Answering call")
+    }
+
+    // MARK: - Ending
+
+    /// Ends a call: terminal events for its components, its bridge and pending connect legs,
+    /// then `ending` and `ended` with `end_reason`.
+    private mutating func endCall(_ callID: String, reason: String) {
+        guard let call = calls[callID], !call.isOver else { return }
+        for controlID in call.components.keys.sorted() where call.components[controlID]?.done == false {
+            terminateComponent(callID, controlID, byHangup: true)
+        }
+        if let attempt = calls[callID]?.connect {
+            calls[callID]?.connect = nil
+            for legID in attempt.legs { endCall(legID, reason: "cancel") }
+        }
+        calls[callID]?.state = .ending
+        calls[callID]?.endReason = reason
+        // A call that was never answered goes straight to `ended` (busy, noAnswer, error, cancel):
+        // the SDKs complete a dial on the first of answered/ending/ended and read busy/failed
+        // from the `ended` event.
+        if call.answeredAt != nil {
+            log(callID, "state", "ending (\(reason))", ["call_state": "ending", "end_reason": .string(reason)])
+            emitState(callID)
+        }
+        if let otherID = calls[callID]?.bridgedWith, let other = calls[otherID] {
+            calls[callID]?.bridgedWith = nil
+            calls[otherID]?.bridgedWith = nil
+            if other.parent == callID {
+                // The parent hung up: its leg goes too.
+                endCall(otherID, reason: "hangup")
+            } else if call.parent == otherID {
+                // A leg hung up: the parent is unbridged.
+                log(otherID, "connect", "disconnected (peer \(callID) hung up)")
+                emit(otherID, .connect(ConnectEvent(callID: otherID, nodeID: other.nodeID, state: "disconnected", peer: peerInfo(callID))))
+            }
+        }
+        calls[callID]?.state = .ended
+        log(callID, "state", "ended (\(reason))", ["call_state": "ended", "end_reason": .string(reason)])
+        emitState(callID)
+        if let parent = call.parent { legEnded(parentID: parent) }
+    }
+
+    private func peerInfo(_ callID: String) -> PeerInfo? {
+        guard let call = calls[callID] else { return nil }
+        return PeerInfo(callID: call.id, nodeID: call.nodeID, device: call.device)
+    }
+
+    // MARK: - Connect
+
+    private mutating func connect(_ callID: String, _ command: ConnectCommand) -> CommandResult {
+        guard let call = calls[callID] else { return Self.noCall }
+        let groups = command.devices.filter { !$0.isEmpty }
+        guard !groups.isEmpty else { return .failure("400", "Missing 'devices' (array of arrays of devices)") }
+        for device in groups.joined() where device.to == nil {
+            return .failure("400", "Invalid device: 'params.to_number' is required")
+        }
+        guard call.connect == nil, call.bridgedWith == nil else { return .failure("400", "Call is already connecting or connected") }
+        guard call.state == .answered else { return .failure("400", "Call is not answered") }
+        calls[callID]?.connect = ConnectAttempt(groups: groups)
+        log(callID, "connect", "connecting: \(groups.count) device group(s) in series")
+        if !command.ringback.isEmpty {
+            log(callID, "play", "ringback: " + command.ringback.map(MediaRules.describe).joined(separator: ", "))
+        }
+        emit(callID, .connect(ConnectEvent(callID: callID, nodeID: call.nodeID, state: "connecting", tag: call.tag)))
+        startConnectGroup(callID)
+        return .ok("Connecting call")
+    }
+
+    private mutating func startConnectGroup(_ parentID: String) {
+        guard let call = calls[parentID], var attempt = call.connect, !call.isOver else { return }
+        guard attempt.groupIndex < attempt.groups.count else {
+            calls[parentID]?.connect = nil
+            log(parentID, "connect", "failed: nobody answered")
+            emit(parentID, .connect(ConnectEvent(callID: parentID, nodeID: call.nodeID, state: "failed")))
+            return
+        }
+        attempt.legs = []
+        var timeouts: [String: Double] = [:]
+        for device in attempt.groups[attempt.groupIndex] {
+            let to = device.to ?? ""
+            var leg = CallRecord(
+                id: env.newCallID(), nodeID: call.nodeID, project: call.project, sequence: env.nextSequence(), owner: call.owner,
+                direction: "outbound", tag: nil, device: device, from: device.from ?? call.from, to: to, context: nil,
+                behavior: env.world.behavior(of: to), createdAt: env.now)
+            leg.parent = parentID
+            remember(leg)
+            attempt.legs.append(leg.id)
+            timeouts[leg.id] = Double(device.timeout ?? 30)
+        }
+        calls[parentID]?.connect = attempt
+        let names = attempt.legs.compactMap { calls[$0]?.to }.joined(separator: " and ")
+        log(parentID, "connect", "dialling " + names, ["legs": .array(attempt.legs.map(JSONValue.string))])
+        for legID in attempt.legs {
+            setState(legID, .created)
+            dialOut(legID, timeout: timeouts[legID] ?? 30)
+        }
+    }
+
+    /// A leg answered: the first answer of the current group wins and is bridged.
+    private mutating func legAnswered(parentID: String, legID: String) {
+        guard let call = calls[parentID], let attempt = call.connect, attempt.legs.contains(legID) else {
+            endCall(legID, reason: "cancel")
+            return
+        }
+        calls[parentID]?.connect = nil
+        for other in attempt.legs where other != legID { endCall(other, reason: "cancel") }
+        markAnswered(legID)
+        calls[legID]?.bridgedWith = parentID
+        calls[parentID]?.bridgedWith = legID
+        log(parentID, "connect", "connected to \(calls[legID]?.to ?? "") (leg \(legID))")
+        emit(parentID, .connect(ConnectEvent(callID: parentID, nodeID: call.nodeID, state: "connected", peer: peerInfo(legID), tag: call.tag)))
+    }
+
+    /// A leg ended: once every leg of the group has, the next group is dialled.
+    private mutating func legEnded(parentID: String) {
+        guard let attempt = calls[parentID]?.connect else { return }
+        guard attempt.legs.allSatisfy({ calls[$0]?.isOver ?? true }) else { return }
+        calls[parentID]?.connect?.groupIndex += 1
+        startConnectGroup(parentID)
+    }
+
+    private mutating func disconnect(_ callID: String) -> CommandResult {
+        guard let call = calls[callID] else { return Self.noCall }
+        if let legID = call.bridgedWith, let leg = calls[legID] {
+            calls[callID]?.bridgedWith = nil
+            calls[legID]?.bridgedWith = nil
+            log(callID, "connect", "disconnected from \(leg.to)")
+            emit(callID, .connect(ConnectEvent(callID: callID, nodeID: call.nodeID, state: "disconnected", peer: peerInfo(legID))))
+            endCall(legID, reason: "hangup")
+            return .ok("Disconnecting call")
+        }
+        if let attempt = call.connect {
+            calls[callID]?.connect = nil
+            for legID in attempt.legs { endCall(legID, reason: "cancel") }
+            log(callID, "connect", "disconnected (connect cancelled)")
+            emit(callID, .connect(ConnectEvent(callID: callID, nodeID: call.nodeID, state: "disconnected")))
+            return .ok("Disconnecting call")
+        }
+        return .failure("400", "Call is not connected")
+    }
+
+    // MARK: - Components: common
+
+    /// Registers a new component, or returns the failure to answer with.
+    private mutating func start(_ callID: String, _ component: ComponentRecord) -> CommandResult? {
+        guard !component.controlID.isEmpty else { return .failure("400", "Missing 'control_id'") }
+        if let existing = calls[callID]?.components[component.controlID], !existing.done {
+            return .failure("400", "control_id '\(component.controlID)' is already in use on this call")
+        }
+        calls[callID]?.components[component.controlID] = component
+        return nil
+    }
+
+    private mutating func after(_ seconds: Double, _ callID: String, _ controlID: String, _ step: ComponentStep) {
+        guard let token = calls[callID]?.components[controlID]?.token else { return }
+        effects.append(.timer(after: seconds, .component(callID: callID, controlID: controlID, token: token, step)))
+    }
+
+    private mutating func finish(_ callID: String, _ controlID: String) {
+        guard var component = calls[callID]?.components[controlID] else { return }
+        component.done = true
+        component.token += 1
+        calls[callID]?.components[controlID] = component
+        if component.kind == .tap { effects.append(.stopTap(key: tapKey(callID, controlID))) }
+    }
+
+    private func tapKey(_ callID: String, _ controlID: String) -> String { "\(callID)/\(controlID)" }
+
+    private func mediaDuration(_ media: [Media]) -> Double? {
+        var total = 0.0
+        for item in media {
+            guard let seconds = MediaRules.duration(of: item, recordings: { recordingDurations[$0] }) else { return nil }
+            total += seconds
+        }
+        return total
+    }
+
+    private static func invalidMedia(_ media: [Media]) -> CommandResult? {
+        if media.isEmpty { return .failure("400", "Missing 'play' (array of media)") }
+        for (index, item) in media.enumerated() {
+            if let problem = item.problem { return .failure("400", "Invalid media: play[\(index)]: \(problem)") }
+        }
+        return nil
+    }
+
+    private mutating func control(_ callID: String, _ kind: ComponentKind, _ control: ComponentControl, controlID: String) -> CommandResult {
+        guard let component = calls[callID]?.components[controlID], component.kind == kind, !component.done else { return Self.noComponent }
+        switch control {
+        case .stop:
+            terminateComponent(callID, controlID, byHangup: false)
+            return .ok("Stop ok")
+        case .volume(let volume):
+            guard volume.isFinite else { return .failure("400", "Missing 'volume' (number)") }
+            calls[callID]?.components[controlID]?.volume = volume
+            log(callID, kind.rawValue, "volume set to \(volume)")
+            return .ok("Volume set")
+        case .pause, .resume:
+            guard kind == .play else { return .failure("400", "Only play can be paused and resumed") }
+            return pausePlay(callID, controlID, pause: control == .pause)
+        }
+    }
+
+    /// Sends the terminal event of a component that is stopped or whose call ends.
+    private mutating func terminateComponent(_ callID: String, _ controlID: String, byHangup: Bool) {
+        guard let component = calls[callID]?.components[controlID], !component.done else { return }
+        finish(callID, controlID)
+        let why = byHangup ? "call ended" : "stopped"
+        let address = address(callID, controlID)
+        switch component.kind {
+        case .play:
+            log(callID, "play", "finished (\(why))")
+            emit(callID, .play(ComponentStateEvent(address: address, state: byHangup ? "error" : "finished")))
+        case .collect:
+            log(callID, "collect", "no input (\(why))")
+            emit(callID, .collect(CollectEvent(address: address, result: CollectResult(type: "no_input"))))
+        case .record:
+            finishRecording(callID, controlID, why: why)
+        case .detect:
+            log(callID, "detect", "finished (\(why))")
+            emit(callID, .detect(DetectEvent(address: address, type: component.detectType, event: "finished")))
+        case .sendFax, .receiveFax:
+            log(callID, "fax", "finished unsuccessfully (\(why)) after \(component.pages) page(s)")
+            emit(callID, .fax(faxFinished(callID, component, success: false, text: "Fax \(why)")))
+        case .tap:
+            log(callID, "tap", "finished (\(why))")
+            emit(callID, .tap(TapEvent(address: address, state: "finished", tap: component.tap, device: component.tapDevice)))
+        case .sendDigits:
+            log(callID, "send_digits", "finished (\(why))")
+            emit(callID, .sendDigits(ComponentStateEvent(address: address, state: "finished")))
+        }
+    }
+
+    private mutating func runStep(_ step: ComponentStep, callID: String, controlID: String) {
+        let address = address(callID, controlID)
+        switch step {
+        case .playFinished:
+            finish(callID, controlID)
+            log(callID, "play", "finished")
+            emit(callID, .play(ComponentStateEvent(address: address, state: "finished")))
+        case .promptPlayed:
+            collectInput(callID, controlID)
+        case .collected(let result):
+            finish(callID, controlID)
+            switch result.type {
+            case "digit":
+                let digits = result.params["digits"]?.stringValue ?? ""
+                let terminator = result.params["terminator"]?.stringValue ?? ""
+                log(callID, "collect", "digits \(digits)" + (terminator.isEmpty ? "" : " (terminator \(terminator))"))
+            case "speech": log(callID, "collect", "speech \"\(result.params["text"]?.stringValue ?? "")\"")
+            default: log(callID, "collect", "no input")
+            }
+            emit(callID, .collect(CollectEvent(address: address, result: result)))
+        case .recordNoInput:
+            guard let record = calls[callID]?.components[controlID] else { return }
+            finish(callID, controlID)
+            log(callID, "record", "no input")
+            emit(callID, .record(RecordEvent(address: address, state: "no_input", url: record.url, record: record.record)))
+        case .recordFinished:
+            finishRecording(callID, controlID, why: "end of speech")
+        case .detected(let type, let event):
+            log(callID, "detect", "\(type): \(event)")
+            emit(callID, .detect(DetectEvent(address: address, type: type, event: event)))
+        case .detectTimedOut:
+            guard let component = calls[callID]?.components[controlID] else { return }
+            finish(callID, controlID)
+            log(callID, "detect", "finished (timeout)")
+            emit(callID, .detect(DetectEvent(address: address, type: component.detectType, event: "finished")))
+        case .faxFailed:
+            guard let component = calls[callID]?.components[controlID] else { return }
+            finish(callID, controlID)
+            log(callID, "fax", "failed: the far end is not a fax machine")
+            emit(callID, .fax(faxFinished(callID, component, success: false, text: "No fax machine answered")))
+        case .faxPage(let sending):
+            faxPage(callID, controlID, sending: sending)
+        case .digitsSent:
+            finish(callID, controlID)
+            log(callID, "send_digits", "finished")
+            emit(callID, .sendDigits(ComponentStateEvent(address: address, state: "finished")))
+        }
+    }
+
+    // MARK: - Play
+
+    private mutating func play(_ callID: String, _ command: PlayCommand) -> CommandResult {
+        let controlID = command.component.controlID
+        if let invalid = Self.invalidMedia(command.media) { return invalid }
+        guard let total = mediaDuration(command.media) else { return .failure("400", "Invalid media") }
+        var component = ComponentRecord(controlID: controlID, kind: .play)
+        component.volume = command.volume ?? 0
+        component.finishAt = env.now + total
+        if let failure = start(callID, component) { return failure }
+        log(callID, "play", "playing " + command.media.map(MediaRules.describe).joined(separator: ", "), .array(command.media.map(\.json)))
+        emit(callID, .play(ComponentStateEvent(address: address(callID, controlID), state: "playing")))
+        after(total, callID, controlID, .playFinished)
+        return .ok("Playing", ["control_id": .string(controlID), "call_id": .string(callID)])
+    }
+
+    private mutating func pausePlay(_ callID: String, _ controlID: String, pause: Bool) -> CommandResult {
+        guard var component = calls[callID]?.components[controlID] else { return Self.noComponent }
+        if pause {
+            guard !component.paused else { return .ok("Paused") }
+            component.paused = true
+            component.remaining = max(0, component.finishAt - env.now)
+            component.token += 1
+            calls[callID]?.components[controlID] = component
+            log(callID, "play", "paused")
+            return .ok("Paused")
+        }
+        guard component.paused else { return .ok("Resumed") }
+        component.paused = false
+        component.finishAt = env.now + component.remaining
+        calls[callID]?.components[controlID] = component
+        log(callID, "play", "resumed")
+        after(component.remaining, callID, controlID, .playFinished)
+        return .ok("Resumed")
+    }
+
+    // MARK: - Prompt (play_and_collect)
+
+    private mutating func prompt(_ callID: String, _ command: PlayAndCollectCommand) -> CommandResult {
+        let controlID = command.component.controlID
+        if let invalid = Self.invalidMedia(command.media) { return invalid }
+        guard let total = mediaDuration(command.media) else { return .failure("400", "Invalid media") }
+        var component = ComponentRecord(controlID: controlID, kind: .collect)
+        component.volume = command.volume ?? 0
+        component.collect = command.collect
+        if let failure = start(callID, component) { return failure }
+        log(callID, "play", "prompt playing " + command.media.map(MediaRules.describe).joined(separator: ", "), .array(command.media.map(\.json)))
+        after(total, callID, controlID, .promptPlayed)
+        return .ok("Prompting", ["control_id": .string(controlID), "call_id": .string(callID)])
+    }
+
+    /// After the prompt played: the far end keys digits, speaks, or stays silent.
+    private mutating func collectInput(_ callID: String, _ controlID: String) {
+        guard var call = calls[callID], let collect = call.components[controlID]?.collect else { return }
+        log(callID, "play", "prompt finished; collecting")
+        if let digits = collect.digits, let keys = call.nextDigits() {
+            calls[callID] = call
+            let outcome = PromptRules.collectDigits(keys, options: digits)
+            after(outcome.wait, callID, controlID, .collected(outcome.result))
+            return
+        }
+        if let speech = collect.speech, let words = call.nextSpeech() {
+            calls[callID] = call
+            let wordCount = words.split(separator: " ").count
+            let wait = 0.5 + Double(wordCount) * 0.4 + (speech.endSilenceTimeout ?? 1)
+            after(wait, callID, controlID, .collected(.speech(words, confidence: 92.5)))
+            return
+        }
+        after(collect.initialTimeout ?? 5, callID, controlID, .collected(CollectResult(type: "no_input")))
+    }
+
+    // MARK: - Record
+
+    private mutating func record(_ callID: String, _ command: RecordCommand) -> CommandResult {
+        let controlID = command.component.controlID
+        let options = command.record
+        if let format = options.format, format != "mp3", format != "wav" {
+            return .failure("400", "Invalid record format '\(format)': use mp3 or wav")
+        }
+        if let direction = options.direction, !["listen", "speak", "both"].contains(direction) {
+            return .failure("400", "Invalid record direction '\(direction)': use listen, speak or both")
+        }
+        guard let call = calls[callID] else { return Self.noCall }
+        let url = "\(env.baseURL)/files/recordings/\(URLPath.encode(controlID)).wav"
+        var component = ComponentRecord(controlID: controlID, kind: .record)
+        component.record = options.json
+        component.url = url
+        component.channels = options.stereo == true ? 2 : 1
+        component.startedAt = env.now
+        if let failure = start(callID, component) { return failure }
+        log(callID, "record", "recording" + (options.beep == true ? " (beep)" : ""), options.json)
+        emit(callID, .record(RecordEvent(address: address(callID, controlID), state: "recording", url: url, record: options.json)))
+        let talk = call.behavior.kind == .fax ? 0 : call.behavior.messageSeconds
+        if talk <= 0 {
+            after(options.initialTimeout ?? 5, callID, controlID, .recordNoInput)
+        } else {
+            after(talk + (options.endSilenceTimeout ?? 1), callID, controlID, .recordFinished)
+        }
+        return .ok("Recording", ["url": .string(url), "control_id": .string(controlID), "call_id": .string(callID)])
+    }
+
+    private mutating func finishRecording(_ callID: String, _ controlID: String, why: String) {
+        guard let component = calls[callID]?.components[controlID] else { return }
+        finish(callID, controlID)
+        let duration = ((env.now - component.startedAt) * 100).rounded() / 100
+        let size = GeneratedFile.wavSize(seconds: duration, channels: component.channels)
+        store(file: "recordings/\(URLPath.encode(controlID)).wav", .wav(seconds: duration, channels: component.channels))
+        recordingDurations[component.url] = duration
+        log(callID, "record", "finished (\(why)): \(duration)s, \(size) bytes at \(component.url)")
+        emit(
+            callID,
+            .record(
+                RecordEvent(address: address(callID, controlID), state: "finished", url: component.url, duration: duration, size: size, record: component.record)))
+    }
+
+    private mutating func store(file name: String, _ file: GeneratedFile) {
+        if files.count >= Self.fileLimit, files[name] == nil, let oldest = files.keys.first { files[oldest] = nil }
+        files[name] = file
+    }
+
+    // MARK: - Detect
+
+    private mutating func detect(_ callID: String, _ command: DetectCommand) -> CommandResult {
+        let controlID = command.component.controlID
+        guard var call = calls[callID] else { return Self.noCall }
+        var component = ComponentRecord(controlID: controlID, kind: .detect)
+        component.detectType = command.detect.type
+        if let failure = start(callID, component) { return failure }
+        let timeout = command.timeout ?? 30
+        log(callID, "detect", "detecting \(command.detect.type)", command.detect.json)
+        let plan = DetectRules.plan(command.detect, call: &call)
+        calls[callID]?.digitsUsed = call.digitsUsed
+        for (at, event) in plan where at < timeout {
+            after(at, callID, controlID, .detected(type: command.detect.type, event: event))
+        }
+        after(timeout, callID, controlID, .detectTimedOut)
+        return .ok("Detecting", ["control_id": .string(controlID), "call_id": .string(callID)])
+    }
+
+    // MARK: - Fax
+
+    private func faxFinished(_ callID: String, _ component: ComponentRecord, success: Bool, text: String) -> FaxEvent {
+        let call = calls[callID]
+        let outbound = call?.direction == "outbound"
+        let params: JSONValue = [
+            "direction": .string(component.kind == .sendFax ? "send" : "receive"),
+            "identity": .string((outbound ? call?.from : call?.to) ?? ""),
+            "remote_identity": .string((outbound ? call?.to : call?.from) ?? ""),
+            "document": .string(component.document),
+            "pages": .int(component.pages),
+            "success": .bool(success),
+            "result": .int(success ? 0 : 1),
+            "result_text": .string(text),
+            "format": "T.4",
+        ]
+        return FaxEvent(address: address(callID, component.controlID), type: "finished", params: params)
+    }
+
+    /// `sendDocument` is the document to send, or `nil` to receive.
+    private mutating func fax(_ callID: String, controlID: String, sendDocument: String?) -> CommandResult {
+        guard let call = calls[callID] else { return Self.noCall }
+        var component = ComponentRecord(controlID: controlID, kind: sendDocument == nil ? .receiveFax : .sendFax)
+        if let document = sendDocument {
+            guard document.hasPrefix("http://") || document.hasPrefix("https://") else {
+                return .failure("400", "Missing or invalid 'document' (an http(s) URL of a PDF)")
+            }
+            component.document = document
+            var pages = 1
+            if let range = document.range(of: "pages=") {
+                pages = Int(document[range.upperBound...].prefix { $0.isNumber }.prefix(6)) ?? 1
+            } else if let name = document.split(separator: "/").last, case .pdf(let count, _) = files["faxes/\(name)"] {
+                pages = count
+            }
+            component.totalPages = min(max(1, pages), 1000)
+        } else {
+            component.document = "\(env.baseURL)/files/faxes/\(URLPath.encode(controlID)).pdf"
+            component.totalPages = call.behavior.faxPages
+        }
+        let sending = sendDocument != nil
+        if let failure = start(callID, component) { return failure }
+        log(callID, "fax", sending ? "sending \(component.document)" : "waiting for a fax")
+        if call.behavior.kind == .fax {
+            after(2, callID, controlID, .faxPage(sending: sending))
+        } else {
+            after(sending ? 5 : 10, callID, controlID, .faxFailed)
+        }
+        return .ok(sending ? "Sending fax" : "Receiving fax", ["control_id": .string(controlID), "call_id": .string(callID)])
+    }
+
+    private mutating func faxPage(_ callID: String, _ controlID: String, sending: Bool) {
+        guard var component = calls[callID]?.components[controlID], let call = calls[callID] else { return }
+        component.pages += 1
+        calls[callID]?.components[controlID] = component
+        log(callID, "fax", "page \(component.pages) \(sending ? "sent" : "received")")
+        emit(callID, .fax(.page(address(callID, controlID), sending: sending, number: component.pages)))
+        guard component.pages >= component.totalPages else {
+            after(2, callID, controlID, .faxPage(sending: sending))
+            return
+        }
+        finish(callID, controlID)
+        if !sending {
+            let from = call.direction == "outbound" ? call.to : call.from
+            store(file: "faxes/\(URLPath.encode(controlID)).pdf", .pdf(pages: component.pages, title: "Fax from \(from)"))
+        }
+        log(callID, "fax", "finished: \(component.pages) page(s) \(sending ? "sent" : "received at \(component.document)")")
+        emit(callID, .fax(faxFinished(callID, component, success: true, text: "OK")))
+    }
+
+    // MARK: - Send digits
+
+    private mutating func sendDigits(_ callID: String, _ command: SendDigitsCommand) -> CommandResult {
+        let controlID = command.component.controlID
+        if command.digits.isEmpty || SendDigitsCommand.firstInvalidCharacter(in: command.digits) != nil {
+            return .failure("400", "Invalid digits '\(command.digits)': \(SendDigitsCommand.rule)")
+        }
+        if let failure = start(callID, ComponentRecord(controlID: controlID, kind: .sendDigits)) { return failure }
+        log(callID, "send_digits", "sending \(command.digits)")
+        after(MediaRules.sendDuration(command.digits), callID, controlID, .digitsSent)
+        return .ok("Sending digits", ["control_id": .string(controlID), "call_id": .string(callID)])
+    }
+
+    // MARK: - Tap
+
+    private mutating func tap(_ callID: String, _ command: TapCommand) -> CommandResult {
+        let controlID = command.component.controlID
+        guard ["listen", "speak", "both"].contains(command.direction) else {
+            return .failure("400", "Invalid tap direction '\(command.direction)': use listen, speak or both")
+        }
+        let device = command.device
+        var target: TapTarget?
+        let source: JSONValue
+        switch device.type {
+        case "rtp":
+            guard let host = device.address, let port = device.port, (1...65535).contains(port) else {
+                return .failure("400", "An rtp tap device needs 'addr' and 'port'")
+            }
+            if RTPTapSender.isLoopback(host) { target = .rtp(host: host, port: port, ptime: device.ptime ?? 20) }
+            source = ["type": "rtp", "params": ["addr": "127.0.0.1", "port": .int(40000 + Int.random(in: 0..<10000) * 2), "codec": "PCMU", "rate": 8000]]
+        case "ws":
+            guard let uri = device.uri, uri.hasPrefix("ws://") || uri.hasPrefix("wss://") else {
+                return .failure("400", "A ws tap device needs 'uri' (ws:// or wss://)")
+            }
+            if WebSocketTapSender.loopbackTarget(uri) != nil { target = .webSocket(uri: uri) }
+            let base = env.baseURL.replacingOccurrences(of: "http", with: "ws")
+            source = ["type": "ws", "params": ["uri": .string("\(base)/tap/\(URLPath.encode(controlID))"), "codec": "PCMU", "rate": 8000]]
+        default:
+            return .failure("400", "Invalid tap device type '\(device.type)': use rtp or ws")
+        }
+        var component = ComponentRecord(controlID: controlID, kind: .tap)
+        component.tap = ["type": "audio", "params": ["direction": .string(command.direction)]]
+        component.tapDevice = device.json
+        if let failure = start(callID, component) { return failure }
+        log(callID, "tap", "tapping to \(device.type) \(JSONCodec.string(.object(device.params)))", command.json)
+        emit(callID, .tap(TapEvent(address: address(callID, controlID), state: "tapping", tap: component.tap, device: component.tapDevice)))
+        if let target { effects.append(.startTap(key: tapKey(callID, controlID), target)) }
+        return .ok("Tapping", ["control_id": .string(controlID), "call_id": .string(callID), "source_device": source])
+    }
+}

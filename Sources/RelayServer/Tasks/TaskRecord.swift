@@ -1,0 +1,23 @@
+import RelayWire
+
+/// A task delivered through the REST endpoint or the lab API.
+public struct TaskRecord: Sendable, Hashable {
+    public var project: String
+    public var context: String
+    public var message: JSONValue
+    /// Session that received it; `nil` when it was refused (nobody on the context).
+    public var session: String?
+    /// Unix time in seconds.
+    public var time: Double
+
+    public var json: JSONValue {
+        var builder = JSONObjectBuilder()
+        builder.set("project", project)
+        builder.set("context", context)
+        builder.set("message", message)
+        builder.set("session", session)
+        builder.set("delivered", session != nil)
+        builder.set("time", time)
+        return builder.value
+    }
+}

@@ -1,0 +1,391 @@
+// Component events (`calling.call.play`, `…collect`, `…record`, `…detect`, `…fax`, `…tap`,
+// `…send_digits`) and the one enum over every calling event. Both ends use these: the server
+// encodes them, the SDK decodes each broadcast once into a `CallingEvent`.
+
+/// States a call moves through, in the order Relay moves through them.
+public enum CallState: String, Sendable, Hashable, CaseIterable, Comparable {
+    case created, ringing, answered, ending, ended
+
+    /// Position in the lifecycle: `created` is 0, `ended` is 4.
+    public var index: Int {
+        switch self {
+        case .created: 0
+        case .ringing: 1
+        case .answered: 2
+        case .ending: 3
+        case .ended: 4
+        }
+    }
+
+    /// Whether the call is ending or ended.
+    public var isOver: Bool { self >= .ending }
+
+    public static func < (lhs: CallState, rhs: CallState) -> Bool { lhs.index < rhs.index }
+}
+
+/// `{"call_id", "node_id", "control_id"}`: how every component event names its component.
+public struct ComponentEventAddress: Sendable, Hashable {
+    /// The call the component runs on.
+    public var callID: String
+    /// The node that owns the call.
+    public var nodeID: String?
+    /// The client-chosen id of the component.
+    public var controlID: String
+
+    public init(callID: String, nodeID: String?, controlID: String) {
+        self.callID = callID
+        self.nodeID = nodeID
+        self.controlID = controlID
+    }
+
+    init(json: JSONValue, in context: String) throws(WireError) {
+        callID = try json.requireString("call_id", in: context)
+        controlID = try json.requireString("control_id", in: context)
+        nodeID = json["node_id"]?.stringValue
+    }
+
+    var builder: JSONObjectBuilder {
+        var members = JSONObjectBuilder()
+        members.set("control_id", controlID)
+        members.set("call_id", callID)
+        members.set("node_id", nodeID)
+        return members
+    }
+}
+
+/// `calling.call.play` and `calling.call.send_digits`: a component with just a `state`
+/// (`playing`, `paused`, `finished`, `error`).
+public struct ComponentStateEvent: Sendable, Hashable {
+    public var address: ComponentEventAddress
+    public var state: String
+
+    public init(address: ComponentEventAddress, state: String) {
+        self.address = address
+        self.state = state
+    }
+
+    public init(json: JSONValue, in context: String) throws(WireError) {
+        address = try ComponentEventAddress(json: json, in: context)
+        state = try json.requireString("state", in: context)
+    }
+
+    public var json: JSONValue {
+        var members = address.builder
+        members.set("state", state)
+        return members.value
+    }
+}
+
+/// `calling.call.collect`: the outcome of a prompt.
+public struct CollectEvent: Sendable, Hashable {
+    public var address: ComponentEventAddress
+    public var result: CollectResult
+
+    public init(address: ComponentEventAddress, result: CollectResult) {
+        self.address = address
+        self.result = result
+    }
+
+    public init(json: JSONValue) throws(WireError) {
+        address = try ComponentEventAddress(json: json, in: RelayEventName.callCollect)
+        result = CollectResult(json: try json.requireObject("result", in: RelayEventName.callCollect))
+    }
+
+    public var json: JSONValue {
+        var members = address.builder
+        members.set("result", result.json)
+        return members.value
+    }
+}
+
+/// `calling.call.record`: `recording`, then `finished` (with `duration` and `size`), `no_input`
+/// or `error`. `record` echoes the command's `record` object.
+public struct RecordEvent: Sendable, Hashable {
+    public var address: ComponentEventAddress
+    public var state: String
+    public var url: String?
+    public var duration: Double?
+    public var size: Int?
+    public var record: JSONValue
+
+    public init(address: ComponentEventAddress, state: String, url: String?, duration: Double? = nil, size: Int? = nil, record: JSONValue) {
+        self.address = address
+        self.state = state
+        self.url = url
+        self.duration = duration
+        self.size = size
+        self.record = record
+    }
+
+    public init(json: JSONValue) throws(WireError) {
+        address = try ComponentEventAddress(json: json, in: RelayEventName.callRecord)
+        state = try json.requireString("state", in: RelayEventName.callRecord)
+        url = json["url"]?.stringValue
+        duration = json["duration"]?.doubleValue
+        size = json["size"]?.intValue
+        record = json["record"] ?? .object([:])
+    }
+
+    public var json: JSONValue {
+        var members = address.builder
+        members.set("state", state)
+        members.set("url", url)
+        members.set("duration", duration)
+        members.set("size", size)
+        members.set("record", record)
+        return members.value
+    }
+}
+
+/// `calling.call.detect`: `{"detect": {"type", "params": {"event", …}}}`.
+public struct DetectEvent: Sendable, Hashable {
+    public var address: ComponentEventAddress
+    /// `machine`, `fax` or `digit`.
+    public var type: String
+    /// `HUMAN`, `MACHINE`, `READY`, `NOT_READY`, `UNKNOWN`, `CED`, `CNG`, a digit, `finished`
+    /// or `error`.
+    public var event: String
+
+    public init(address: ComponentEventAddress, type: String, event: String) {
+        self.address = address
+        self.type = type
+        self.event = event
+    }
+
+    public init(json: JSONValue) throws(WireError) {
+        address = try ComponentEventAddress(json: json, in: RelayEventName.callDetect)
+        let detect = try json.requireObject("detect", in: RelayEventName.callDetect)
+        type = detect["type"]?.stringValue ?? ""
+        guard let event = detect["params"]?["event"]?.stringValue else { throw .missing("detect.params.event", in: RelayEventName.callDetect) }
+        self.event = event
+    }
+
+    /// The inner `detect` object, as listeners receive it.
+    public var detect: JSONValue { ["type": .string(type), "params": ["event": .string(event)]] }
+
+    public var json: JSONValue {
+        var members = address.builder
+        members.set("detect", detect)
+        return members.value
+    }
+}
+
+/// `calling.call.fax`: `{"fax": {"type": "page"|"finished"|"error", "params": {…}}}`.
+public struct FaxEvent: Sendable, Hashable {
+    public var address: ComponentEventAddress
+    public var type: String
+    public var params: JSONValue
+
+    public init(address: ComponentEventAddress, type: String, params: JSONValue) {
+        self.address = address
+        self.type = type
+        self.params = params
+    }
+
+    public init(json: JSONValue) throws(WireError) {
+        address = try ComponentEventAddress(json: json, in: RelayEventName.callFax)
+        let fax = try json.requireObject("fax", in: RelayEventName.callFax)
+        type = try fax.requireString("type", in: RelayEventName.callFax)
+        params = fax["params"] ?? .object([:])
+    }
+
+    /// A page sent or received: `{"direction": "send"|"receive", "number": n}`.
+    public static func page(_ address: ComponentEventAddress, sending: Bool, number: Int) -> FaxEvent {
+        FaxEvent(address: address, type: "page", params: ["direction": .string(sending ? "send" : "receive"), "number": .int(number)])
+    }
+
+    /// The inner `fax` object, as listeners receive it.
+    public var fax: JSONValue { ["type": .string(type), "params": params] }
+
+    public var json: JSONValue {
+        var members = address.builder
+        members.set("fax", fax)
+        return members.value
+    }
+}
+
+/// `calling.call.tap`: `state` plus the `tap` and `device` the command asked for.
+public struct TapEvent: Sendable, Hashable {
+    public var address: ComponentEventAddress
+    public var state: String
+    public var tap: JSONValue
+    public var device: JSONValue
+
+    public init(address: ComponentEventAddress, state: String, tap: JSONValue, device: JSONValue) {
+        self.address = address
+        self.state = state
+        self.tap = tap
+        self.device = device
+    }
+
+    public init(json: JSONValue) throws(WireError) {
+        address = try ComponentEventAddress(json: json, in: RelayEventName.callTap)
+        state = try json.requireString("state", in: RelayEventName.callTap)
+        tap = json["tap"] ?? .object([:])
+        device = json["device"] ?? .object([:])
+    }
+
+    public var json: JSONValue {
+        var members = address.builder
+        members.set("state", state)
+        members.set("tap", tap)
+        members.set("device", device)
+        return members.value
+    }
+}
+
+/// Every `queuing.relay.events` event, decoded once by `event_type`.
+public enum CallingEvent: Sendable, Hashable {
+    case state(CallStateEvent)
+    case receive(CallStateEvent)
+    case connect(ConnectEvent)
+    case play(ComponentStateEvent)
+    case collect(CollectEvent)
+    case record(RecordEvent)
+    case detect(DetectEvent)
+    case fax(FaxEvent)
+    case tap(TapEvent)
+    case sendDigits(ComponentStateEvent)
+    /// An event type this library does not model, kept as sent.
+    case other(eventType: String, params: JSONValue)
+
+    /// Reads the `params` of a notification with the given `event_type`.
+    public init(eventType: String, params: JSONValue) throws(WireError) {
+        switch eventType {
+        case RelayEventName.callState: self = .state(try CallStateEvent(json: params))
+        case RelayEventName.callReceive: self = .receive(try CallStateEvent(json: params))
+        case RelayEventName.callConnect: self = .connect(try ConnectEvent(json: params))
+        case RelayEventName.callPlay: self = .play(try ComponentStateEvent(json: params, in: eventType))
+        case RelayEventName.callCollect: self = .collect(try CollectEvent(json: params))
+        case RelayEventName.callRecord: self = .record(try RecordEvent(json: params))
+        case RelayEventName.callDetect: self = .detect(try DetectEvent(json: params))
+        case RelayEventName.callFax: self = .fax(try FaxEvent(json: params))
+        case RelayEventName.callTap: self = .tap(try TapEvent(json: params))
+        case RelayEventName.callSendDigits: self = .sendDigits(try ComponentStateEvent(json: params, in: eventType))
+        default: self = .other(eventType: eventType, params: params)
+        }
+    }
+
+    /// The `event_type` member.
+    public var eventType: String {
+        switch self {
+        case .state: RelayEventName.callState
+        case .receive: RelayEventName.callReceive
+        case .connect: RelayEventName.callConnect
+        case .play: RelayEventName.callPlay
+        case .collect: RelayEventName.callCollect
+        case .record: RelayEventName.callRecord
+        case .detect: RelayEventName.callDetect
+        case .fax: RelayEventName.callFax
+        case .tap: RelayEventName.callTap
+        case .sendDigits: RelayEventName.callSendDigits
+        case .other(let eventType, _): eventType
+        }
+    }
+
+    /// The `params` member.
+    public var params: JSONValue {
+        switch self {
+        case .state(let event), .receive(let event): event.json
+        case .connect(let event): event.json
+        case .play(let event), .sendDigits(let event): event.json
+        case .collect(let event): event.json
+        case .record(let event): event.json
+        case .detect(let event): event.json
+        case .fax(let event): event.json
+        case .tap(let event): event.json
+        case .other(_, let params): params
+        }
+    }
+
+    /// The call the event is about (`nil` only for an unmodelled event without `call_id`).
+    public var callID: String? {
+        switch self {
+        case .state(let event), .receive(let event): event.callID
+        case .connect(let event): event.callID
+        case .play(let event), .sendDigits(let event): event.address.callID
+        case .collect(let event): event.address.callID
+        case .record(let event): event.address.callID
+        case .detect(let event): event.address.callID
+        case .fax(let event): event.address.callID
+        case .tap(let event): event.address.callID
+        case .other(_, let params): params["call_id"]?.stringValue
+        }
+    }
+
+    /// The component the event belongs to, for component events.
+    public var controlID: String? {
+        switch self {
+        case .state, .receive, .connect: nil
+        case .play(let event), .sendDigits(let event): event.address.controlID
+        case .collect(let event): event.address.controlID
+        case .record(let event): event.address.controlID
+        case .detect(let event): event.address.controlID
+        case .fax(let event): event.address.controlID
+        case .tap(let event): event.address.controlID
+        case .other(_, let params): params["control_id"]?.stringValue
+        }
+    }
+}
+
+/// The notification inside a `blade.broadcast` (`params.params`): a calling event, a messaging
+/// event or a task, each under its `event` name.
+public enum RelayNotification: Sendable, Hashable {
+    case calling(CallingEvent)
+    /// `messaging.receive` (`received == true`) or `messaging.state`.
+    case messaging(MessageEvent, received: Bool)
+    case task(TaskNotification)
+
+    /// The broadcast's `event`: `queuing.relay.events`, `…messaging` or `…tasks`.
+    public var event: String {
+        switch self {
+        case .calling: RelayEventName.calling
+        case .messaging: RelayEventName.messaging
+        case .task: RelayEventName.tasks
+        }
+    }
+
+    /// Reads the notification object of a broadcast whose `event` is given.
+    public init(event: String, notification: JSONValue) throws(WireError) {
+        switch event {
+        case RelayEventName.calling:
+            let type = try notification.requireString("event_type", in: event)
+            self = .calling(try CallingEvent(eventType: type, params: notification["params"] ?? .object([:])))
+        case RelayEventName.messaging:
+            let type = try notification.requireString("event_type", in: event)
+            let params = try notification.requireObject("params", in: event)
+            self = .messaging(try MessageEvent(json: params), received: type == RelayEventName.messagingReceive)
+        case RelayEventName.tasks:
+            self = .task(try TaskNotification(json: notification))
+        default:
+            throw WireError("blade.broadcast: unknown event '\(event)'")
+        }
+    }
+
+    /// The notification object as a server sends it, with every member a server SHOULD send
+    /// (RELAY-V2.md §3.1, §12.8): `event_channel`, `project_id`, `space_id`, `timestamp`.
+    public func json(protocolName: String, projectID: String, spaceID: String, timestamp: Double) -> JSONValue {
+        var members = JSONObjectBuilder()
+        switch self {
+        case .calling(let event):
+            members.set("event_type", event.eventType)
+            members.set("params", event.params)
+        case .messaging(let message, let received):
+            members.set("event_type", received ? RelayEventName.messagingReceive : RelayEventName.messagingState)
+            members.set("context", message.context)
+            members.set("params", message.json)
+        case .task(let task):
+            members.set("context", task.context)
+            members.set("message", task.message)
+        }
+        members.set("event_channel", protocolName)
+        members.set("project_id", projectID)
+        members.set("space_id", spaceID)
+        if case .task(let task) = self, let own = task.timestamp {
+            members.set("timestamp", own)
+        } else {
+            members.set("timestamp", timestamp)
+        }
+        return members.value
+    }
+}

@@ -130,7 +130,8 @@ public struct RecordEvent: Sendable, Hashable {
         var members = address.builder
         members.set("state", state)
         members.set("url", url)
-        members.set("duration", duration)
+        // Whole seconds go out as integers, as Relay sends them (captured `"duration": 4`).
+        members.set("duration", duration.map(JSONValue.number))
         members.set("size", size)
         members.set("record", record)
         return members.value
@@ -369,6 +370,8 @@ public enum RelayNotification: Sendable, Hashable {
         switch self {
         case .calling(let event):
             members.set("event_type", event.eventType)
+            // Relay repeats an inbound call's context on the notification (captured receives).
+            if case .receive(let receive) = event { members.set("context", receive.context) }
             members.set("params", event.params)
         case .messaging(let message, let received):
             members.set("event_type", received ? RelayEventName.messagingReceive : RelayEventName.messagingState)

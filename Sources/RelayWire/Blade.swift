@@ -196,7 +196,14 @@ public enum RelayResult {
     /// The inner `result.result` of a `blade.execute` response, or `nil` when absent.
     public static func inner(_ result: JSONValue) -> JSONValue? { result["result"] }
 
+    /// Whether a `blade.execute` result (the outer `result`) reports success.
     public static func isSuccess(_ result: JSONValue) -> Bool {
-        inner(result)?["code"]?.stringValue == successCode
+        inner(result)?["code"].map(isSuccess(code:)) ?? false
+    }
+
+    /// Whether a `code` member means success: only the string `"200"` does. A numeric `200`
+    /// is a failure, as in Python and Node (RELAY-V2.md §1.6).
+    public static func isSuccess(code: JSONValue) -> Bool {
+        code.stringValue == successCode
     }
 }

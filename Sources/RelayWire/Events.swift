@@ -1,18 +1,24 @@
 // Event params (`params.params.params` of a `blade.broadcast`, RELAY-V2.md §5, §7.2, §8.2).
-// Readers are lenient: only what the completion logic needs is required.
+// Readers are lenient: only what the completion logic needs is required. The component events
+// and the enum over every calling event are in CallingEvents.swift.
 
 /// The other leg of a connected call.
 public struct PeerInfo: Sendable, Hashable {
+    /// `call_id` of the other leg.
     public var callID: String
+    /// `node_id` of the other leg.
     public var nodeID: String?
+    /// `device` of the other leg, when Relay sends it.
     public var device: Device?
 
+    /// A peer from its members.
     public init(callID: String, nodeID: String?, device: Device? = nil) {
         self.callID = callID
         self.nodeID = nodeID
         self.device = device
     }
 
+    /// Reads a `peer` object; `nil` when it is absent or has no `call_id`.
     public init?(json: JSONValue?) {
         guard let json, let callID = json["call_id"]?.stringValue else { return nil }
         self.callID = callID
@@ -20,6 +26,7 @@ public struct PeerInfo: Sendable, Hashable {
         device = json["device"].flatMap { try? Device(json: $0) }
     }
 
+    /// The `peer` object as Relay sends it.
     public var json: JSONValue {
         var members = JSONObjectBuilder()
         members.set("call_id", callID)
@@ -31,16 +38,26 @@ public struct PeerInfo: Sendable, Hashable {
 
 /// `calling.call.state` and `calling.call.receive`.
 public struct CallStateEvent: JSONRepresentable, Hashable {
+    /// `call_id`.
     public var callID: String
+    /// `node_id`.
     public var nodeID: String?
+    /// `tag`: the client's id for a call it started, before it knew `call_id`.
     public var tag: String?
+    /// `call_state` as sent; `callState` is the typed value.
     public var state: String
+    /// `direction`: `inbound` or `outbound`.
     public var direction: String?
+    /// `device`: the far end of the call.
     public var device: Device?
+    /// `end_reason` on `ending` and `ended`.
     public var endReason: String?
+    /// `peer`: the leg this call was created for, on legs made by `calling.connect`.
     public var peer: PeerInfo?
+    /// `context` of an inbound call (`calling.call.receive`).
     public var context: String?
 
+    /// An event from its members.
     public init(callID: String, nodeID: String?, tag: String? = nil, state: String, direction: String? = nil, device: Device? = nil, endReason: String? = nil, peer: PeerInfo? = nil, context: String? = nil) {
         self.callID = callID
         self.nodeID = nodeID
@@ -53,6 +70,7 @@ public struct CallStateEvent: JSONRepresentable, Hashable {
         self.context = context
     }
 
+    /// Reads the event params; `call_id` and `call_state` are required.
     public init(json: JSONValue) throws(WireError) {
         callID = try json.requireString("call_id", in: "calling.call.state")
         state = try json.requireString("call_state", in: "calling.call.state")
@@ -65,6 +83,10 @@ public struct CallStateEvent: JSONRepresentable, Hashable {
         context = json["context"]?.stringValue
     }
 
+    /// `call_state` as a `CallState`, or `nil` for a state this library does not know.
+    public var callState: CallState? { CallState(rawValue: state) }
+
+    /// The event params as Relay sends them.
     public var json: JSONValue {
         var members = JSONObjectBuilder()
         members.set("call_id", callID)
@@ -82,12 +104,18 @@ public struct CallStateEvent: JSONRepresentable, Hashable {
 
 /// `calling.call.connect`.
 public struct ConnectEvent: JSONRepresentable, Hashable {
+    /// `call_id` of the call that was connected.
     public var callID: String
+    /// `node_id`.
     public var nodeID: String?
+    /// `connect_state`: `connecting`, `connected`, `failed` or `disconnected`.
     public var state: String
+    /// `peer`: the leg this call is bridged with, once `connected`.
     public var peer: PeerInfo?
+    /// `tag`, when Relay echoes it.
     public var tag: String?
 
+    /// An event from its members.
     public init(callID: String, nodeID: String?, state: String, peer: PeerInfo? = nil, tag: String? = nil) {
         self.callID = callID
         self.nodeID = nodeID
@@ -96,6 +124,7 @@ public struct ConnectEvent: JSONRepresentable, Hashable {
         self.tag = tag
     }
 
+    /// Reads the event params; `call_id` and `connect_state` are required.
     public init(json: JSONValue) throws(WireError) {
         callID = try json.requireString("call_id", in: "calling.call.connect")
         state = try json.requireString("connect_state", in: "calling.call.connect")
@@ -104,6 +133,7 @@ public struct ConnectEvent: JSONRepresentable, Hashable {
         tag = json["tag"]?.stringValue
     }
 
+    /// The event params as Relay sends them.
     public var json: JSONValue {
         var members = JSONObjectBuilder()
         members.set("call_id", callID)
@@ -115,67 +145,26 @@ public struct ConnectEvent: JSONRepresentable, Hashable {
     }
 }
 
-/// Any component event: the address plus the rest of the members as sent.
-/// Typed views (`state`, `collectResult`, `detect`, `fax`, …) read what each type carries.
-public struct ComponentEvent: JSONRepresentable, Hashable {
-    public var callID: String
-    public var nodeID: String?
-    public var controlID: String
-    /// Every member of the event params, including the three above.
-    public var params: JSONValue
-
-    public init(callID: String, nodeID: String?, controlID: String, members: [String: JSONValue]) {
-        self.callID = callID
-        self.nodeID = nodeID
-        self.controlID = controlID
-        var all = members
-        all["call_id"] = .string(callID)
-        if let nodeID { all["node_id"] = .string(nodeID) }
-        all["control_id"] = .string(controlID)
-        params = .object(all)
-    }
-
-    public init(json: JSONValue) throws(WireError) {
-        callID = try json.requireString("call_id", in: "component event")
-        controlID = try json.requireString("control_id", in: "component event")
-        nodeID = json["node_id"]?.stringValue
-        params = json
-    }
-
-    public var json: JSONValue { params }
-
-    /// `state` of play, record, tap and send_digits events.
-    public var state: String? { params["state"]?.stringValue }
-    /// `result` of a collect event.
-    public var collectResult: CollectResult? { params["result"].map(CollectResult.init(json:)) }
-    /// `detect` of a detect event: `(type, event)`.
-    public var detect: (type: String, event: String)? {
-        guard let detect = params["detect"], let event = detect["params"]?["event"]?.stringValue else { return nil }
-        return (detect["type"]?.stringValue ?? "", event)
-    }
-    /// `fax` of a fax event: `(type, params)`.
-    public var fax: (type: String, params: JSONValue)? {
-        guard let fax = params["fax"], let type = fax["type"]?.stringValue else { return nil }
-        return (type, fax["params"] ?? .object([:]))
-    }
-}
-
 /// The `result` of `calling.call.collect`.
 public struct CollectResult: Sendable, Hashable {
     /// `digit`, `speech`, `no_input`, `no_match`, `error` (or `start_of_speech` with partial results).
     public var type: String
+    /// `{"digits", "terminator"}` for `digit`, `{"text", "confidence"}` for `speech`.
     public var params: JSONValue
 
+    /// A result from its members.
     public init(type: String, params: JSONValue = .object([:])) {
         self.type = type
         self.params = params
     }
 
+    /// Reads a `result` object leniently: without a `type` it is an `error`.
     public init(json: JSONValue) {
         type = json["type"]?.stringValue ?? "error"
         params = json["params"] ?? .object([:])
     }
 
+    /// Digits collected, with the terminator that ended them (if any).
     public static func digits(_ digits: String, terminator: String?) -> CollectResult {
         var params = JSONObjectBuilder()
         params.set("digits", digits)
@@ -183,10 +172,12 @@ public struct CollectResult: Sendable, Hashable {
         return CollectResult(type: "digit", params: params.value)
     }
 
+    /// Speech recognised, with the recogniser's confidence.
     public static func speech(_ text: String, confidence: Double) -> CollectResult {
         CollectResult(type: "speech", params: ["text": .string(text), "confidence": .double(confidence)])
     }
 
+    /// The `result` object; only `digit` and `speech` carry `params`.
     public var json: JSONValue {
         if type == "digit" || type == "speech" { return ["type": .string(type), "params": params] }
         return ["type": .string(type)]
@@ -195,18 +186,30 @@ public struct CollectResult: Sendable, Hashable {
 
 /// `messaging.receive` and `messaging.state`.
 public struct MessageEvent: JSONRepresentable, Hashable {
+    /// `message_id`.
     public var messageID: String
+    /// `message_state`: `received`, `queued`, `initiated`, `sent`, `delivered`, `undelivered` or `failed`.
     public var state: String
+    /// `context` the message belongs to.
     public var context: String
+    /// `direction`: `inbound` or `outbound`.
     public var direction: String?
+    /// `from_number`.
     public var from: String?
+    /// `to_number`.
     public var to: String?
+    /// `body`.
     public var body: String?
+    /// `media`: URLs.
     public var media: [String]
+    /// `tags`.
     public var tags: [String]
+    /// `segments`: SMS parts.
     public var segments: Int?
+    /// `reason` a message was not delivered.
     public var reason: String?
 
+    /// An event from its members.
     public init(messageID: String, state: String, context: String, direction: String? = nil, from: String? = nil, to: String? = nil, body: String? = nil, media: [String] = [], tags: [String] = [], segments: Int? = nil, reason: String? = nil) {
         self.messageID = messageID
         self.state = state
@@ -221,6 +224,7 @@ public struct MessageEvent: JSONRepresentable, Hashable {
         self.reason = reason
     }
 
+    /// Reads the event params; `message_id`, `message_state` and `context` are required.
     public init(json: JSONValue) throws(WireError) {
         messageID = try json.requireString("message_id", in: "messaging event")
         state = try json.requireString("message_state", in: "messaging event")
@@ -235,6 +239,7 @@ public struct MessageEvent: JSONRepresentable, Hashable {
         reason = json["reason"]?.stringValue
     }
 
+    /// The event params as Relay sends them.
     public var json: JSONValue {
         var members = JSONObjectBuilder()
         members.set("message_id", messageID)
@@ -254,12 +259,18 @@ public struct MessageEvent: JSONRepresentable, Hashable {
 
 /// The notification object of `queuing.relay.tasks` (no `event_type`, no nested `params`).
 public struct TaskNotification: JSONRepresentable, Hashable {
+    /// `context` the task was delivered to.
     public var context: String
+    /// `message`: what the sender posted, as posted.
     public var message: JSONValue
+    /// `project_id`.
     public var projectID: String?
+    /// `space_id`.
     public var spaceID: String?
+    /// `timestamp`: Unix seconds.
     public var timestamp: Double?
 
+    /// A task from its members.
     public init(context: String, message: JSONValue, projectID: String? = nil, spaceID: String? = nil, timestamp: Double? = nil) {
         self.context = context
         self.message = message
@@ -268,6 +279,7 @@ public struct TaskNotification: JSONRepresentable, Hashable {
         self.timestamp = timestamp
     }
 
+    /// Reads the notification object; only `context` is required.
     public init(json: JSONValue) throws(WireError) {
         context = try json.requireString("context", in: RelayEventName.tasks)
         message = json["message"] ?? .null
@@ -276,6 +288,7 @@ public struct TaskNotification: JSONRepresentable, Hashable {
         timestamp = json["timestamp"]?.doubleValue
     }
 
+    /// The notification object as Relay sends it.
     public var json: JSONValue {
         var members = JSONObjectBuilder()
         members.set("context", context)
@@ -283,22 +296,6 @@ public struct TaskNotification: JSONRepresentable, Hashable {
         members.set("project_id", projectID)
         members.set("space_id", spaceID)
         members.set("timestamp", timestamp.map(JSONValue.double))
-        return members.value
-    }
-}
-
-/// Builds the notification object (`params.params` of a broadcast) for calling and messaging
-/// events, with every member a server SHOULD send (§3.1, §12.8).
-public enum NotificationBuilder {
-    public static func event(type: String, params: JSONValue, protocolName: String, projectID: String, spaceID: String, timestamp: Double, context: String? = nil) -> JSONValue {
-        var members = JSONObjectBuilder()
-        members.set("event_type", type)
-        members.set("event_channel", protocolName)
-        members.set("timestamp", .double(timestamp))
-        members.set("project_id", projectID)
-        members.set("space_id", spaceID)
-        members.set("context", context)
-        members.set("params", params)
         return members.value
     }
 }

@@ -167,14 +167,25 @@ public enum WireDecoders {
         run(ConnectEvent.self, json, &tally)
         run(MessageEvent.self, json, &tally)
         run(TaskNotification.self, json, &tally)
-        tally.typedAttempts += 1
-        if let event = try? ComponentEvent(json: json) {
+        // Every calling event type through the one enum both ends use, then the notification
+        // around it (calling, messaging, tasks).
+        for eventType in eventTypes {
+            tally.typedAttempts += 1
+            guard let event = try? CallingEvent(eventType: eventType, params: json) else { continue }
             tally.typedDecoded += 1
-            touch(event.json)
-            _ = event.state
-            if let result = event.collectResult { touch(result.json) }
-            _ = event.detect
-            if let fax = event.fax { touch(fax.params) }
+            _ = event.callID
+            _ = event.controlID
+            let written = event.params
+            touch(written)
+            _ = try? CallingEvent(eventType: event.eventType, params: written)
+        }
+        for event in [RelayEventName.calling, RelayEventName.messaging, RelayEventName.tasks] {
+            tally.typedAttempts += 1
+            guard let notification = try? RelayNotification(event: event, notification: json) else { continue }
+            tally.typedDecoded += 1
+            let written = notification.json(protocolName: "p", projectID: "project", spaceID: "space", timestamp: 0)
+            touch(written)
+            _ = try? RelayNotification(event: notification.event, notification: written)
         }
         // Non-throwing readers and helpers.
         let address = CallAddress(json: json)
@@ -204,6 +215,14 @@ public enum WireDecoders {
             }
         }
     }
+
+    /// Every `event_type` `CallingEvent` models. (An unmodelled one is kept as `.other` without
+    /// reading anything: nothing to fuzz there, and `RelayNotification` below reaches it.)
+    static let eventTypes = [
+        RelayEventName.callState, RelayEventName.callReceive, RelayEventName.callConnect, RelayEventName.callPlay,
+        RelayEventName.callCollect, RelayEventName.callRecord, RelayEventName.callDetect, RelayEventName.callFax,
+        RelayEventName.callTap, RelayEventName.callSendDigits,
+    ]
 
     /// Decodes, writes back, decodes what was written.
     static func run<T: JSONRepresentable>(_ type: T.Type, _ json: JSONValue, _ tally: inout Tally) {

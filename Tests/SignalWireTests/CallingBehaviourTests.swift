@@ -184,7 +184,7 @@ struct CallingBehaviourTests {
         try await withRelayServer { server in
             try await withClient(server) { client in
                 let call = try await answeredCall(client)
-                await #expect(throws: RelayError.invalidArgument("'x' is not a DTMF digit: use 0-9, *, #, A-D, w or W")) {
+                await #expect(throws: RelayError.invalidArgument("'x' is not a DTMF digit: \(SendDigitsCommand.rule)")) {
                     try await call.sendDigits("12x4")
                 }
                 #expect(await sentCommands(server, method: RelayMethod.sendDigits).isEmpty)

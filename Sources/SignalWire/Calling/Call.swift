@@ -3,13 +3,6 @@ import Logging
 import RelayWire
 import Synchronization
 
-/// Call states in the order Relay moves through them.
-public enum CallState: String, Sendable, Hashable, CaseIterable {
-    case created, ringing, answered, ending, ended
-
-    var index: Int { Self.allCases.firstIndex(of: self) ?? 0 }
-}
-
 /// A device to connect a call to. `from` and `timeout` default to the call's own.
 public struct ConnectDevice: Sendable, Hashable {
     public var callType: String
@@ -131,7 +124,7 @@ public final class Call: Sendable, CustomStringConvertible {
     public var peer: Call? { store.withLock { $0.peer } }
     public var answered: Bool { state == .answered }
     /// True once the call is `ending` or `ended`.
-    public var ended: Bool { state == .ending || state == .ended }
+    public var ended: Bool { state?.isOver ?? false }
     public var active: Bool { !ended }
     public var busy: Bool { store.withLock { $0.endReason == "busy" } }
     public var failed: Bool { store.withLock { $0.endReason == "error" } }
@@ -180,9 +173,15 @@ public final class Call: Sendable, CustomStringConvertible {
         return stream
     }
 
-    private func publish(_ event: CallEvent, names: [CallEventName]) {
-        let (handlers, streams) = store.withLock { store in
-            (names.flatMap { store.listeners[$0] ?? [] }.map(\.1), Array(store.streams.values))
+    /// Hands one event to the listeners of its general name, then of its specific name, then
+    /// to every stream. Nothing is copied when nobody listens: this runs for every event.
+    private func publish(_ event: CallEvent) {
+        let general = event.generalName
+        let (handlers, streams) = store.withLock { store -> ([@Sendable (CallEvent) -> Void], [AsyncStream<CallEvent>.Continuation]) in
+            guard !store.listeners.isEmpty || !store.streams.isEmpty else { return ([], []) }
+            var handlers = store.listeners[general]?.map(\.1) ?? []
+            if event.name != general, let specific = store.listeners[event.name] { handlers += specific.map(\.1) }
+            return (handlers, store.streams.isEmpty ? [] : Array(store.streams.values))
         }
         for handler in handlers { handler(event) }
         for stream in streams { stream.yield(event) }
@@ -197,8 +196,8 @@ public final class Call: Sendable, CustomStringConvertible {
         }
     }
 
-    func handleState(_ event: CallStateEvent, params: JSONValue) {
-        guard let newState = CallState(rawValue: event.state) else { return }
+    func handleState(_ event: CallStateEvent) {
+        guard let newState = event.callState else { return }
         let components = store.withLock { store -> [Component] in
             if store.id == nil { store.id = event.callID }
             if store.nodeID == nil { store.nodeID = event.nodeID }
@@ -209,17 +208,17 @@ public final class Call: Sendable, CustomStringConvertible {
             return Array(store.components.values)
         }
         // Listeners hear an event before the operation it completes returns to its caller.
-        let callEvent = CallEvent(kind: .state, name: .init(stateName: newState), payload: params)
-        publish(callEvent, names: [.stateChange, .init(stateName: newState)])
+        let wire = CallingEvent.state(event)
+        if let callEvent = CallEvent(wire) { publish(callEvent) }
         for component in components where component.kind.followsCallState {
-            if component.handle(eventType: RelayEventName.callState, params: params) { unregister(component) }
+            if component.handle(wire) { unregister(component) }
         }
-        if newState == .ended { finish(params: params) }
+        if newState == .ended { finish(ended: wire) }
     }
 
     /// The call is over: every pending operation fails (Python skips every other one, §6.1),
     /// listeners are released and streams end.
-    private func finish(params: JSONValue) {
+    private func finish(ended: CallingEvent) {
         let (components, streams) = store.withLock { store in
             defer {
                 store.components.removeAll()
@@ -229,43 +228,42 @@ public final class Call: Sendable, CustomStringConvertible {
             }
             return (Array(store.components.values), Array(store.streams.values))
         }
-        let event = RelayEvent(name: "ended", payload: params)
+        let event = RelayEvent(name: CallState.ended.rawValue, event: ended)
         for component in components { component.terminate(event: event) }
         for stream in streams { stream.finish() }
     }
 
     /// The session that knew this call is gone: end it locally.
     func abandon(reason: String) {
-        let params: JSONValue = ["call_id": .string(id ?? ""), "call_state": "ended", "end_reason": .string(reason)]
+        let ended = CallingEvent.state(CallStateEvent(callID: id ?? "", nodeID: nil, state: CallState.ended.rawValue, endReason: reason))
         store.withLock { store in
             store.previousState = store.state
             store.state = .ended
             store.endReason = reason
         }
-        publish(CallEvent(kind: .state, name: .ended, payload: params), names: [.stateChange, .ended])
-        finish(params: params)
+        if let event = CallEvent(ended) { publish(event) }
+        finish(ended: ended)
     }
 
-    func handleConnect(_ event: ConnectEvent, params: JSONValue, peerCall: Call?) {
+    func handleConnect(_ event: ConnectEvent, peerCall: Call?) {
         let components = store.withLock { store -> [Component] in
             store.peer = event.state == "connected" ? peerCall : nil
             return Array(store.components.values)
         }
-        let specific = CallEventName(rawValue: "connect.\(event.state)")
-        publish(CallEvent(kind: .connect, name: specific ?? .connectStateChange, payload: params), names: [.connectStateChange] + (specific.map { [$0] } ?? []))
+        let wire = CallingEvent.connect(event)
+        if let callEvent = CallEvent(wire) { publish(callEvent) }
         for component in components where component.kind.followsConnect {
             if case .connect = component.kind { component.setPeer(event.state == "connected" ? peerCall : nil) }
-            if component.handle(eventType: RelayEventName.callConnect, params: params) { unregister(component) }
+            if component.handle(wire) { unregister(component) }
         }
     }
 
-    func handleComponentEvent(type eventType: String, params: JSONValue) {
-        let controlID = params["control_id"]?.stringValue
-        let component = store.withLock { store in controlID.flatMap { store.components[$0] } }
-        for (event, names) in CallEvent.make(eventType: eventType, params: params) { publish(event, names: names) }
-        if let component, component.kind.componentEventType == eventType {
-            if component.handle(eventType: eventType, params: params) { unregister(component) }
-        }
+    /// A component event (play, collect, record, …): listeners first, then the operation
+    /// with that `control_id`, which ignores events of another kind.
+    func handleComponentEvent(_ event: CallingEvent) {
+        let component = store.withLock { store in event.controlID.flatMap { store.components[$0] } }
+        if let callEvent = CallEvent(event) { publish(callEvent) }
+        if let component, component.handle(event) { unregister(component) }
     }
 
     private func register(_ component: Component) {
@@ -506,7 +504,8 @@ public final class Call: Sendable, CustomStringConvertible {
     public func sendDigitsAsync(_ digits: String) async throws -> SendDigitsAction {
         if digits.isEmpty { throw RelayError.invalidArgument("no digits to send") }
         if let bad = SendDigitsCommand.firstInvalidCharacter(in: digits) {
-            throw RelayError.invalidArgument("'\(bad)' is not a DTMF digit: use 0-9, *, #, A-D, w or W")
+            // The server applies the same rule (SendDigitsCommand) and words it the same way.
+            throw RelayError.invalidArgument("'\(bad)' is not a DTMF digit: \(SendDigitsCommand.rule)")
         }
         let address = self.address
         return SendDigitsAction(
@@ -642,10 +641,9 @@ public final class Call: Sendable, CustomStringConvertible {
     public func waitFor(_ states: [CallState]) async throws -> Bool {
         let component = Component(kind: .awaitState(states), controlID: newControlID())
         let decided = store.withLock { store -> Bool? in
-            if let current = store.state, states.contains(where: { current.index >= $0.index }) {
-                let awaitsEnd = states.contains { $0 == .ending || $0 == .ended }
+            if let current = store.state, states.contains(where: { current >= $0 }) {
                 // Past the awaited state already; an ended call only counts if it got that far.
-                if (current == .ending || current == .ended) && !awaitsEnd { return store.wasAnswered }
+                if current.isOver && !states.contains(where: \.isOver) { return store.wasAnswered }
                 return true
             }
             store.components[component.controlID] = component

@@ -40,63 +40,138 @@ public enum CallEventName: String, Sendable, Hashable, CaseIterable {
         case .ended: self = .ended
         }
     }
+
+    /// The `<kind>.<state>` name, or nil when the seed has none for that state. A table, not
+    /// string concatenation: this runs for every event.
+    init?(kind: CallEvent.Kind, state: String) {
+        let name: CallEventName? =
+            switch (kind, state) {
+            case (.connect, "connecting"): .connectConnecting
+            case (.connect, "connected"): .connectConnected
+            case (.connect, "failed"): .connectFailed
+            case (.connect, "disconnected"): .connectDisconnected
+            case (.play, "playing"): .playPlaying
+            case (.play, "finished"): .playFinished
+            case (.play, "error"): .playError
+            case (.record, "recording"): .recordRecording
+            case (.record, "finished"): .recordFinished
+            case (.record, "no_input"): .recordNoInput
+            case (.fax, "page"): .faxPage
+            case (.fax, "finished"): .faxFinished
+            case (.fax, "error"): .faxError
+            case (.sendDigits, "finished"): .sendDigitsFinished
+            case (.tap, "tapping"): .tapTapping
+            case (.tap, "finished"): .tapFinished
+            case (.detect, "finished"): .detectFinished
+            case (.detect, "error"): .detectError
+            case (.detect, _): .detectUpdate
+            case (.state, _): CallState(rawValue: state).map(CallEventName.init(stateName:))
+            default: nil
+            }
+        guard let name else { return nil }
+        self = name
+    }
 }
 
 /// One event of a call, as delivered to listeners and to `Call.events`.
 public struct CallEvent: Sendable, Hashable {
+    /// Which operation (or the call itself) the event is about.
     public enum Kind: String, Sendable, Hashable {
         case state, connect, play, prompt, record, fax, sendDigits, tap, detect
     }
 
+    /// Which operation (or the call itself) the event is about.
     public let kind: Kind
     /// The most specific name (`play.finished`, `answered`, …).
     public let name: CallEventName
+    /// The event as decoded from the wire, once, for listeners, streams and operations alike.
+    public let wire: CallingEvent
+
     /// The event params as Relay sent them (for `detect.*` and `fax.*`, the inner object).
-    public let payload: JSONValue
+    /// Built from `wire` when read, so events nobody reads cost no JSON.
+    public var payload: JSONValue { wire.listenerPayload }
 
     /// `call_state`, `connect_state`, `state`, the collect result type, the fax type or the
     /// detect event, whichever this kind carries.
-    public var state: String? {
+    public var state: String? { wire.stateValue }
+
+    /// `control_id` of the operation the event belongs to, if any.
+    public var controlID: String? { wire.controlID }
+
+    /// The name every event of this kind is announced under (`play.stateChange`, …); detect
+    /// events have only their own name.
+    var generalName: CallEventName { kind == .detect ? name : Self.general(of: kind) }
+
+    /// The listener event for a calling event; nil for events listeners never see
+    /// (`calling.call.receive`, unmodelled types, a call state this library does not know).
+    init?(_ wire: CallingEvent) {
+        let kind: Kind
+        switch wire {
+        case .state: kind = .state
+        case .connect: kind = .connect
+        case .play: kind = .play
+        case .collect: kind = .prompt
+        case .record: kind = .record
+        case .fax: kind = .fax
+        case .sendDigits: kind = .sendDigits
+        case .tap: kind = .tap
+        case .detect: kind = .detect
+        case .receive, .other: return nil
+        }
+        let specific = wire.stateValue.flatMap { CallEventName(kind: kind, state: $0) }
+        if kind == .state && specific == nil { return nil }
+        self.kind = kind
+        self.wire = wire
+        name = kind == .prompt ? .prompt : specific ?? Self.general(of: kind)
+    }
+
+    private static func general(of kind: Kind) -> CallEventName {
         switch kind {
-        case .state: payload["call_state"]?.stringValue
-        case .connect: payload["connect_state"]?.stringValue
-        case .prompt: payload["result"]?["type"]?.stringValue
-        case .fax: payload["type"]?.stringValue
-        case .detect: payload["params"]?["event"]?.stringValue
-        default: payload["state"]?.stringValue
+        case .state: .stateChange
+        case .connect: .connectStateChange
+        case .play: .playStateChange
+        case .prompt: .prompt
+        case .record: .recordStateChange
+        case .fax: .faxStateChange
+        case .sendDigits: .sendDigitsStateChange
+        case .tap: .tapStateChange
+        case .detect: .detectUpdate
+        }
+    }
+}
+
+extension CallingEvent {
+    /// What listeners get as `payload` (Python's handler argument): the params, or the inner
+    /// `detect` / `fax` object.
+    var listenerPayload: JSONValue {
+        switch self {
+        case .detect(let event): event.detect
+        case .fax(let event): event.fax
+        default: params
         }
     }
 
-    /// `control_id` of the operation the event belongs to, if any.
-    public var controlID: String? { payload["control_id"]?.stringValue }
-
-    /// Builds the listener events for a component event: `(event, names to notify)`.
-    static func make(eventType: String, params: JSONValue) -> [(CallEvent, [CallEventName])] {
-        func named(_ kind: Kind, _ prefix: String, state: String?, payload: JSONValue, stateChange: CallEventName) -> [(CallEvent, [CallEventName])] {
-            let specific = state.flatMap { CallEventName(rawValue: "\(prefix).\($0)") }
-            return [(CallEvent(kind: kind, name: specific ?? stateChange, payload: payload), [stateChange] + (specific.map { [$0] } ?? []))]
+    /// What a result's `event.payload` is (RELAY-V2.md §6.2): as for listeners, except that a
+    /// prompt's is the collect `result` object.
+    var resultPayload: JSONValue {
+        switch self {
+        case .collect(let event): event.result.json
+        default: listenerPayload
         }
-        switch eventType {
-        case RelayEventName.callPlay:
-            return named(.play, "play", state: params["state"]?.stringValue, payload: params, stateChange: .playStateChange)
-        case RelayEventName.callRecord:
-            return named(.record, "record", state: params["state"]?.stringValue, payload: params, stateChange: .recordStateChange)
-        case RelayEventName.callTap:
-            return named(.tap, "tap", state: params["state"]?.stringValue, payload: params, stateChange: .tapStateChange)
-        case RelayEventName.callSendDigits:
-            return named(.sendDigits, "sendDigits", state: params["state"]?.stringValue, payload: params, stateChange: .sendDigitsStateChange)
-        case RelayEventName.callFax:
-            let fax = params["fax"] ?? .object([:])
-            return named(.fax, "fax", state: fax["type"]?.stringValue, payload: fax, stateChange: .faxStateChange)
-        case RelayEventName.callCollect:
-            return [(CallEvent(kind: .prompt, name: .prompt, payload: params), [.prompt])]
-        case RelayEventName.callDetect:
-            let detect = params["detect"] ?? .object([:])
-            let value = detect["params"]?["event"]?.stringValue
-            let name: CallEventName = value == "finished" ? .detectFinished : value == "error" ? .detectError : .detectUpdate
-            return [(CallEvent(kind: .detect, name: name, payload: detect), [name])]
-        default:
-            return []
+    }
+
+    /// The state-like value each kind carries (see `CallEvent.state`).
+    var stateValue: String? {
+        switch self {
+        case .state(let event), .receive(let event): event.state
+        case .connect(let event): event.state
+        case .play(let event), .sendDigits(let event): event.state
+        case .collect(let event): event.result.type
+        case .record(let event): event.state
+        case .detect(let event): event.event
+        case .fax(let event): event.type
+        case .tap(let event): event.state
+        case .other(_, let params): params["state"]?.stringValue
         }
     }
 }

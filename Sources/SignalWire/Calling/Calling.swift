@@ -83,38 +83,29 @@ public final class Calling: Sendable {
         for call in calls { call.abandon(reason: reason) }
     }
 
-    /// Routes one `queuing.relay.events` notification (on the event loop).
-    func handle(notification: JSONValue) {
-        guard let eventType = notification["event_type"]?.stringValue, let params = notification["params"], params.objectValue != nil else {
-            logger.debug("ignoring a calling notification without event_type or params")
-            return
-        }
-        switch eventType {
-        case RelayEventName.callReceive:
-            handleReceive(params)
-        case RelayEventName.callState:
-            handleState(params)
-        case RelayEventName.callConnect:
-            guard let event = try? ConnectEvent(json: params), let call = call(id: event.callID) else { return }
-            let peer = event.peer.flatMap { self.call(id: $0.callID) }
-            call.handleConnect(event, params: params, peerCall: peer)
-        default:
-            guard let callID = params["call_id"]?.stringValue, let call = call(id: callID) else {
-                logger.debug("ignoring an event for an unknown call", metadata: ["event_type": "\(eventType)"])
+    /// Routes one calling event, decoded once by the session (on the event loop).
+    func handle(_ event: CallingEvent) {
+        switch event {
+        case .receive(let receive):
+            handleReceive(receive)
+        case .state(let state):
+            handleState(state)
+        case .connect(let connect):
+            guard let call = call(id: connect.callID) else { return }
+            let peer = connect.peer.flatMap { self.call(id: $0.callID) }
+            call.handleConnect(connect, peerCall: peer)
+        case .other(let eventType, _):
+            logger.debug("ignoring a calling event this SDK does not model", metadata: ["event_type": "\(eventType)"])
+        case .play, .collect, .record, .detect, .fax, .tap, .sendDigits:
+            guard let callID = event.callID, let call = call(id: callID) else {
+                logger.debug("ignoring an event for an unknown call", metadata: ["event_type": "\(event.eventType)"])
                 return
             }
-            call.handleComponentEvent(type: eventType, params: params)
+            call.handleComponentEvent(event)
         }
     }
 
-    private func handleReceive(_ params: JSONValue) {
-        let event: CallStateEvent
-        do {
-            event = try CallStateEvent(json: params)
-        } catch {
-            logger.debug("ignoring a malformed calling.call.receive", metadata: ["error": "\(error)"])
-            return
-        }
+    private func handleReceive(_ event: CallStateEvent) {
         guard let context = event.context else { return }
         let handler = registry.withLock { $0.inboundHandlers[context] }
         guard let handler else {
@@ -125,19 +116,12 @@ public final class Calling: Sendable {
         let call = Call(
             calling: self, callType: device?.type ?? "phone", from: device?.from ?? "", to: device?.to ?? "", timeout: device?.timeout,
             direction: event.direction ?? "inbound", id: event.callID, nodeID: event.nodeID, context: context,
-            state: CallState(rawValue: event.state) ?? .created)
+            state: event.callState ?? .created)
         track(call)
         handler(call)
     }
 
-    private func handleState(_ params: JSONValue) {
-        let event: CallStateEvent
-        do {
-            event = try CallStateEvent(json: params)
-        } catch {
-            logger.debug("ignoring a malformed calling.call.state", metadata: ["error": "\(error)"])
-            return
-        }
+    private func handleState(_ event: CallStateEvent) {
         var call = self.call(id: event.callID)
         if call == nil, let tag = event.tag {
             call = registry.withLock { $0.byTag[tag] }
@@ -160,8 +144,8 @@ public final class Calling: Sendable {
             return
         }
         // Forget an ended call before its waiters resume, so they never see it still listed.
-        if event.state == CallState.ended.rawValue { forget(call) }
-        call.handleState(event, params: params)
+        if event.callState == .ended { forget(call) }
+        call.handleState(event)
     }
 }
 

@@ -5,12 +5,44 @@ import Synchronization
 public struct RelayEvent: Sendable, Hashable {
     /// e.g. `answered`, `finished`, `digit`, `MACHINE`.
     public let name: String
-    /// The event params as Relay sent them.
-    public let payload: JSONValue
+    private let source: Source
 
+    /// Where the payload comes from: given as JSON, or the typed event it is read from.
+    private enum Source: Sendable {
+        case json(JSONValue)
+        case wire(CallingEvent)
+    }
+
+    /// The event params as Relay sent them (for prompts the collect `result`, for detect and
+    /// fax the inner `detect` / `fax` object, as in Python).
+    public var payload: JSONValue {
+        switch source {
+        case .json(let payload): payload
+        case .wire(let event): event.resultPayload
+        }
+    }
+
+    /// An event with a payload given as JSON.
     public init(name: String, payload: JSONValue) {
         self.name = name
-        self.payload = payload
+        source = .json(payload)
+    }
+
+    /// An event read from a decoded calling event; its payload is built only when read.
+    init(name: String, event: CallingEvent) {
+        self.name = name
+        source = .wire(event)
+    }
+
+    /// Events are equal when their names and payloads are, however the payload is held.
+    public static func == (lhs: RelayEvent, rhs: RelayEvent) -> Bool {
+        lhs.name == rhs.name && lhs.payload == rhs.payload
+    }
+
+    /// Hashes the name and the payload, consistently with `==`.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(payload)
     }
 }
 
@@ -22,20 +54,6 @@ final class Component: Sendable {
         case awaitState([CallState])
         case play, prompt, record, sendDigits, tap, fax
         case detect(waitForBeep: Bool, blocking: Bool)
-
-        /// The `event_type` whose `control_id` events belong to this component.
-        var componentEventType: String? {
-            switch self {
-            case .play: RelayEventName.callPlay
-            case .prompt: RelayEventName.callCollect
-            case .record: RelayEventName.callRecord
-            case .sendDigits: RelayEventName.callSendDigits
-            case .tap: RelayEventName.callTap
-            case .fax: RelayEventName.callFax
-            case .detect: RelayEventName.callDetect
-            default: nil
-            }
-        }
 
         var followsCallState: Bool {
             switch self {
@@ -138,18 +156,18 @@ final class Component: Sendable {
     func recordExecuteResult(_ result: JSONValue) {
         store.withLock { store in
             store.executeResult = result
-            store.payload = store.payload
             if case .record = kind, let url = result["url"]?.stringValue { store.url = url }
             if case .tap = kind, let source = result["source_device"] { store.sourceDevice = source }
         }
     }
 
-    /// Feeds one event; returns true when it completed the component.
+    /// Feeds one event; returns true when it completed the component. Events of another
+    /// kind leave it untouched.
     @discardableResult
-    func handle(eventType: String, params: JSONValue) -> Bool {
+    func handle(_ event: CallingEvent) -> Bool {
         let waiters = store.withLock { store -> [CheckedContinuation<Void, Never>]? in
             guard !store.completed else { return nil }
-            guard Self.apply(kind: kind, eventType: eventType, params: params, to: &store) else { return nil }
+            guard Self.apply(kind: kind, event: event, to: &store) else { return nil }
             store.completed = true
             defer { store.waiters.removeAll() }
             return store.waiters
@@ -159,38 +177,38 @@ final class Component: Sendable {
         return true
     }
 
-    /// Updates the store for one event and says whether the operation is complete.
-    private static func apply(kind: Kind, eventType: String, params: JSONValue, to store: inout Store) -> Bool {
-        switch kind {
-        case .dial, .answer, .hangup, .awaitState:
-            guard eventType == RelayEventName.callState, let state = params["call_state"]?.stringValue else { return false }
-            store.state = state
-            let event = RelayEvent(name: state, payload: params)
+    /// Updates the store for one event and says whether the operation is complete: Python
+    /// 2.1.1's completion table (RELAY-V2.md §6.2–6.4), over the typed event.
+    private static func apply(kind: Kind, event: CallingEvent, to store: inout Store) -> Bool {
+        switch (kind, event) {
+        case (.dial, .state(let params)), (.answer, .state(let params)), (.hangup, .state(let params)), (.awaitState, .state(let params)):
+            guard let reached = params.callState else { return false }
+            store.state = params.state
+            let relayEvent = RelayEvent(name: params.state, event: event)
             switch kind {
             case .dial:
-                guard ["answered", "ending", "ended"].contains(state) else { return false }
-                store.event = event
-                store.successful = state == "answered"
+                guard reached >= .answered else { return false }
+                store.event = relayEvent
+                store.successful = reached == .answered
             case .answer:
-                guard ["answered", "ending", "ended"].contains(state) else { return false }
-                store.event = event
+                guard reached >= .answered else { return false }
+                store.event = relayEvent
                 store.successful = true
             case .hangup:
-                guard state == "ended" else { return false }
-                store.event = event
-                store.endReason = params["end_reason"]?.stringValue
+                guard reached == .ended else { return false }
+                store.event = relayEvent
+                store.endReason = params.endReason
                 store.successful = true
             case .awaitState(let states):
-                guard let reached = CallState(rawValue: state) else { return false }
-                let passed = states.contains(where: { reached.index >= $0.index })
-                let endedFirst = (reached == .ending || reached == .ended) && !states.contains(where: { $0 == .ending || $0 == .ended })
+                let passed = states.contains { reached >= $0 }
+                let endedFirst = reached.isOver && !states.contains(where: \.isOver)
                 if passed && !endedFirst {
                     // Reached, or went past (an inbound call may never ring).
-                    store.event = event
+                    store.event = relayEvent
                     store.successful = true
                 } else if reached == .ended {
                     // The call ended before reaching any awaited state.
-                    store.event = event
+                    store.event = relayEvent
                     store.successful = false
                 } else {
                     return false
@@ -199,52 +217,56 @@ final class Component: Sendable {
             }
             return true
 
-        case .connect, .disconnect:
-            guard eventType == RelayEventName.callConnect, let state = params["connect_state"]?.stringValue else { return false }
-            store.state = state
-            guard state != "connecting" else { return false }
-            store.event = RelayEvent(name: state, payload: params)
+        case (.connect, .connect(let params)), (.disconnect, .connect(let params)):
+            store.state = params.state
+            guard params.state != "connecting" else { return false }
+            store.event = RelayEvent(name: params.state, event: event)
             if case .connect = kind {
-                store.successful = state == "connected"
-                store.peerCallID = state == "connected" ? params["peer"]?["call_id"]?.stringValue : nil
+                store.successful = params.state == "connected"
+                store.peerCallID = params.state == "connected" ? params.peer?.callID : nil
             } else {
-                store.successful = state == "disconnected"
+                store.successful = params.state == "disconnected"
             }
             return true
 
-        case .play, .record, .sendDigits, .tap:
-            guard let state = params["state"]?.stringValue else { return false }
-            store.state = state
-            let event = RelayEvent(name: state, payload: params)
-            switch kind {
-            case .play:
-                guard state != "playing" else { return false }
-                store.event = event
-                store.successful = state == "finished"
-            case .record:
-                guard state != "recording" else { return false }
-                store.event = event
-                store.successful = state == "finished"
-                store.url = params["url"]?.stringValue ?? store.url
-                store.duration = params["duration"]?.doubleValue
-                store.size = params["size"]?.intValue
-            case .sendDigits:
-                store.event = event
-                store.successful = state == "finished"
-            case .tap:
-                if let tap = params["tap"] { store.tap = tap }
-                if let device = params["device"] { store.destinationDevice = device }
-                guard state == "finished" else { return false }
-                store.event = event
-                store.successful = true
-            default: return false
-            }
+        case (.play, .play(let params)):
+            store.state = params.state
+            guard params.state != "playing" else { return false }
+            store.event = RelayEvent(name: params.state, event: event)
+            store.successful = params.state == "finished"
             return true
 
-        case .prompt:
-            guard let result = params["result"] else { return false }
-            let collect = CollectResult(json: result)
-            store.event = RelayEvent(name: collect.type, payload: result)
+        case (.record, .record(let params)):
+            store.state = params.state
+            guard params.state != "recording" else { return false }
+            store.event = RelayEvent(name: params.state, event: event)
+            store.successful = params.state == "finished"
+            store.url = params.url ?? store.url
+            store.duration = params.duration
+            store.size = params.size
+            return true
+
+        case (.sendDigits, .sendDigits(let params)):
+            // The first event with a state completes it, whatever the state.
+            store.state = params.state
+            store.event = RelayEvent(name: params.state, event: event)
+            store.successful = params.state == "finished"
+            return true
+
+        case (.tap, .tap(let params)):
+            store.state = params.state
+            // Absent members read as {}: keep what an earlier event said.
+            if params.tap.objectValue?.isEmpty == false { store.tap = params.tap }
+            if params.device.objectValue?.isEmpty == false { store.destinationDevice = params.device }
+            guard params.state == "finished" else { return false }
+            store.event = RelayEvent(name: params.state, event: event)
+            store.successful = true
+            return true
+
+        case (.prompt, .collect(let params)):
+            // Any collect event completes a prompt, as in Python (§6.3).
+            let collect = params.result
+            store.event = RelayEvent(name: collect.type, event: event)
             store.promptType = collect.type
             switch collect.type {
             case "digit":
@@ -263,24 +285,21 @@ final class Component: Sendable {
             }
             return true
 
-        case .fax:
-            guard let fax = params["fax"], let type = fax["type"]?.stringValue else { return false }
-            store.state = type
-            guard type != "page" else { return false }
-            store.event = RelayEvent(name: type, payload: fax)
-            let faxParams = fax["params"] ?? .object([:])
-            store.successful = faxParams["success"]?.boolValue ?? false
-            store.faxParams = store.successful ? faxParams : nil
+        case (.fax, .fax(let params)):
+            store.state = params.type
+            guard params.type != "page" else { return false }
+            store.event = RelayEvent(name: params.type, event: event)
+            store.successful = params.params["success"]?.boolValue ?? false
+            store.faxParams = store.successful ? params.params : nil
             return true
 
-        case .detect(let waitForBeep, let blocking):
-            guard let detect = params["detect"], let value = detect["params"]?["event"]?.stringValue else { return false }
-            let type = detect["type"]?.stringValue ?? ""
-            store.detectType = type
+        case (.detect(let waitForBeep, let blocking), .detect(let params)):
+            let value = params.event
+            store.detectType = params.type
             store.state = value
-            let event = RelayEvent(name: value, payload: detect)
+            let relayEvent = RelayEvent(name: value, event: event)
             if value == "finished" || value == "error" {
-                store.event = event
+                store.event = relayEvent
                 store.successful = blocking ? false : value != "error"
                 store.detectResult = blocking ? value : store.detectEvents.joined(separator: ",")
                 return true
@@ -289,15 +308,15 @@ final class Component: Sendable {
                 store.detectEvents.append(value)
                 return false
             }
-            if type == "digit" {
-                store.event = event
+            if params.type == "digit" {
+                store.event = relayEvent
                 store.successful = true
                 store.detectResult = value
                 return true
             }
             if store.waitingForBeep {
                 guard value == "READY" else { return false }
-                store.event = event
+                store.event = relayEvent
                 store.successful = true
                 store.detectResult = "MACHINE"
                 return true
@@ -307,10 +326,14 @@ final class Component: Sendable {
                 return false
             }
             guard ["MACHINE", "HUMAN", "UNKNOWN", "CED", "CNG"].contains(value) else { return false }
-            store.event = event
+            store.event = relayEvent
             store.successful = true
             store.detectResult = value
             return true
+
+        default:
+            // An event of another kind (or a state this operation does not follow).
+            return false
         }
     }
 }

@@ -214,12 +214,11 @@ final class Dispatcher: SessionHandler, Sendable {
         emit(.ready)
     }
 
-    func sessionDidReceive(broadcast: BroadcastParams) {
-        switch broadcast.event {
-        case RelayEventName.calling: calling.handle(notification: broadcast.notification)
-        case RelayEventName.messaging: messaging.handle(notification: broadcast.notification)
-        case RelayEventName.tasks: tasking.handle(notification: broadcast.notification)
-        default: logger.debug("ignoring a broadcast event", metadata: ["event": "\(broadcast.event)"])
+    func sessionDidReceive(_ notification: RelayNotification) {
+        switch notification {
+        case .calling(let event): calling.handle(event)
+        case .messaging(let event, let received): messaging.handle(event, received: received)
+        case .task(let task): tasking.handle(task)
         }
     }
 

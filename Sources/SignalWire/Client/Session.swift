@@ -7,7 +7,8 @@ import Synchronization
 protocol SessionHandler: AnyObject, Sendable {
     /// `replacedSession`: an earlier session existed and was not resumed.
     func sessionDidBecomeReady(restored: Bool, replacedSession: Bool)
-    func sessionDidReceive(broadcast: BroadcastParams)
+    /// A broadcast of our protocol, decoded once into its typed notification.
+    func sessionDidReceive(_ notification: RelayNotification)
     func sessionSocketEvent(_ event: ClientEvent, detail: String?)
 }
 
@@ -114,16 +115,13 @@ final class Session: TransportDelegate, Sendable {
     }
 
     /// Sends `blade.execute` of a Relay method on the negotiated protocol and returns the
-    /// inner `result.result`. A non-"200" code throws `.commandFailed`.
+    /// inner `result.result`. A `code` that is not success (`RelayResult`) throws
+    /// `.commandFailed`; an inner result without `code` (setup-like) is returned as is.
     func execute(_ method: String, params: JSONValue) async throws -> JSONValue {
         let result = try await send(PendingRequest.Kind.relay(method), params: params)
-        guard let inner = result["result"] else { return result }
-        if let code = inner["code"] {
-            // Python and Node treat anything but the string "200" as a failure (§1.6).
-            guard code.stringValue == "200" else {
-                let codeText = code.stringValue ?? code.jsonString
-                throw RelayError.commandFailed(code: codeText, message: inner["message"]?.stringValue ?? "no message")
-            }
+        guard let inner = RelayResult.inner(result) else { return result }
+        if let code = inner["code"], !RelayResult.isSuccess(code: code) {
+            throw RelayError.commandFailed(code: code.stringValue ?? code.jsonString, message: inner["message"]?.stringValue ?? "no message")
         }
         return inner
     }
@@ -279,16 +277,12 @@ final class Session: TransportDelegate, Sendable {
 
     private func handshake() {
         let state = self.state.value
-        // The token goes into this frame and nowhere else: never into a log line.
-        let authentication: JSONValue = ["project": .string(project), "token": .string(token)]
-        var connectParams: [String: JSONValue] = [
-            "version": ["major": 2, "minor": 3, "revision": 0],
-            "authentication": authentication,
-            "agent": .string(Self.agent),
-        ]
-        if configuration.resumeSessions, let sessionID = state.sessionID { connectParams["sessionid"] = .string(sessionID) }
+        // The token goes into this frame and nowhere else: never into a log line. `sessionid`
+        // only when resuming: Python's first connect has none.
+        let connectParams = BladeConnectParams(
+            project: project, token: token, agent: Self.agent, resumeSessionID: configuration.resumeSessions ? state.sessionID : nil)
         let connectionNumber = state.connectionNumber
-        handshakeStep(BladeMethod.connect, params: .object(connectParams), connectionNumber: connectionNumber) { [self] result in
+        handshakeStep(BladeMethod.connect, params: connectParams.json, connectionNumber: connectionNumber) { [self] result in
             let state = self.state.value
             guard let sessionID = result["sessionid"]?.stringValue, result["authorization"]?["signature"]?.stringValue != nil else {
                 logger.error("blade.connect result lacks sessionid or authorization.signature")
@@ -299,10 +293,8 @@ final class Session: TransportDelegate, Sendable {
             state.sessionID = sessionID
             var setupParams: [String: JSONValue] = [:]
             if restored, let previous = state.protocolName { setupParams["protocol"] = .string(previous) }
-            handshakeStep(
-                BladeMethod.execute, params: ["protocol": "signalwire", "method": .string(RelayMethod.setup), "params": .object(setupParams)],
-                connectionNumber: connectionNumber
-            ) { [self] setup in
+            let setupRequest = BladeExecuteParams(protocolName: "signalwire", method: RelayMethod.setup, params: .object(setupParams))
+            handshakeStep(BladeMethod.execute, params: setupRequest.json, connectionNumber: connectionNumber) { [self] setup in
                 guard let protocolName = setup["result"]?["protocol"]?.stringValue else {
                     logger.error("signalwire setup result lacks a protocol")
                     self.state.value.channel?.close(promise: nil)
@@ -310,11 +302,8 @@ final class Session: TransportDelegate, Sendable {
                 }
                 let restoredProtocol = restored && protocolName == self.state.value.protocolName
                 self.state.value.protocolName = protocolName
-                handshakeStep(
-                    BladeMethod.subscription,
-                    params: ["command": "add", "protocol": .string(protocolName), "channels": ["notifications"]],
-                    connectionNumber: connectionNumber
-                ) { [self] _ in
+                let subscription = BladeSubscriptionParams(adding: true, protocolName: protocolName, channels: ["notifications"])
+                handshakeStep(BladeMethod.subscription, params: subscription.json, connectionNumber: connectionNumber) { [self] _ in
                     becomeReady(restored: restoredProtocol)
                 }
             }
@@ -486,6 +475,7 @@ final class Session: TransportDelegate, Sendable {
         // Server-initiated requests are never answered (§1.3).
         switch method {
         case BladeMethod.broadcast:
+            // Decoded once, here: listeners, streams and operations all read the typed event.
             let broadcast: BroadcastParams
             do {
                 broadcast = try BroadcastParams(json: params)
@@ -497,7 +487,14 @@ final class Session: TransportDelegate, Sendable {
                 logger.warning("dropping a broadcast for another protocol")
                 return
             }
-            currentHandler?.sessionDidReceive(broadcast: broadcast)
+            let notification: RelayNotification
+            do {
+                notification = try RelayNotification(event: broadcast.event, notification: broadcast.notification)
+            } catch {
+                logger.debug("ignoring a broadcast event that does not decode", metadata: ["event": "\(broadcast.event)", "error": "\(error)"])
+                return
+            }
+            currentHandler?.sessionDidReceive(notification)
         case BladeMethod.disconnect:
             // Relay is about to go away: hold new requests until the next session is ready.
             logger.info("Relay announced a disconnect: queueing requests until reconnected")

@@ -98,23 +98,10 @@ public final class Messaging: Sendable {
         handlers.withLock { for context in contexts { $0.stateChanged[context] = handler } }
     }
 
-    func handle(notification: JSONValue) {
-        guard let eventType = notification["event_type"]?.stringValue, let params = notification["params"] else { return }
-        let event: MessageEvent
-        do {
-            event = try MessageEvent(json: params)
-        } catch {
-            logger.debug("ignoring a malformed messaging event", metadata: ["error": "\(error)"])
-            return
-        }
+    /// Routes one messaging event, decoded once by the session (on the event loop).
+    func handle(_ event: MessageEvent, received: Bool) {
         let message = Message(event)
-        let handler = handlers.withLock { handlers -> (@Sendable (Message) -> Void)? in
-            switch eventType {
-            case RelayEventName.messagingReceive: handlers.received[event.context]
-            case RelayEventName.messagingState: handlers.stateChanged[event.context]
-            default: nil
-            }
-        }
+        let handler = handlers.withLock { received ? $0.received[event.context] : $0.stateChanged[event.context] }
         handler?(message)
     }
 }

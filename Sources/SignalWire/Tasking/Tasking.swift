@@ -27,11 +27,8 @@ public final class Tasking: Sendable {
         handlers.withLock { for context in contexts { $0[context] = handler } }
     }
 
-    func handle(notification: JSONValue) {
-        guard let task = try? TaskNotification(json: notification) else {
-            logger.debug("ignoring a task notification without context")
-            return
-        }
+    /// Routes one task, decoded once by the session (on the event loop).
+    func handle(_ task: TaskNotification) {
         handlers.withLock { $0[task.context] }?(task.message)
     }
 }

@@ -180,6 +180,55 @@ struct CallingBehaviourTests {
         }
     }
 
+    /// The session decodes each broadcast once; what listeners get must still be exactly what
+    /// the server sent: the typed `wire` event, and a `payload` equal to the params (number
+    /// kinds included) or, for fax and detect, the inner object.
+    @Test func listenersHearEachBroadcastExactlyAsSent() async throws {
+        try await withRelayServer { server in
+            try await withClient(server) { client in
+                let call = try await answeredCall(client)
+                let tally = EventTally(call)
+                _ = try await call.playTTS(text: "Hi")
+                _ = try await call.sendDigits("12")
+                let record = try await call.recordAsync()
+                _ = await record.stop()
+                _ = try await record.wait()
+                _ = try await call.detectDigit(timeout: 0.2)
+                _ = try await call.hangup()
+                let callID = try #require(call.id)
+                var sent: [(event: CallingEvent, params: JSONValue)] = []
+                for session in await server.sessions() {
+                    for entry in await server.journal(sessionID: session.id) ?? [] where entry.direction == "out" {
+                        guard let frame = try? JSONCodec.parse(entry.text), frame["method"]?.stringValue == BladeMethod.broadcast,
+                            let notification = frame["params"]?["params"], let type = notification["event_type"]?.stringValue,
+                            let params = notification["params"], params["call_id"]?.stringValue == callID
+                        else { continue }
+                        sent.append((try CallingEvent(eventType: type, params: params), params))
+                    }
+                }
+                let heard = [CallEventName.stateChange, .playStateChange, .sendDigitsStateChange, .recordStateChange].flatMap(tally.events)
+                    + tally.events(.detectUpdate) + tally.events(.detectFinished) + tally.events(.detectError)
+                #expect(heard.count >= 8, "heard \(heard.map(\.name))")
+                for event in heard {
+                    guard let params = sent.first(where: { $0.event == event.wire })?.params else {
+                        Issue.record("\(event.name) was not sent as heard: \(event.wire)")
+                        continue
+                    }
+                    // JSONValue == keeps int and float apart: the payload is the JSON as sent.
+                    switch event.kind {
+                    case .detect: #expect(event.payload == params["detect"])
+                    case .fax: #expect(event.payload == params["fax"])
+                    default: #expect(event.payload == params)
+                    }
+                    #expect(event.controlID == params["control_id"]?.stringValue)
+                }
+                for kind in [RelayEventName.callPlay, RelayEventName.callSendDigits, RelayEventName.callRecord] {
+                    #expect(heard.filter { $0.wire.eventType == kind }.count == sent.filter { $0.event.eventType == kind }.count, "\(kind)")
+                }
+            }
+        }
+    }
+
     @Test func sendDigitsValidatesBeforeSending() async throws {
         try await withRelayServer { server in
             try await withClient(server) { client in

@@ -96,16 +96,17 @@ final class CallShard: Sendable {
     // MARK: - Entry points (any thread)
 
     /// Runs a calling command. `reply` is called on the loop with the result before any of the
-    /// command's events are delivered, so events always follow their reply.
-    func execute(
+    /// command's events are delivered, so events always follow their reply. Returns at once;
+    /// commands of one connection run in the order they were queued.
+    func enqueue(
         _ command: RelayCommand, session: String, project: RelayProject, reply: @escaping @Sendable (CommandResult) -> Void
-    ) async {
-        try? await loop.submit {
+    ) -> EventLoopFuture<Void> {
+        loop.submit {
             let environment = self.environment()
             let (result, effects) = self.box.value.engine.execute(command, session: session, project: project, environment)
             reply(result)
             self.carryOut(effects)
-        }.get()
+        }
     }
 
     func injectCall(

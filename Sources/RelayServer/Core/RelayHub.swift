@@ -23,7 +23,14 @@ final class RelayHub: Sendable {
     private let jobContinuation: AsyncStream<@Sendable () async -> Void>.Continuation
     private let nextShard = AtomicCounter()
 
-    init(configuration: RelayServerConfiguration, logger: Logger, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+    /// The call engines' own threads: a burst of simulated calls must not delay the sockets'
+    /// I/O, which runs on other loops.
+    private let engineGroup: MultiThreadedEventLoopGroup
+
+    init(configuration: RelayServerConfiguration, logger: Logger) {
+        let count = max(1, min(configuration.callShards ?? System.coreCount, 16))
+        engineGroup = MultiThreadedEventLoopGroup(numberOfThreads: count)
+        let group = engineGroup
         self.configuration = configuration
         self.logger = logger
         clock = SimulationClock(mode: configuration.clock)
@@ -32,7 +39,6 @@ final class RelayHub: Sendable {
         self.jobs = jobs
         jobContinuation = continuation
         let loops = Array(group.makeIterator())
-        let count = max(1, min(configuration.callShards ?? loops.count, 16))
         shardContext = CallShard.ShardContext(world: configuration.world, shardCount: count)
         var shards: [CallShard] = []
         for index in 0..<count {
@@ -57,6 +63,12 @@ final class RelayHub: Sendable {
             for await job in jobs { group.addTask { await job() } }
             group.cancelAll()
         }
+    }
+
+    deinit {
+        // The engine threads live as long as the server object, so its lab API keeps answering
+        // after it stopped; nothing may wait on a loop that is gone.
+        engineGroup.shutdownGracefully { _ in }
     }
 
     func stopJobs() async { jobContinuation.finish() }
@@ -87,8 +99,8 @@ final class RelayHub: Sendable {
         guard let (sessionID, generation) = registry.connectionClosed(handle) else { return }
         logger.debug("session disconnected", metadata: ["relay.session": "\(sessionID)"])
         let grace = TimeAmount.nanoseconds(Int64(min(configuration.resumeGracePeriod, 1e6) * 1e9))
-        shards[0].loop.scheduleTask(in: grace) { [self] in
-            guard registry.expire(sessionID, generation: generation) else { return }
+        shards[0].loop.scheduleTask(in: grace) { [weak self] in
+            guard let self, registry.expire(sessionID, generation: generation) else { return }
             logger.debug("session expired", metadata: ["relay.session": "\(sessionID)"])
             jobContinuation.yield { [shards] in
                 for shard in shards { await shard.sessionExpired(sessionID) }

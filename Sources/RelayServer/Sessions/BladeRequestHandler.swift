@@ -219,16 +219,27 @@ struct BladeRequestHandler: Sendable {
         case .receive(let receive): answer(request, self.receive(receive, session), session)
         case .messagingSend(let send): answer(request, messaging.send(send, session: session), session)
         case .begin:
-            let shard = shards[nextShard.next() % shards.count]
-            await shard.execute(command, session: session.id, project: session.project) { answer(request, $0, session) }
+            await run(command, on: shards[nextShard.next() % shards.count], request, session)
         default:
             guard let callID = command.callID else {
                 answer(request, .failure("400", "Missing 'call_id'"), session)
                 return
             }
-            let shard = shards[shardContext.shard(of: callID) % shards.count]
-            await shard.execute(command, session: session.id, project: session.project) { answer(request, $0, session) }
+            await run(command, on: shards[shardContext.shard(of: callID) % shards.count], request, session)
         }
+    }
+
+    /// Queues a calling command on its shard without waiting for it, so a burst of commands
+    /// costs one thread hop each, not one round trip each. At most
+    /// ``BladeSession/commandWindow`` commands of a session are queued; past that, the reader
+    /// waits, which stops reading the socket.
+    private func run(_ command: RelayCommand, on shard: CallShard, _ request: BladeRequest, _ session: BladeSession) async {
+        guard session.beginCommand(request.id) else { return }
+        let future = shard.enqueue(command, session: session.id, project: session.project) { result in
+            answer(request, result, session)
+            session.endCommand(request.id)
+        }
+        if session.commandsInFlight >= BladeSession.commandWindow { try? await future.get() }
     }
 
     private func answer(_ request: BladeRequest, _ result: CommandResult, _ session: BladeSession) {

@@ -364,3 +364,113 @@ struct HardeningTests {
         }
     }
 }
+
+/// The accept backoff against a real descriptor shortage: `relay serve` runs as a child process
+/// under `ulimit -n 64`, and the test holds more connections than it can accept.
+///
+/// Needs the `relay` binary built from the same sources (`scripts/test.sh` runs `swift build`
+/// first; `RELAY_BIN` overrides the path). Skipped when it is missing or older than the transport
+/// sources, rather than testing a stale binary.
+@Suite("Hardening: descriptor exhaustion", .timeLimit(.minutes(2)))
+struct DescriptorExhaustionTests {
+    static let relayBinary: String? = {
+        let environment = ProcessInfo.processInfo.environment
+        let candidate =
+            environment["RELAY_BIN"]
+            ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("relay").path
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/RelayServer/Transport/AcceptBackoff.swift").path
+        let files = FileManager.default
+        guard files.isExecutableFile(atPath: candidate),
+            let built = (try? files.attributesOfItem(atPath: candidate))?[.modificationDate] as? Date
+        else { return nil }
+        if let edited = (try? files.attributesOfItem(atPath: source))?[.modificationDate] as? Date, edited > built { return nil }
+        return candidate
+    }()
+
+    /// CPU seconds (user + system) a process used so far, from /proc.
+    static func cpuSeconds(pid: Int32) -> Double? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // After the command: state is field 3, utime 14 and stime 15 (1-based, whole line).
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    @Test(.enabled(if: relayBinary != nil && FileManager.default.fileExists(atPath: "/proc/self/stat")))
+    func acceptingUnderEMFILEBacksOffAndLogsOnce() async throws {
+        let binary = try #require(Self.relayBinary)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "ulimit -n 64 && exec \"$0\" serve --host 127.0.0.1 --port 0 --log-level notice", binary]
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        let errors = StderrCollector(stderr.fileHandleForReading)
+        try process.run()
+        defer {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }
+        // "relay listening on ws://127.0.0.1:PORT"
+        let line = await Task.detached { String(decoding: stdout.fileHandleForReading.availableData, as: UTF8.self) }.value
+        let port = try #require(line.split(separator: ":").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+
+        var probes: [RawProbe] = []
+        for _ in 0..<120 { probes.append(try await RawProbe.connect(port: port)) }
+        // Wait until the server is out of descriptors, then measure its CPU while it stays so.
+        let start = ContinuousClock.now
+        while !errors.text.contains("cannot accept") {
+            if ContinuousClock.now - start > .seconds(20) { throw TestFailure("no accept warning; stderr: \(errors.text.suffix(500))") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let pid = process.processIdentifier
+        let before = try #require(Self.cpuSeconds(pid: pid))
+        let window = ContinuousClock.now
+        try await Task.sleep(for: .seconds(2))  // a measurement window, not a wait for an event
+        let after = try #require(Self.cpuSeconds(pid: pid))
+        let elapsed = ContinuousClock.now - window
+        let busy = (after - before) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        let warnings = errors.text.components(separatedBy: "cannot accept").count - 1
+        print("hardening: out of descriptors, relay serve used \(Int(busy * 100))% of a core; \(warnings) warning(s)")
+        #expect(busy < 0.3, "the accept loop must not spin")
+        #expect(warnings == 1, "one warning per episode")
+
+        // Freeing descriptors ends the episode: a new client is served again.
+        for probe in probes { await probe.close() }
+        let fresh = try await RawProbe.connect(port: port)
+        try await fresh.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        try await fresh.waitFor("HTTP/1.1 200", timeout: 20)
+        await fresh.close()
+        let recovered = ContinuousClock.now
+        while !errors.text.contains("accepting connections again") {
+            if ContinuousClock.now - recovered > .seconds(10) { throw TestFailure("no recovery notice") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        kill(pid, SIGTERM)
+        let stopping = ContinuousClock.now
+        while process.isRunning, ContinuousClock.now - stopping < .seconds(10) { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(!process.isRunning, "SIGTERM stops it in bounded time")
+    }
+}
+
+/// Reads a pipe on a background thread of its own, so the child never blocks on a full pipe.
+final class StderrCollector: Sendable {
+    private let buffer = Mutex("")
+
+    init(_ handle: FileHandle) {
+        handle.readabilityHandler = { [self] handle in
+            let data = handle.availableData
+            if data.isEmpty {
+                handle.readabilityHandler = nil
+            } else {
+                buffer.withLock { $0 += String(decoding: data, as: UTF8.self) }
+            }
+        }
+    }
+
+    var text: String { buffer.withLock { $0 } }
+}

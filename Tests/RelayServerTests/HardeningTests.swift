@@ -140,7 +140,8 @@ struct HardeningTests {
     }
 
     @Test func halfSentRequestGets408AndIdleConnectionsClose() async throws {
-        try await withRelayTestServer(configure: { $0.requestHeadTimeout = 0.5; $0.idleTimeout = 0.5 }, logger: Self.quiet) { server in
+        let capture = LogCapture()
+        try await withRelayTestServer(configure: { $0.requestHeadTimeout = 0.5; $0.idleTimeout = 0.5 }, logger: capture.logger) { server in
             let halfSent = try await RawProbe.connect(port: server.port)
             try await halfSent.send("GET / HTTP/1.1\r\nHost: x\r\n")
             let idle = try await RawProbe.connect(port: server.port)
@@ -155,6 +156,9 @@ struct HardeningTests {
             print("hardening: 408 then close after \(headSeconds) s more; idle closed after \(idleSeconds) s; keep-alive after \(keepAliveSeconds) s")
             #expect(idle.received.isEmpty, "an idle connection is closed without a response")
             for probe in [halfSent, idle, keptAlive] { await probe.close() }
+            // Closing them is routine: no error per connection in the log.
+            let errors = capture.all.filter { $0.level >= .error }.map(\.message)
+            #expect(errors.isEmpty, "\(errors)")
         }
     }
 

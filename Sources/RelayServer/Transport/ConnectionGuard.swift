@@ -45,6 +45,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var timer: Scheduled<Void>?
     private var shutdownTimer: Scheduled<Void>?
     private var shuttingDown = false
+    /// Closing on our own initiative: decoder errors caused by that are not answered.
+    private var closing = false
     private var registered = false
     /// Consecutive newlines seen while scanning a head (`\r` does not break a run).
     private var newlines = 0
@@ -202,7 +204,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The HTTP decoder failed: answer with the status that fits, when no response is under way.
     func decoderFailed(_ error: HTTPParserError) {
-        guard let context else { return }
+        guard let context, !closing else { return }
         switch phase {
         case .idle, .head:
             let status: HTTPResponseStatus
@@ -285,7 +287,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ChannelShouldQuiesceEvent { beginShutdown(context: context) }
         if let event = event as? ChannelEvent, event == .inputClosed, case .lingering = phase {
-            context.close(promise: nil)
+            closeQuietly(context: context)
+            return
         }
         context.fireUserInboundEventTriggered(event)
     }
@@ -293,12 +296,13 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private func beginShutdown(context: ChannelHandlerContext) {
         guard !shuttingDown else { return }
         shuttingDown = true
-        shutdownTimer = context.eventLoop.assumeIsolated().scheduleTask(in: limits.shutdownTimeout) {
+        shutdownTimer = context.eventLoop.assumeIsolated().scheduleTask(in: limits.shutdownTimeout) { [self] in
+            closeQuietly(context: context)
             context.close(promise: nil)
         }
         switch phase {
-        case .idle, .head: context.close(promise: nil)
-        case .request, .webSocket, .lingering: break  // closes after its response / the hub's disconnect, or by the timer
+        case .idle, .head, .lingering: closeQuietly(context: context)
+        case .request, .webSocket: break  // closes after its response / the hub's disconnect, or by the timer
         }
     }
 
@@ -315,10 +319,20 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         // client's unread request does not turn our close into a reset that loses the status.
         context.writeAndFlush(wrapOutboundOut(buffer)).assumeIsolated().whenComplete { _ in
             let halfClose = context.eventLoop.makePromise(of: Void.self)
-            halfClose.futureResult.assumeIsolated().whenFailure { _ in context.close(promise: nil) }
+            halfClose.futureResult.assumeIsolated().whenFailure { [self] _ in closeQuietly(context: context) }
             context.close(mode: .output, promise: halfClose)
         }
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(1)) { context.close(promise: nil) }
+        timer = context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(1)) { [self] in closeQuietly(context: context) }
+    }
+
+    /// Closes a connection that has not been upgraded. Announcing end of input first lets the
+    /// upgrade handler finish its pending result as "input closed" (logged at trace) rather than
+    /// failing it on removal, which Hummingbird logs as an error per connection.
+    private func closeQuietly(context: ChannelHandlerContext) {
+        guard !closing else { return }
+        closing = true
+        context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        context.close(promise: nil)
     }
 
     private func startTimer(_ delay: TimeAmount, context: ChannelHandlerContext) {
@@ -327,7 +341,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             timer = nil
             switch phase {
             case .idle:
-                context.close(promise: nil)
+                closeQuietly(context: context)
             case .head:
                 reject(.requestTimeout, context: context)
             case .request, .webSocket, .lingering:

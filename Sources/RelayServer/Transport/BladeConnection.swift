@@ -131,21 +131,33 @@ enum BladeConnection {
                 ending = finished
                 break
             }
+            switch ending {
+            case .overflow:
+                // Logged once per connection (later sends to it just return false), before the
+                // close, which the client sees at once.
+                let queued = handle.queued
+                logger.warning(
+                    "closed a connection whose client stopped reading: outbound queue full (the session stays resumable)",
+                    metadata: [
+                        "relay.connection": "\(handle.id)", "relay.remote": "\(remoteAddress)", "relay.queued_frames": "\(queued.frames)",
+                        "relay.queued_bytes": "\(queued.bytes)",
+                    ])
+                // The writer may be stuck on a full socket: only closing the channel frees it.
+                channel.close(promise: nil)
+            case .tooBig, .handshakeTimeout:
+                // The close frame (below) may never get out to a client that does not read.
+                _ = channel.eventLoop.scheduleTask(in: .seconds(1)) { channel.close(promise: nil) }
+            case .none, .normal:
+                break
+            }
             group.cancelAll()
             return ending
         }
         slot.release()
         let metadata: Logger.Metadata = ["relay.connection": "\(handle.id)", "relay.remote": "\(remoteAddress)"]
         switch ending {
-        case .none, .normal:
+        case .none, .normal, .overflow:
             break
-        case .overflow:
-            // Logged once per connection; later sends to it just return false.
-            let queued = handle.queued
-            logger.warning(
-                "closed a connection whose client stopped reading: outbound queue full (the session stays resumable)",
-                metadata: metadata.merging(["relay.queued_frames": "\(queued.frames)", "relay.queued_bytes": "\(queued.bytes)"]) { $1 })
-            channel.close(promise: nil)
         case .tooBig(let size):
             logger.notice(
                 "closed a websocket that sent \(size) bytes before blade.connect",

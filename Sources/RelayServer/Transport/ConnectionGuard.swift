@@ -315,13 +315,10 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         let text = "HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
         var buffer = context.channel.allocator.buffer(capacity: text.utf8.count)
         buffer.writeString(text)
-        // Lingering close: stop sending, keep reading (and discarding) a little while, so the
-        // client's unread request does not turn our close into a reset that loses the status.
-        context.writeAndFlush(wrapOutboundOut(buffer)).assumeIsolated().whenComplete { _ in
-            let halfClose = context.eventLoop.makePromise(of: Void.self)
-            halfClose.futureResult.assumeIsolated().whenFailure { [self] _ in closeQuietly(context: context) }
-            context.close(mode: .output, promise: halfClose)
-        }
+        // Lingering close: keep reading (and discarding) a little while, so the client's unread
+        // request does not turn our close into a reset that loses the status. (No half-close:
+        // NIO turns a later end of input into a full close that bypasses `closeQuietly`.)
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
         timer = context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(1)) { [self] in closeQuietly(context: context) }
     }
 

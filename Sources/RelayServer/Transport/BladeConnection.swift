@@ -54,11 +54,12 @@ enum BladeConnection {
                 for await item in handle.stream {
                     switch item {
                     case .text(let text, let delay):
+                        // Out of the queue: from here NIO's buffer (bounded by its watermark) holds it.
+                        handle.didWrite(text)
                         if delay > 0 {
                             do { try await Task.sleep(for: .seconds(delay)) } catch { return .normal }
                         }
                         do { try await outbound.write(.text(text)) } catch { return .normal }
-                        handle.didWrite(text)
                     case .close:
                         return .normal
                     }

@@ -232,6 +232,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: WebSocket
 
     /// Walks frame headers; `false` when one announces a payload over the unauthenticated limit.
+    /// Starts at the first byte after the `101` (clients send no frame before it, RFC 6455 §4.1);
+    /// the message-size check in ``BladeConnection`` backs it up.
     private func scanFrames(_ buffer: ByteBuffer) -> Bool {
         let bytes = buffer.readableBytesView
         var index = bytes.startIndex

@@ -98,7 +98,7 @@ final class ConnectionHandle: Sendable {
         }
     }
 
-    /// Called by the writer once a frame left the queue (written to the socket's buffers).
+    /// Called by the writer when it takes a frame from the queue to write it.
     func didWrite(_ text: String) {
         let size = text.utf8.count
         state.withLock { state in

@@ -57,18 +57,6 @@ public struct RelayServerConfiguration: Sendable {
     /// slowly that this many frames wait, the server closes that socket (the session stays
     /// resumable for ``resumeGracePeriod``). Default 4096.
     public var outboundBufferLimit: Int
-    /// Seconds (real time) a disconnected session stays resumable with `sessionid`: its
-    /// contexts, subscriptions and live calls survive and events are buffered
-    /// (up to ``outboundBufferLimit``). After that its calls are hung up. Default 30.
-    public var resumeGracePeriod: Double
-    /// Seconds (real time) between WebSocket ping control frames. Missing pongs never close a
-    /// connection. Default 5.
-    public var pingInterval: Double
-    /// Frames kept per session in the lab journal (oldest dropped first). Default 2000.
-    public var journalLimit: Int
-    /// Calls kept for the lab API after they ended (oldest forgotten first). Default 1000.
-    public var callHistoryLimit: Int
-
     // Limits that bound what one client can cost the server (docs/SERVER.md, "Limits and bounds").
     // They have defaults here rather than in `init` so callers set only the ones they need.
 
@@ -97,6 +85,17 @@ public struct RelayServerConfiguration: Sendable {
     /// Seconds (real time) after a graceful shutdown starts until every connection still open
     /// is closed by force. Idle and half-sent HTTP connections close at once. Default 3.
     public var shutdownTimeout: Double = 3
+    /// Seconds (real time) a disconnected session stays resumable with `sessionid`: its
+    /// contexts, subscriptions and live calls survive and events are buffered
+    /// (up to ``outboundBufferLimit``). After that its calls are hung up. Default 30.
+    public var resumeGracePeriod: Double
+    /// Seconds (real time) between WebSocket ping control frames. Missing pongs never close a
+    /// connection. Default 5.
+    public var pingInterval: Double
+    /// Frames kept per session in the lab journal (oldest dropped first). Default 2000.
+    public var journalLimit: Int
+    /// Calls kept for the lab API after they ended (oldest forgotten first). Default 1000.
+    public var callHistoryLimit: Int
 
     public init(
         host: String = "127.0.0.1",

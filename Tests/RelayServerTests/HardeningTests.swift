@@ -232,17 +232,20 @@ struct HardeningTests {
             )
             try await probe.waitFor("sessionid")
             try await probe.stopReading()
-            // Each request echoes a 60 KB method name in its error reply.
-            let name = String(repeating: "m", count: 60_000)
+            // Pings in batches of 500 frames per write: replies pile up once the kernel's
+            // buffers are full (their size does not matter: frames or bytes, either bound).
             var sent = 0
             var requests = 0
             let cap = 256 << 20
             let start = ContinuousClock.now
             while sent < cap, !probe.isClosed, Self.seconds(since: start) < 60 {
-                let frame = RawProbe.frame(Array(#"{"jsonrpc":"2.0","id":"r\#(requests)","method":"\#(name)","params":{}}"#.utf8))
-                do { try await probe.send(frame) } catch { break }
-                sent += frame.count
-                requests += 1
+                var batch: [UInt8] = []
+                for _ in 0..<500 {
+                    batch += RawProbe.frame(Array(#"{"jsonrpc":"2.0","id":"r\#(requests)","method":"blade.ping","params":{}}"#.utf8))
+                    requests += 1
+                }
+                do { try await probe.send(batch) } catch { break }
+                sent += batch.count
             }
             try await probe.waitForEOF(timeout: 10)
             let overflowLogs = capture.count { _, message in message.contains("stopped reading") }

@@ -101,15 +101,26 @@ public final class RelayServer: Service, Sendable {
         let configuration = self.configuration
         let logger = self.logger
         let router = HTTPRoutes.build(server: self)
+        let registry = ConnectionRegistry(limits: TransportLimits(configuration))
+        let limits = registry.limits
         let webSocket = WebSocketServerConfiguration(
             maxFrameSize: configuration.maximumMessageSize * 4, autoPing: .disabled, closeTimeout: .seconds(5))
-        var builder: HTTPServerBuilder = .http1WebSocketUpgrade(configuration: .init(http1: .init(), ws: webSocket)) {
-            _, channel, _ in
-            let remote = channel.remoteAddress.map { "\($0)" } ?? "unknown"
-            return .upgrade([:]) { inbound, outbound, _ in
-                await BladeConnection.serve(
-                    hub: hub, inbound: inbound, outbound: outbound, remoteAddress: remote, configuration: configuration, logger: logger)
-            }
+        // Keep-alive idle timeout and decoder limits from Hummingbird; ConnectionGuard adds what
+        // it lacks before the first request head (see there).
+        let http1 = HTTP1Channel.Configuration(
+            idleTimeout: limits.idleTimeout,
+            httpDecoderConfiguration: .init(maxHeaderFieldSize: limits.maximumHeaderSize, maxHeaderListSize: limits.maximumHeaderSize))
+        var builder = HTTPServerBuilder { responder in
+            GuardedChildChannel(
+                base: HTTP1WebSocketUpgradeChannel(responder: responder, configuration: .init(http1: http1, ws: webSocket)) { _, channel, _ in
+                    let remote = channel.remoteAddress.map { "\($0)" } ?? "unknown"
+                    return .upgrade([:]) { inbound, outbound, _ in
+                        await BladeConnection.serve(
+                            hub: hub, inbound: inbound, outbound: outbound, channel: channel, remoteAddress: remote,
+                            configuration: configuration, registry: registry, logger: logger)
+                    }
+                },
+                registry: registry)
         }
         if let tls = configuration.tls {
             let certificates = try NIOSSLCertificate.fromPEMFile(tls.certificatePath)
@@ -123,6 +134,14 @@ public final class RelayServer: Service, Sendable {
             server: builder,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { [self] channel in
+                // First in the listening socket's pipeline, ahead of NIO's AcceptBackoffHandler.
+                do {
+                    try await channel.eventLoop.submit {
+                        try channel.pipeline.syncOperations.addHandler(AcceptBackoff(logger: logger), position: .first)
+                    }.get()
+                } catch {
+                    logger.warning("could not install the accept backoff", metadata: ["relay.error": "\(error)"])
+                }
                 let port = channel.localAddress?.port ?? configuration.port
                 let scheme = configuration.tls == nil ? "http" : "https"
                 await hub.setBaseURL("\(scheme)://\(Self.urlHost(configuration.host)):\(port)")
@@ -131,13 +150,15 @@ public final class RelayServer: Service, Sendable {
             logger: logger)
         // The HTTP server runs in a group of its own, with no signal handlers: on shutdown the
         // hub first tells every client `blade.disconnect` and lets the sockets drain, and only
-        // then does the HTTP server stop (otherwise it could close them first).
+        // then does the HTTP server stop (otherwise it could close them first). Connections
+        // that are not WebSockets close at once, and every socket within `shutdownTimeout`.
         let appGroup = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await hub.run() }
             group.addTask {
                 try? await gracefulShutdown()
                 await hub.beginShutdown()
+                registry.beginShutdown()
                 let deadline = ContinuousClock.now + .seconds(2)
                 while await hub.openConnectionCount > 0, ContinuousClock.now < deadline {
                     try? await Task.sleep(for: .milliseconds(5))
@@ -145,7 +166,13 @@ public final class RelayServer: Service, Sendable {
                 await appGroup.triggerGracefulShutdown()
             }
             do {
-                try await appGroup.run()
+                // Cancellation does not reach a connection still waiting for its first request
+                // head (Hummingbird waits on a future there): close those through the registry.
+                try await withTaskCancellationHandler {
+                    try await appGroup.run()
+                } onCancel: {
+                    registry.beginShutdown()
+                }
             } catch {
                 await hub.beginShutdown()
                 await hub.stopJobs()

@@ -57,6 +57,34 @@ public struct RelayServerConfiguration: Sendable {
     /// slowly that this many frames wait, the server closes that socket (the session stays
     /// resumable for ``resumeGracePeriod``). Default 4096.
     public var outboundBufferLimit: Int
+    // Limits that bound what one client can cost the server (docs/SERVER.md, "Limits and bounds").
+    // They have defaults here rather than in `init` so callers set only the ones they need.
+
+    /// Bytes of text frames buffered for one connection before it counts as stalled, alongside
+    /// ``outboundBufferLimit`` (frames): when either is exceeded the socket is closed at once
+    /// (the session stays resumable). Default 16 MiB.
+    public var outboundByteLimit: Int = 16 << 20
+    /// Largest HTTP request head (request line and headers) in bytes; larger heads get
+    /// `431` and the connection is closed. Default 16 KiB.
+    public var maximumHeaderSize: Int = 16 << 10
+    /// Seconds (real time) a request head may take to arrive once its first byte came; then the
+    /// client gets `408` and the connection is closed. Default 10.
+    public var requestHeadTimeout: Double = 10
+    /// Seconds (real time) an HTTP connection may stay open without a request in progress
+    /// (just connected, or kept alive after a response) before it is closed. Default 30.
+    public var idleTimeout: Double = 30
+    /// Largest WebSocket message in bytes a connection may send before it completed
+    /// `blade.connect`; larger messages close the socket with code 1009. Default 64 KiB.
+    public var maximumUnauthenticatedMessageSize: Int = 64 << 10
+    /// Seconds (real time) a WebSocket connection may stay without completing `blade.connect`;
+    /// then it is closed with code 1008. Default 10.
+    public var handshakeTimeout: Double = 10
+    /// WebSocket connections that have not completed `blade.connect` allowed at once; further
+    /// ones are closed at once with code 1013 (try again later). Default 256.
+    public var maximumUnauthenticatedConnections: Int = 256
+    /// Seconds (real time) after a graceful shutdown starts until every connection still open
+    /// is closed by force. Idle and half-sent HTTP connections close at once. Default 3.
+    public var shutdownTimeout: Double = 3
     /// Seconds (real time) a disconnected session stays resumable with `sessionid`: its
     /// contexts, subscriptions and live calls survive and events are buffered
     /// (up to ``outboundBufferLimit``). After that its calls are hung up. Default 30.

@@ -1,34 +1,75 @@
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import NIOWebSocket
 import RelayWire
+import Synchronization
 
 /// Serves one Blade WebSocket connection: a reader feeding the hub, a writer draining the
 /// connection's bounded queue, and a pinger sending WebSocket ping control frames. When any
 /// of them ends (client gone, server closing the socket) the others are cancelled and the
 /// socket closes.
+///
+/// Until the session completed `blade.connect` the connection is held to tighter bounds: a
+/// small message size, a handshake deadline and a cap on such connections at once.
 enum BladeConnection {
+    /// Why the transport itself ended a connection.
+    private enum Ending: Sendable {
+        /// Keep serving (a task finished without ending the connection).
+        case none
+        /// The client or the hub ended it.
+        case normal
+        /// The outbound queue overflowed: the client stopped reading.
+        case overflow
+        /// A message over the unauthenticated limit.
+        case tooBig(Int)
+        /// No `blade.connect` in time.
+        case handshakeTimeout
+    }
+
     static func serve(
-        hub: RelayHub, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, remoteAddress: String,
-        configuration: RelayServerConfiguration, logger: Logger
+        hub: RelayHub, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, channel: any Channel, remoteAddress: String,
+        configuration: RelayServerConfiguration, registry: ConnectionRegistry, logger: Logger
     ) async {
+        let limits = registry.limits
+        guard registry.reserveUnauthenticated() else {
+            logger.warning(
+                "refused a websocket: too many connections waiting for blade.connect",
+                metadata: ["relay.remote": "\(remoteAddress)", "relay.limit": "\(limits.maximumUnauthenticatedConnections)"])
+            try? await outbound.close(WebSocketErrorCode(codeNumber: 1013), reason: "too many unauthenticated connections")
+            channel.close(promise: nil)
+            return
+        }
+        let slot = UnauthenticatedSlot(registry: registry)
         let handle = await hub.openConnection(remoteAddress: remoteAddress)
+        handle.setByteLimit(limits.outboundByteLimit)
+        registry.link(for: channel)?.attach(handle)
         logger.debug("websocket connected", metadata: ["relay.connection": "\(handle.id)", "relay.remote": "\(remoteAddress)"])
         let pingInterval = configuration.pingInterval
         let maximumSize = configuration.maximumMessageSize * 4
-        await withTaskGroup(of: Void.self) { group in
+        let unauthenticatedSize = limits.maximumUnauthenticatedMessageSize
+        let handshakeTimeout = limits.handshakeTimeout
+        let ending = await withTaskGroup(of: Ending.self) { group -> Ending in
             group.addTask {
                 for await item in handle.stream {
                     switch item {
                     case .text(let text, let delay):
+                        // Out of the queue: from here NIO's buffer (bounded by its watermark) holds it.
+                        handle.didWrite(text)
                         if delay > 0 {
-                            do { try await Task.sleep(for: .seconds(delay)) } catch { return }
+                            do { try await Task.sleep(for: .seconds(delay)) } catch { return .normal }
                         }
-                        do { try await outbound.write(.text(text)) } catch { return }
+                        do { try await outbound.write(.text(text)) } catch { return .normal }
                     case .close:
-                        return
+                        return .normal
                     }
                 }
+                return handle.closedForOverflow ? .overflow : .normal
+            }
+            group.addTask {
+                // Finishes at once when the queue overflows: the writer may be stuck on a full socket.
+                for await _ in handle.aborted {}
+                return handle.closedForOverflow ? .overflow : .none
             }
             group.addTask {
                 while !Task.isCancelled {
@@ -36,13 +77,45 @@ enum BladeConnection {
                         try await Task.sleep(for: .seconds(pingInterval))
                         try await outbound.write(.custom(.init(fin: true, opcode: .ping, data: ByteBuffer(string: "relay"))))
                     } catch {
-                        return
+                        return .normal
                     }
                 }
+                return .normal
+            }
+            group.addTask {
+                // Authenticated in time frees the slot; otherwise the connection ends.
+                let authenticated = await withTaskGroup(of: Bool.self) { race in
+                    race.addTask {
+                        for await _ in handle.authenticatedSignal {}
+                        return handle.isAuthenticated
+                    }
+                    race.addTask {
+                        try? await Task.sleep(for: .seconds(handshakeTimeout))
+                        return handle.isAuthenticated
+                    }
+                    let first = await race.next() ?? false
+                    race.cancelAll()
+                    return first
+                }
+                if authenticated {
+                    slot.release()
+                    return .none
+                }
+                return Task.isCancelled ? .none : .handshakeTimeout
             }
             group.addTask {
                 do {
                     for try await message in inbound.messages(maxSize: maximumSize) {
+                        let size: Int
+                        switch message {
+                        case .text(let text): size = text.utf8.count
+                        case .binary(let buffer): size = buffer.readableBytes
+                        }
+                        if !handle.isAuthenticated {
+                            // Refused before the hub parses it: parsing megabytes costs seconds.
+                            if size > unauthenticatedSize { return .tooBig(size) }
+                            if case .text(let text) = message { noteConnectRequest(text, handle: handle) }
+                        }
                         switch message {
                         case .text(let text): await hub.receive(text: text, from: handle)
                         case .binary(let buffer): await hub.receiveBinary(size: buffer.readableBytes, from: handle)
@@ -51,11 +124,80 @@ enum BladeConnection {
                 } catch {
                     logger.debug("websocket read ended", metadata: ["relay.connection": "\(handle.id)", "relay.error": "\(error)"])
                 }
+                return .normal
             }
-            await group.next()
+            var ending = Ending.none
+            while let finished = await group.next() {
+                if case .none = finished { continue }
+                ending = finished
+                break
+            }
+            switch ending {
+            case .overflow:
+                // Logged once per connection (later sends to it just return false), before the
+                // close, which the client sees at once.
+                let queued = handle.queued
+                logger.warning(
+                    "closed a connection whose client stopped reading: outbound queue full (the session stays resumable)",
+                    metadata: [
+                        "relay.connection": "\(handle.id)", "relay.remote": "\(remoteAddress)", "relay.queued_frames": "\(queued.frames)",
+                        "relay.queued_bytes": "\(queued.bytes)",
+                    ])
+                // The writer may be stuck on a full socket: only closing the channel frees it.
+                channel.close(promise: nil)
+            case .tooBig, .handshakeTimeout:
+                // The close frame (below) may never get out to a client that does not read.
+                _ = channel.eventLoop.scheduleTask(in: .seconds(1)) { channel.close(promise: nil) }
+            case .none, .normal:
+                break
+            }
             group.cancelAll()
+            return ending
+        }
+        slot.release()
+        let metadata: Logger.Metadata = ["relay.connection": "\(handle.id)", "relay.remote": "\(remoteAddress)"]
+        switch ending {
+        case .none, .normal, .overflow:
+            break
+        case .tooBig(let size):
+            logger.notice(
+                "closed a websocket that sent \(size) bytes before blade.connect",
+                metadata: metadata.merging(["relay.limit": "\(unauthenticatedSize)"]) { $1 })
+            try? await outbound.close(.messageTooLarge, reason: "message too big before blade.connect")
+            channel.close(promise: nil)
+        case .handshakeTimeout:
+            logger.notice("closed a websocket that did not complete blade.connect in time", metadata: metadata)
+            try? await outbound.close(.policyViolation, reason: "blade.connect not completed in time")
+            channel.close(promise: nil)
         }
         await hub.connectionClosed(handle)
         logger.debug("websocket closed", metadata: ["relay.connection": "\(handle.id)"])
+    }
+
+    /// Remembers the id of a `blade.connect` request, so that a successful reply marks the
+    /// connection authenticated even if the session layer does not call `markAuthenticated()`.
+    private static func noteConnectRequest(_ text: String, handle: ConnectionHandle) {
+        guard text.contains("blade.connect"), let json = try? JSONCodec.parse(text), json["method"]?.stringValue == "blade.connect",
+            let id = json["id"]
+        else { return }
+        handle.noteConnectRequest(id: id)
+    }
+}
+
+/// One connection's place among the unauthenticated ones, given back exactly once.
+private final class UnauthenticatedSlot: Sendable {
+    private let registry: ConnectionRegistry
+    private let held = Mutex(true)
+
+    init(registry: ConnectionRegistry) {
+        self.registry = registry
+    }
+
+    func release() {
+        let wasHeld = held.withLock { held in
+            defer { held = false }
+            return held
+        }
+        if wasHeld { registry.releaseUnauthenticated() }
     }
 }

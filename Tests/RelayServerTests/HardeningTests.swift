@@ -1,0 +1,508 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+@testable import RelayServer
+import RelayTesting
+import RelayWire
+import ServiceLifecycle
+import Synchronization
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+final class Counter: Sendable {
+    private let count = Mutex(0)
+    func increment() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
+}
+
+/// Probes of the server's bounds (docs/SERVER.md, "Limits and bounds"): each talks to a real
+/// in-process server over loopback and waits on events with generous upper bounds.
+@Suite("Hardening", .timeLimit(.minutes(3)))  // a hang fails in bounded time instead of stalling CI
+struct HardeningTests {
+    private static let quiet = Logger(label: "relay.test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    private static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+
+    /// Polls `condition` every 10 ms for at most `timeout` seconds.
+    private static func wait(_ what: String, timeout: Double = 10, _ condition: () async -> Bool) async throws {
+        let start = ContinuousClock.now
+        while await !condition() {
+            if seconds(since: start) > timeout { throw TestFailure("timed out after \(timeout) s waiting for \(what)") }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    // MARK: 1. Bounded graceful shutdown
+
+    @Test func gracefulShutdownClosesIdleAndHalfSentConnections() async throws {
+        let server = RelayServer(configuration: .init(host: "127.0.0.1", port: 0, speed: 50), logger: Self.quiet)
+        let group = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [], logger: Self.quiet))
+        let finished = Flag()
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask {
+                try await group.run()
+                finished.set()
+            }
+            let port = try await server.waitUntilRunning()
+            let idle = try await RawProbe.connect(port: port)
+            let halfSent = try await RawProbe.connect(port: port)
+            try await halfSent.send("GET / HTTP/1.1\r\nHost: x\r\n")
+            let client = try await BladeTestClient.connect("ws://127.0.0.1:\(port)")
+            try await client.handshake(project: RelayProject.default.id, token: RelayProject.default.token)
+
+            let start = ContinuousClock.now
+            await group.triggerGracefulShutdown()
+            try await Self.wait("run() to return after graceful shutdown", timeout: 15) { finished.isSet }
+            let elapsed = Self.seconds(since: start)
+            print("hardening: graceful shutdown with an idle and a half-sent connection took \(elapsed) s")
+            #expect(elapsed < 6, "shutdown must be bounded (about 3 s at most)")
+            try await idle.waitForEOF(timeout: 5)
+            try await halfSent.waitForEOF(timeout: 5)
+            #expect(!halfSent.receivedText.contains("HTTP/1.1 2"), "a half-sent request is never served")
+            // WebSocket clients are still told first.
+            _ = try await client.next(timeout: 5, "blade.disconnect") { $0["method"] == "blade.disconnect" }
+            await idle.close()
+            await halfSent.close()
+            try await tasks.waitForAll()
+        }
+    }
+
+    @Test func cancellingTheServerClosesIdleConnections() async throws {
+        let server = try await RelayTestServer.start()
+        let idle = try await RawProbe.connect(port: server.port)
+        let halfSent = try await RawProbe.connect(port: server.port)
+        try await halfSent.send("GET / HTTP/1.1\r\nHost: x\r\n")
+        // A complete request proves the two probes before it were accepted.
+        let served = try await RawProbe.connect(port: server.port)
+        try await served.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        try await served.waitFor("HTTP/1.1 200")
+        let start = ContinuousClock.now
+        await server.shutdown()
+        let elapsed = Self.seconds(since: start)
+        print("hardening: shutdown by cancellation with idle connections took \(elapsed) s")
+        #expect(elapsed < 6)
+        try await idle.waitForEOF(timeout: 5)
+        try await halfSent.waitForEOF(timeout: 5)
+        await served.close()
+    }
+
+    // MARK: 2. HTTP bad input, header limits, timeouts
+
+    @Test(arguments: [
+        ("\u{1}\u{2}garbage\r\n\r\n", "400"),
+        ("GET / HTTP/1.1\r\nHost x y\r\n\r\n", "400"),
+        ("BREW /pot HTTP/1.1\r\nHost: x\r\n\r\n", "501"),
+    ])
+    func badRequestsGetAStatusAndTheSocketCloses(request: String, status: String) async throws {
+        try await withRelayTestServer(logger: Self.quiet) { server in
+            let probe = try await RawProbe.connect(port: server.port)
+            try await probe.send(request)
+            try await probe.waitFor("HTTP/1.1 \(status)")
+            try await probe.waitForEOF()
+            await probe.close()
+        }
+    }
+
+    @Test func oversizedHeadsGet431Or414() async throws {
+        try await withRelayTestServer(logger: Self.quiet) { server in
+            // 1 MB of headers: refused once 16 KiB went by, long before the rest is read.
+            let headers = try await RawProbe.connect(port: server.port)
+            let big = "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + String(repeating: "a", count: 1 << 20) + "\r\n\r\n"
+            try? await headers.send(big)
+            try await headers.waitFor("HTTP/1.1 431")
+            try await headers.waitForEOF()
+            // Many small headers add up the same way.
+            let many = try await RawProbe.connect(port: server.port)
+            let lines = (0..<2000).map { "X-H\($0): \(String(repeating: "b", count: 20))\r\n" }.joined()
+            try? await many.send("GET / HTTP/1.1\r\nHost: x\r\n" + lines + "\r\n")
+            try await many.waitFor("HTTP/1.1 431")
+            try await many.waitForEOF()
+            // A request line alone over the limit.
+            let uri = try await RawProbe.connect(port: server.port)
+            try? await uri.send("GET /" + String(repeating: "u", count: 100_000) + " HTTP/1.1\r\nHost: x\r\n\r\n")
+            try await uri.waitFor("HTTP/1.1 414")
+            try await uri.waitForEOF()
+            // Heads under the limit are served as before.
+            let fine = try await RawProbe.connect(port: server.port)
+            try await fine.send("GET / HTTP/1.1\r\nHost: x\r\nX-Ok: " + String(repeating: "c", count: 8000) + "\r\n\r\n")
+            try await fine.waitFor("HTTP/1.1 200")
+            for probe in [headers, many, uri, fine] { await probe.close() }
+        }
+    }
+
+    @Test func halfSentRequestGets408AndIdleConnectionsClose() async throws {
+        let capture = LogCapture()
+        try await withRelayTestServer(configure: { $0.requestHeadTimeout = 0.5; $0.idleTimeout = 0.5 }, logger: capture.logger) { server in
+            let halfSent = try await RawProbe.connect(port: server.port)
+            try await halfSent.send("GET / HTTP/1.1\r\nHost: x\r\n")
+            let idle = try await RawProbe.connect(port: server.port)
+            let keptAlive = try await RawProbe.connect(port: server.port)
+            try await keptAlive.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            try await keptAlive.waitFor("HTTP/1.1 200")
+
+            try await halfSent.waitFor("HTTP/1.1 408")
+            let headSeconds = try await halfSent.waitForEOF()
+            let idleSeconds = try await idle.waitForEOF()
+            let keepAliveSeconds = try await keptAlive.waitForEOF()
+            print("hardening: 408 then close after \(headSeconds) s more; idle closed after \(idleSeconds) s; keep-alive after \(keepAliveSeconds) s")
+            #expect(idle.received.isEmpty, "an idle connection is closed without a response")
+            for probe in [halfSent, idle, keptAlive] { await probe.close() }
+            // Closing them is routine: no error per connection in the log.
+            let errors = capture.all.filter { $0.level >= .error }.map(\.message)
+            #expect(errors.isEmpty, "\(errors)")
+        }
+    }
+
+    @Test func keepAliveStillServesSeveralRequests() async throws {
+        try await withRelayTestServer(logger: Self.quiet) { server in
+            let probe = try await RawProbe.connect(port: server.port)
+            try await probe.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            try await probe.waitFor("HTTP/1.1 200")
+            let body = "{\"context\":\"office\",\"message\":{}}"
+            try await probe.send(
+                "POST /api/relay/rest/tasks HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n"
+                    + body)
+            try await probe.waitFor("HTTP/1.1 401")
+            try await probe.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            try await Self.wait("a third response") { probe.receivedText.components(separatedBy: "HTTP/1.1 ").count - 1 >= 3 }
+            #expect(!probe.sawEOF)
+            await probe.close()
+        }
+    }
+
+    // MARK: 3. Accept errors back off
+
+    /// Real EMFILE cannot be provoked safely in-process (the descriptor limit is shared with
+    /// every other test running at the same time), so this feeds the error NIO reports for a
+    /// failed accept into a real NIOPosix listening socket carrying ``AcceptBackoff``.
+    @Test func acceptErrorsPauseAcceptingAndLogOncePerEpisode() async throws {
+        let capture = LogCapture()
+        let accepted = Counter()
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AcceptBackoff(logger: capture.logger), position: .first)
+                }
+            }
+            .childChannelInitializer { channel in
+                accepted.increment()
+                return channel.eventLoop.makeSucceededVoidFuture()
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let port = try #require(server.localAddress?.port)
+        for _ in 0..<50 {
+            server.pipeline.fireErrorCaught(IOError(errnoCode: EMFILE, reason: "accept"))
+        }
+        let autoRead = { try await server.getOption(ChannelOptions.autoRead).get() }
+        #expect(try await autoRead() == false, "accepting pauses at once")
+        // Connections wait in the backlog while paused and are accepted when the pause ends.
+        let client = try await RawProbe.connect(port: port)
+        try await Self.wait("the pause to end and the connection to be accepted", timeout: 10) { accepted.value == 1 }
+        #expect(try await autoRead() == true)
+        let warnings = capture.count { level, message in level == .warning && message.contains("cannot accept") }
+        let recovered = capture.count { _, message in message.contains("accepting connections again") }
+        #expect(warnings == 1, "one warning per episode, not one per failed accept")
+        #expect(recovered == 1)
+        // A later episode warns again.
+        server.pipeline.fireErrorCaught(IOError(errnoCode: ENFILE, reason: "accept"))
+        try await Self.wait("a second warning") { capture.count { level, message in level == .warning && message.contains("cannot accept") } == 2 }
+        await client.close()
+        try await server.close()
+    }
+
+    // MARK: 4. Stalled readers
+
+    @Test func aClientThatStopsReadingIsClosedAndLoggedOnce() async throws {
+        let capture = LogCapture()
+        try await withRelayTestServer(configure: { $0.outboundByteLimit = 1 << 20 }, logger: capture.logger) { server in
+            // A small receive buffer keeps what the kernel absorbs for the client small.
+            let probe = try await RawProbe.connect(port: server.port, receiveBuffer: 4096)
+            try await probe.upgradeToWebSocket()
+            try await probe.sendText(
+                #"{"jsonrpc":"2.0","id":"c1","method":"blade.connect","params":{"version":{"major":2,"minor":3,"revision":0},"authentication":{"project":"local-project","token":"local-token"}}}"#
+            )
+            try await probe.waitFor("sessionid")
+            try await probe.stopReading()
+            // Pings in batches of 500 frames per write: replies pile up once the kernel's
+            // buffers are full (their size does not matter: frames or bytes, either bound).
+            var sent = 0
+            var requests = 0
+            let cap = 256 << 20
+            let start = ContinuousClock.now
+            while sent < cap, !probe.isClosed, Self.seconds(since: start) < 60 {
+                var batch: [UInt8] = []
+                for _ in 0..<500 {
+                    batch += RawProbe.frame(Array(#"{"jsonrpc":"2.0","id":"r\#(requests)","method":"blade.ping","params":{}}"#.utf8))
+                    requests += 1
+                }
+                do { try await probe.send(batch) } catch { break }
+                sent += batch.count
+            }
+            try await probe.waitForEOF(timeout: 10)
+            let overflowLogs = capture.count { _, message in message.contains("stopped reading") }
+            let perRequestNotices = capture.count { _, message in message.contains("outbound buffer full") }
+            print(
+                "hardening: stalled reader closed after \(requests) requests, \(sent / 1024) KiB sent, in \(Self.seconds(since: start)) s; "
+                    + "overflow warnings \(overflowLogs), hub notices \(perRequestNotices)")
+            #expect(sent < cap, "the server must close the socket")
+            #expect(overflowLogs == 1, "\(capture.all.filter { $0.level >= .notice }.map(\.message).prefix(5))")
+            // The session outlives the socket: it can be resumed.
+            try await Self.wait("the session to be disconnected but kept") {
+                await server.sessions().contains { !$0.connected }
+            }
+            await probe.close()
+        }
+    }
+
+    @Test func theOutboundQueueIsBoundedInFramesAndBytes() async {
+        let bytes = ConnectionHandle(id: 1, remoteAddress: "test", limit: 4096)
+        bytes.setByteLimit(1 << 20)
+        let reply = String(repeating: "x", count: 900_000)
+        // `send` results are checked as Bool: a failing #expect would print 900 KB.
+        let first = bytes.send(reply)
+        let second = bytes.send(reply)
+        #expect(first)
+        #expect(!second, "a second 900 KB frame exceeds 1 MiB")
+        #expect(bytes.closedForOverflow)
+        #expect(bytes.queued.bytes == 900_000)
+        #expect(!bytes.send("small"), "closed: later frames are refused")
+
+        let frames = ConnectionHandle(id: 2, remoteAddress: "test", limit: 16)
+        for index in 0..<16 { #expect(frames.send("frame \(index)")) }
+        #expect(!frames.send("one too many"))
+        #expect(frames.closedForOverflow)
+
+        let drained = ConnectionHandle(id: 3, remoteAddress: "test", limit: 16)
+        drained.setByteLimit(1 << 20)
+        // Written frames leave the count (the writer takes them from the stream).
+        var writer = drained.stream.makeAsyncIterator()
+        var accepted = 0
+        for _ in 0..<100 {
+            if drained.send(reply) { accepted += 1 }
+            if case .text(let text, _) = await writer.next() { drained.didWrite(text) }
+        }
+        #expect(accepted == 100)
+        #expect(!drained.closedForOverflow)
+        #expect(drained.queued == (0, 0))
+    }
+
+    // MARK: 5. Unauthenticated connections
+
+    @Test func anOversizedFrameBeforeConnectIsRefusedWhileOthersAreServed() async throws {
+        try await withRelayTestServer(logger: Self.quiet) { server in
+            let client = try await BladeTestClient.connect(server.url)
+            try await client.handshake(project: server.project, token: server.token)
+
+            let intruder = try await RawProbe.connect(port: server.port)
+            try await intruder.upgradeToWebSocket()
+            let frame = RawProbe.frame(Array((#"{"jsonrpc":"2.0","id":"x","method":"blade.ping","params":{"pad":""# + String(repeating: "p", count: 1 << 20) + "\"}}").utf8))
+            let start = ContinuousClock.now
+            try? await intruder.send(frame)
+            try await intruder.waitForEOF(timeout: 10)
+            print("hardening: 1 MiB unauthenticated frame refused in \(Self.seconds(since: start)) s")
+            #expect(!intruder.receivedText.contains("\"id\":\"x\""), "the hub never saw it")
+
+            // The authenticated client is still served, and may send large messages.
+            let ping = try await client.request("blade.ping", [:])
+            #expect(ping["result"] != nil)
+            let large = try await client.request("blade.ping", ["pad": .string(String(repeating: "q", count: 200_000))])
+            #expect(large["result"] != nil)
+            await client.close()
+            await intruder.close()
+        }
+    }
+
+    @Test func fragmentedOversizedMessageBeforeConnectIsRefused() async throws {
+        try await withRelayTestServer(logger: Self.quiet) { server in
+            let intruder = try await RawProbe.connect(port: server.port)
+            try await intruder.upgradeToWebSocket()
+            // 40 fragments of 4 KiB: each frame is small, the message is not.
+            let chunk = Array(repeating: UInt8(ascii: "f"), count: 4096)
+            var frames: [UInt8] = []
+            for index in 0..<40 {
+                var frame = RawProbe.frame(chunk, opcode: index == 0 ? 1 : 0)
+                if index < 39 { frame[0] &= 0x7F }  // FIN only on the last
+                frames += frame
+            }
+            try? await intruder.send(frames)
+            try await intruder.waitForEOF(timeout: 10)
+            await intruder.close()
+        }
+    }
+
+    @Test func unauthenticatedConnectionsAreCapped() async throws {
+        try await withRelayTestServer(configure: { $0.maximumUnauthenticatedConnections = 2 }, logger: Self.quiet) { server in
+            let client = try await BladeTestClient.connect(server.url)
+            try await client.handshake(project: server.project, token: server.token)
+            let first = try await RawProbe.connect(port: server.port)
+            try await first.upgradeToWebSocket()
+            let second = try await RawProbe.connect(port: server.port)
+            try await second.upgradeToWebSocket()
+            // Over the cap: closed at once with 1013.
+            let third = try await RawProbe.connect(port: server.port)
+            try await third.upgradeToWebSocket()
+            try await third.waitForEOF(timeout: 10)
+            #expect(third.received.contains(0x88), "a close frame")
+            #expect(!first.sawEOF && !second.sawEOF, "the two within the cap are kept (handshake timeout 10 s)")
+            // The authenticated client does not count.
+            let ping = try await client.request("blade.ping", [:])
+            #expect(ping["result"] != nil)
+            // A slot frees when its connection goes: a new one is served.
+            await first.close()
+            // The server notices the close asynchronously: until then a newcomer is refused.
+            var fourth: RawProbe?
+            let start = ContinuousClock.now
+            while fourth == nil, Self.seconds(since: start) < 10 {
+                let candidate = try await RawProbe.connect(port: server.port)
+                try await candidate.upgradeToWebSocket()
+                try await candidate.sendText(#"{"jsonrpc":"2.0","id":"p","method":"blade.ping","params":{}}"#)
+                do {
+                    try await candidate.waitFor("\"p\"")
+                    fourth = candidate
+                } catch {
+                    await candidate.close()
+                }
+            }
+            #expect(fourth != nil, "a freed slot is given to a new connection")
+            await client.close()
+            for probe in [second, third] { await probe.close() }
+            await fourth?.close()
+        }
+    }
+
+    @Test func connectionsThatNeverAuthenticateAreClosed() async throws {
+        try await withRelayTestServer(configure: { $0.handshakeTimeout = 0.5 }, logger: Self.quiet) { server in
+            let client = try await BladeTestClient.connect(server.url)
+            try await client.handshake(project: server.project, token: server.token)
+            let idle = try await RawProbe.connect(port: server.port)
+            try await idle.upgradeToWebSocket()
+            let waited = try await idle.waitForEOF(timeout: 10)
+            print("hardening: a websocket without blade.connect was closed after \(waited) s (timeout 0.5 s)")
+            #expect(idle.received.contains(0x88), "a close frame")
+            // The authenticated client, connected longer than the timeout, is still served.
+            let ping = try await client.request("blade.ping", [:])
+            #expect(ping["result"] != nil)
+            await client.close()
+            await idle.close()
+        }
+    }
+}
+
+/// The accept backoff against a real descriptor shortage: `relay serve` runs as a child process
+/// under `ulimit -n 64`, and the test holds more connections than it can accept.
+///
+/// Needs the `relay` binary built from the same sources (`scripts/test.sh` runs `swift build`
+/// first; `RELAY_BIN` overrides the path). Skipped when it is missing or older than the transport
+/// sources, rather than testing a stale binary.
+@Suite("Hardening: descriptor exhaustion", .timeLimit(.minutes(2)))
+struct DescriptorExhaustionTests {
+    static let relayBinary: String? = {
+        let environment = ProcessInfo.processInfo.environment
+        let candidate =
+            environment["RELAY_BIN"]
+            ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("relay").path
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/RelayServer/Transport/AcceptBackoff.swift").path
+        let files = FileManager.default
+        guard files.isExecutableFile(atPath: candidate),
+            let built = (try? files.attributesOfItem(atPath: candidate))?[.modificationDate] as? Date
+        else { return nil }
+        if let edited = (try? files.attributesOfItem(atPath: source))?[.modificationDate] as? Date, edited > built { return nil }
+        return candidate
+    }()
+
+    /// CPU seconds (user + system) a process used so far, from /proc.
+    static func cpuSeconds(pid: Int32) -> Double? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // After the command: state is field 3, utime 14 and stime 15 (1-based, whole line).
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    @Test(.enabled(if: relayBinary != nil && FileManager.default.fileExists(atPath: "/proc/self/stat")))
+    func acceptingUnderEMFILEBacksOffAndLogsOnce() async throws {
+        let binary = try #require(Self.relayBinary)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "ulimit -n 64 && exec \"$0\" serve --host 127.0.0.1 --port 0 --log-level notice", binary]
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        let errors = StderrCollector(stderr.fileHandleForReading)
+        try process.run()
+        defer {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }
+        // "relay listening on ws://127.0.0.1:PORT"
+        let line = await Task.detached { String(decoding: stdout.fileHandleForReading.availableData, as: UTF8.self) }.value
+        let port = try #require(line.split(separator: ":").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+
+        var probes: [RawProbe] = []
+        for _ in 0..<120 { probes.append(try await RawProbe.connect(port: port)) }
+        // Wait until the server is out of descriptors, then measure its CPU while it stays so.
+        let start = ContinuousClock.now
+        while !errors.text.contains("cannot accept") {
+            if ContinuousClock.now - start > .seconds(20) { throw TestFailure("no accept warning; stderr: \(errors.text.suffix(500))") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let pid = process.processIdentifier
+        let before = try #require(Self.cpuSeconds(pid: pid))
+        let window = ContinuousClock.now
+        try await Task.sleep(for: .seconds(2))  // a measurement window, not a wait for an event
+        let after = try #require(Self.cpuSeconds(pid: pid))
+        let elapsed = ContinuousClock.now - window
+        let busy = (after - before) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        let warnings = errors.text.components(separatedBy: "cannot accept").count - 1
+        print("hardening: out of descriptors, relay serve used \(Int(busy * 100))% of a core; \(warnings) warning(s)")
+        #expect(busy < 0.3, "the accept loop must not spin")
+        #expect(warnings == 1, "one warning per episode")
+
+        // Freeing descriptors ends the episode: a new client is served again.
+        for probe in probes { await probe.close() }
+        let fresh = try await RawProbe.connect(port: port)
+        try await fresh.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        try await fresh.waitFor("HTTP/1.1 200", timeout: 20)
+        await fresh.close()
+        let recovered = ContinuousClock.now
+        while !errors.text.contains("accepting connections again") {
+            if ContinuousClock.now - recovered > .seconds(10) { throw TestFailure("no recovery notice") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        kill(pid, SIGTERM)
+        let stopping = ContinuousClock.now
+        while process.isRunning, ContinuousClock.now - stopping < .seconds(10) { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(!process.isRunning, "SIGTERM stops it in bounded time")
+    }
+}
+
+/// Reads a pipe on a background thread of its own, so the child never blocks on a full pipe.
+final class StderrCollector: Sendable {
+    private let buffer = Mutex("")
+
+    init(_ handle: FileHandle) {
+        handle.readabilityHandler = { [self] handle in
+            let data = handle.availableData
+            if data.isEmpty {
+                handle.readabilityHandler = nil
+            } else {
+                buffer.withLock { $0 += String(decoding: data, as: UTF8.self) }
+            }
+        }
+    }
+
+    var text: String { buffer.withLock { $0 } }
+}

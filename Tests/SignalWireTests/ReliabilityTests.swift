@@ -269,12 +269,22 @@ struct ReliabilityTests {
             configuration.executeTimeout = .seconds(60)
             try await withClient(server, configuration: configuration) { client in
                 func round() async throws {
+                    let done = Tally()
                     try await withThrowingDiscardingTaskGroup { group in
+                        group.addTask {
+                            while done["done"] < 1000 {
+                                try await Task.sleep(for: .seconds(5))
+                                print("soak: round progress done=\(done["done"]) connected=\(client.connected) sessions=\(await server.sessions().map { "\($0.connected)/\($0.restoredCount)" })")
+                            }
+                        }
                         for _ in 0..<1000 {
                             group.addTask {
+                                do {
                                 let dial = try await client.calling.dial(from: "+12029999999", to: "+12015550100")
                                 _ = try await dial.call.playSilence(duration: 0.5)
                                 _ = try await dial.call.hangup()
+                                } catch { print("soak: flow failed: \(error)"); done.add("done"); throw error }
+                                done.add("done")
                             }
                         }
                     }

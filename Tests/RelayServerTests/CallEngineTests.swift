@@ -119,6 +119,19 @@ extension CallEngineTests {
             #expect(h.snapshot(id)?.endReason == "error")
         }
 
+        @Test("hanging up a ringing outbound call: ended hangup at once, without ending; its answer never comes")
+        func hangupWhileRinging() {
+            let h = EngineHarness()
+            let id = h.dial(to: Phone.human)
+            h.advance(to: 1)
+            h.run(.end(EndCommand(call: h.call(id))))
+            h.runUntilIdle()
+            #expect(h.lines(call: id) == ["0.0 state created", "0.0 state ringing", "1.0 state ended hangup"])
+            let again = h.run(.end(EndCommand(call: h.call(id))))
+            #expect(again.code == "404")
+            #expect(again.message == "Call does not exist")
+        }
+
         @Test("the far end hangs up hangup_after seconds after answering")
         func farEndHangsUp() {
             let h = EngineHarness()

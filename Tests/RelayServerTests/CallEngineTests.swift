@@ -195,12 +195,10 @@ extension CallEngineTests {
         func answeringOwnRingingOutboundCall() {
             let h = EngineHarness()
             let id = h.dial(to: Phone.busy)
-            withKnownIssue("the engine marks a ringing outbound call answered on calling.answer; the busy outcome then ends an 'answered' call") {
-                let result = h.run(.answer(CallCommand(call: h.call(id))))
-                #expect(result.code != "200")
-                h.runUntilIdle()
-                #expect(h.lines(call: id) == ["0.0 state created", "0.0 state ringing", "2.0 state ended busy"])
-            }
+            let result = h.run(.answer(CallCommand(call: h.call(id))))
+            #expect(result.code != "200")
+            h.runUntilIdle()
+            #expect(h.lines(call: id) == ["0.0 state created", "0.0 state ringing", "2.0 state ended busy"])
         }
     }
 }
@@ -635,10 +633,8 @@ extension CallEngineTests {
             let mark = h.mark
             h.advance(to: 2)
             #expect(h.lines(session: "s2", since: mark).last == "2.0 call1 connect connected peer=call2")
-            withKnownIssue("connect legs keep the owner they were created with (CallRecord.owner of the leg); only the parent follows the new session") {
-                #expect(h.lines(session: "s1", since: mark).isEmpty)
-                #expect(h.lines(session: "s2", since: mark) == ["2.0 call2 state answered", "2.0 call1 connect connected peer=call2"])
-            }
+            #expect(h.lines(session: "s1", since: mark).isEmpty)
+            #expect(h.lines(session: "s2", since: mark) == ["2.0 call2 state answered", "2.0 call1 connect connected peer=call2"])
         }
 
         @Test("connect is refused on a call not answered, while connecting, once connected, and without valid devices")
@@ -836,9 +832,7 @@ extension CallEngineTests {
             #expect(h.run(.play(PlayCommand(component: h.component(id, "c1"), media: [.silence(duration: 10)]))).code == "200")
             h.runUntilIdle()
             let finishes = h.events(of: id).filter { EngineHarness.describe($0.event) == "play c1 finished" }.map(\.time)
-            withKnownIssue("the new component starts with token 0 again, so the stopped play's token-0 timer at 5 s finishes it") {
-                #expect(finishes == [1, 12])
-            }
+            #expect(finishes == [1, 12])
         }
 
         @Test("playing a recording this server made lasts the recording's duration")
@@ -1037,7 +1031,7 @@ extension CallEngineTests {
                     {"method": "calling.record", "params": {"call_id": "\(id)", "node_id": "node1", "control_id": "rec-1",
                      "record": {"audio": {"format": "wav", "stereo": true, "beep": true, "end_silence_timeout": 2}}}}
                     """)
-            let url = "http://127.0.0.1:8080/files/recordings/rec-1.wav"
+            let url = "http://127.0.0.1:8080/files/" + CallEngine.recordingFile(id, "rec-1")
             #expect(result.code == "200")
             #expect(result.message == "Recording")
             #expect(result.members == ["url": .string(url), "control_id": "rec-1", "call_id": .string(id)])
@@ -1051,7 +1045,7 @@ extension CallEngineTests {
             }
             #expect(event.url == url)
             #expect(event.record == RecordOptions(beep: true, format: "wav", stereo: true, endSilenceTimeout: 2).json)
-            let file = try #require(h.engine.file(named: "recordings/rec-1.wav"))
+            let file = try #require(h.engine.file(named: CallEngine.recordingFile(id, "rec-1")))
             guard case .wav(let seconds, let channels) = file else {
                 Issue.record("not a WAV: \(file)")
                 return
@@ -1087,10 +1081,9 @@ extension CallEngineTests {
                 Issue.record("no record event")
                 return
             }
-            #expect(event.url == "http://127.0.0.1:8080/files/recordings/q.wav")
+            #expect(event.url == "http://127.0.0.1:8080/files/" + CallEngine.recordingFile(silent, "q"))
             #expect(event.duration == nil && event.size == nil)
-            #expect(h.engine.file(named: "recordings/r.wav") == nil)
-            #expect(h.engine.file(named: "recordings/q.wav") == nil)
+            #expect(h.engine.files.isEmpty)
         }
 
         @Test("stop: finished with what was recorded so far")
@@ -1102,7 +1095,7 @@ extension CallEngineTests {
             #expect(try h.run(method: "calling.record.stop", h.ids(id, ["control_id": "r"])).message == "Stop ok")
             h.runUntilIdle()
             #expect(h.lines(call: id).suffix(2) == ["0.0 record r recording", "3.0 record r finished 3.0s 48044B"])
-            #expect(h.engine.file(named: "recordings/r.wav") != nil)
+            #expect(h.engine.file(named: CallEngine.recordingFile(id, "r")) != nil)
         }
 
         @Test("an invalid format or direction is refused with 400 and no events")
@@ -1129,12 +1122,12 @@ extension CallEngineTests {
             let h = EngineHarness()
             let id = h.answeredInbound(behavior: PartyBehavior(messageSeconds: 1))
             let url = h.run(.record(RecordCommand(component: h.component(id, controlID), record: RecordOptions()))).members["url"]?.stringValue ?? ""
-            #expect(url == "http://127.0.0.1:8080/files/recordings/\(encoded).wav")
+            #expect(url == "http://127.0.0.1:8080/files/recordings/\(id)-\(encoded).wav")
             #expect(!url.contains("/../"))
             #expect(!url.dropFirst("http://".count).contains("//"))
             h.runUntilIdle()
-            #expect(h.engine.file(named: "recordings/\(encoded).wav") != nil)
-            #expect(h.engine.file(named: "recordings/\(controlID).wav") == nil || controlID == encoded)
+            #expect(h.engine.file(named: "recordings/\(id)-\(encoded).wav") != nil)
+            #expect(h.engine.file(named: "recordings/\(id)-\(controlID).wav") == nil || controlID == encoded)
         }
 
         @Test("two calls recording with the same control_id get their own URLs and files")
@@ -1147,27 +1140,26 @@ extension CallEngineTests {
             h.runUntilIdle()
             #expect(h.lines(call: a).last == "3.0 record rec finished 3.0s 48044B")
             #expect(h.lines(call: b).last == "7.0 record rec finished 7.0s 112044B")
-            withKnownIssue("files are named by control_id alone (recordings/<control_id>.wav): the second call's recording replaces the first's") {
-                #expect(urlA != urlB)
-                #expect(h.engine.recordingDuration(url: urlA) == 3)
-            }
+            #expect(urlA != urlB)
+            #expect(h.engine.recordingDuration(url: urlA) == 3)
         }
 
         @Test("beyond the file limit the oldest file is the one forgotten")
         func fileLimit() {
             let h = EngineHarness()
             var id = ""
+            var callOf: [Int: String] = [:]
             for index in 0...CallEngine.fileLimit {
-                // A few dozen components a call: the engine copies a call's components on each command.
+                // A new call every 50 recordings keeps each call small.
                 if index % 50 == 0 { id = h.answeredInbound() }
+                callOf[index] = id
                 h.run(.record(RecordCommand(component: h.component(id, "r\(index)"), record: RecordOptions())))
                 h.run(.control(.record, .stop, h.component(id, "r\(index)")))
             }
-            #expect(h.engine.file(named: "recordings/r\(CallEngine.fileLimit).wav") != nil)
-            withKnownIssue("store(file:) drops files.keys.first, an arbitrary Dictionary key, not the oldest file", isIntermittent: true) {
-                #expect(h.engine.file(named: "recordings/r0.wav") == nil)
-            }
-            let kept = (0...CallEngine.fileLimit).filter { h.engine.file(named: "recordings/r\($0).wav") != nil }.count
+            func file(_ index: Int) -> GeneratedFile? { h.engine.file(named: CallEngine.recordingFile(callOf[index] ?? "", "r\(index)")) }
+            #expect(file(CallEngine.fileLimit) != nil)
+            #expect(file(0) == nil)
+            let kept = (0...CallEngine.fileLimit).filter { file($0) != nil }.count
             #expect(kept == CallEngine.fileLimit)
         }
 
@@ -1182,9 +1174,7 @@ extension CallEngineTests {
             h.run(.record(RecordCommand(component: h.component(id, "r"), record: RecordOptions())))
             h.runUntilIdle()
             let finished = h.lines(call: id).filter { $0.contains("finished") }
-            withKnownIssue("the stopped recording's token-0 timer at 11 s finishes the new recording 2 s early") {
-                #expect(finished == ["1.0 record r finished 1.0s 16044B", "13.0 record r finished 11.0s 176044B"])
-            }
+            #expect(finished == ["1.0 record r finished 1.0s 16044B", "13.0 record r finished 11.0s 176044B"])
         }
     }
 }
@@ -1364,12 +1354,12 @@ extension CallEngineTests {
                 Issue.record("no fax event")
                 return
             }
-            let document = "http://127.0.0.1:8080/files/faxes/rx.pdf"
+            let document = "http://127.0.0.1:8080/files/" + CallEngine.faxFile(id, "rx")
             #expect(finished.params["document"] == .string(document))
             #expect(finished.params["direction"] == "receive")
             #expect(finished.params["identity"] == "+15557770000")
             #expect(finished.params["remote_identity"] == "+15551230000")
-            let file = try #require(h.engine.file(named: "faxes/rx.pdf"))
+            let file = try #require(h.engine.file(named: CallEngine.faxFile(id, "rx")))
             guard case .pdf(let pages, let title) = file else {
                 Issue.record("not a PDF: \(file)")
                 return
@@ -1398,7 +1388,7 @@ extension CallEngineTests {
             }
             #expect(event.params["result_text"] == "No fax machine answered")
             #expect(event.params["result"] == 1)
-            #expect(h.engine.file(named: "faxes/rx.pdf") == nil)
+            #expect(h.engine.files.isEmpty)
         }
 
         @Test("stop: finished, success false, with the pages so far")
@@ -1420,7 +1410,7 @@ extension CallEngineTests {
                 return
             }
             #expect(event.params["result_text"] == "Fax stopped")
-            #expect(h.engine.file(named: "faxes/rx.pdf") == nil)
+            #expect(h.engine.files.isEmpty)
         }
 
         @Test("a document that is not an http(s) URL is refused")
@@ -1568,9 +1558,7 @@ extension CallEngineTests {
             let h = EngineHarness(baseURL: "http://httpbin.local:8080")
             let id = h.answeredInbound()
             let result = h.run(.tap(TapCommand(component: h.component(id, "t"), direction: "both", device: .ws(uri: "ws://127.0.0.1:1/"))))
-            withKnownIssue("baseURL.replacingOccurrences(of: \"http\", with: \"ws\") rewrites the host too: ws://wsbin.local:8080") {
-                #expect(result.members["source_device"]?[path: "params", "uri"] == "ws://httpbin.local:8080/tap/t")
-            }
+            #expect(result.members["source_device"]?[path: "params", "uri"] == "ws://httpbin.local:8080/tap/t")
         }
 
         static let invalid: [(String, TapDevice, String)] = [

@@ -26,6 +26,7 @@ struct CallEngine {
     /// Files the server serves (recordings, received faxes), by path under `/files/`.
     private(set) var files: [String: GeneratedFile] = [:]
     private var recordingDurations: [String: Double] = [:]
+    private var fileOrder: [(name: String, url: String?)] = []
     private var effects: [EngineEffect] = []
     private var env: EngineEnvironment
 
@@ -126,13 +127,11 @@ struct CallEngine {
     private mutating func run(_ command: RelayCommand, session: String, project: RelayProject) -> CommandResult {
         if case .begin(let begin) = command { return self.begin(begin, session: session, project: project) }
         guard let callID = command.callID else { return .failure("400", "Missing 'call_id'") }
-        guard var call = calls[callID], call.project.id == project.id, call.state != .ended else { return Self.noCall }
-        if call.owner != session {
-            // A reconnected client (new session) keeps driving its calls: events follow it.
-            call.owner = session
-            calls[callID] = call
-        }
-        if call.isOver { return .failure("404", "Call does not exist (it is ending)") }
+        // Fields are read in place: holding a copy of the record while mutating it would copy
+        // its timeline and components on every command.
+        guard calls[callID]?.project.id == project.id, let state = calls[callID]?.state, state != .ended else { return Self.noCall }
+        if calls[callID]?.owner != session { moveOwnership(of: callID, to: session) }
+        if state.isOver { return .failure("404", "Call does not exist (it is ending)") }
         switch command {
         case .begin, .receive, .messagingSend: return .failure("400", "Not a calling command")
         case .answer: return answer(callID)
@@ -142,7 +141,7 @@ struct CallEngine {
         case .connect(let connect): return self.connect(callID, connect)
         case .disconnect: return disconnect(callID)
         case .pass:
-            guard call.direction == "inbound", call.state < .answered, let context = call.context else {
+            guard calls[callID]?.direction == "inbound", state < .answered, let context = calls[callID]?.context else {
                 return .failure("400", "Only an unanswered inbound call can be passed")
             }
             offerInbound(callID, context: context, excluding: session)
@@ -157,6 +156,15 @@ struct CallEngine {
         case .tap(let tap): return self.tap(callID, tap)
         case .control(let kind, let control, let address): return self.control(callID, kind, control, controlID: address.controlID)
         }
+    }
+
+    /// A reconnected client (new session) keeps driving its calls: events of the call and of
+    /// its connect legs follow it.
+    private mutating func moveOwnership(of callID: String, to session: String) {
+        calls[callID]?.owner = session
+        var legs = calls[callID]?.connect?.legs ?? []
+        if let bridged = calls[callID]?.bridgedWith, calls[bridged]?.parent == callID { legs.append(bridged) }
+        for leg in legs { calls[leg]?.owner = session }
     }
 
     static let noCall = CommandResult.failure("404", "Call does not exist")
@@ -222,10 +230,11 @@ struct CallEngine {
             tag: command.tag, device: command.device, from: command.device.from ?? "", to: to, context: nil,
             behavior: env.world.behavior(of: to), createdAt: env.now)
         call.log(env.now, "command", "calling.begin to \(to)", command.json)
+        let nodeID = call.nodeID
         remember(call)
         setState(id, .created)
         dialOut(id, timeout: Double(command.device.timeout ?? 30))
-        return .ok("Call started", ["call_id": .string(id), "node_id": .string(call.nodeID)])
+        return .ok("Call started", ["call_id": .string(id), "node_id": .string(nodeID)])
     }
 
     /// Rings an outbound call (a dial or a connect leg) and schedules its outcome.
@@ -298,10 +307,11 @@ struct CallEngine {
     }
 
     private mutating func answer(_ callID: String) -> CommandResult {
-        guard let call = calls[callID] else { return Self.noCall }
-        if call.state >= .answered {
+        guard let state = calls[callID]?.state else { return Self.noCall }
+        if state >= .answered {
             emitState(callID)
         } else {
+            guard calls[callID]?.direction == "inbound" else { return .failure("400", "Only an inbound call can be answered; this one is still ringing out") }
             markAnswered(callID)
         }
         return .ok("Answering call")
@@ -313,7 +323,9 @@ struct CallEngine {
     /// then `ending` and `ended` with `end_reason`.
     private mutating func endCall(_ callID: String, reason: String) {
         guard let call = calls[callID], !call.isOver else { return }
-        for controlID in call.components.keys.sorted() where call.components[controlID]?.done == false {
+        let (answeredAt, parent) = (call.answeredAt, call.parent)
+        let running = call.components.keys.sorted().filter { call.components[$0]?.done == false }
+        for controlID in running {
             terminateComponent(callID, controlID, byHangup: true)
         }
         if let attempt = calls[callID]?.connect {
@@ -325,7 +337,7 @@ struct CallEngine {
         // A call that was never answered goes straight to `ended` (busy, noAnswer, error, cancel):
         // the SDKs complete a dial on the first of answered/ending/ended and read busy/failed
         // from the `ended` event.
-        if call.answeredAt != nil {
+        if answeredAt != nil {
             log(callID, "state", "ending (\(reason))", ["call_state": "ending", "end_reason": .string(reason)])
             emitState(callID)
         }
@@ -335,7 +347,7 @@ struct CallEngine {
             if other.parent == callID {
                 // The parent hung up: its leg goes too.
                 endCall(otherID, reason: "hangup")
-            } else if call.parent == otherID {
+            } else if parent == otherID {
                 // A leg hung up: the parent is unbridged.
                 log(otherID, "connect", "disconnected (peer \(callID) hung up)")
                 emit(otherID, .connect(ConnectEvent(callID: otherID, nodeID: other.nodeID, state: "disconnected", peer: peerInfo(callID))))
@@ -344,7 +356,7 @@ struct CallEngine {
         calls[callID]?.state = .ended
         log(callID, "state", "ended (\(reason))", ["call_state": "ended", "end_reason": .string(reason)])
         emitState(callID)
-        if let parent = call.parent { legEnded(parentID: parent) }
+        if let parent { legEnded(parentID: parent) }
     }
 
     private func peerInfo(_ callID: String) -> PeerInfo? {
@@ -451,8 +463,11 @@ struct CallEngine {
     /// Registers a new component, or returns the failure to answer with.
     private mutating func start(_ callID: String, _ component: ComponentRecord) -> CommandResult? {
         guard !component.controlID.isEmpty else { return .failure("400", "Missing 'control_id'") }
-        if let existing = calls[callID]?.components[component.controlID], !existing.done {
-            return .failure("400", "control_id '\(component.controlID)' is already in use on this call")
+        var component = component
+        if let existing = calls[callID]?.components[component.controlID] {
+            guard existing.done else { return .failure("400", "control_id '\(component.controlID)' is already in use on this call") }
+            // A reused control_id: timers of the old component must not match the new one.
+            component.token = existing.token + 1
         }
         calls[callID]?.components[component.controlID] = component
         return nil
@@ -668,8 +683,8 @@ struct CallEngine {
         if let direction = options.direction, !["listen", "speak", "both"].contains(direction) {
             return .failure("400", "Invalid record direction '\(direction)': use listen, speak or both")
         }
-        guard let call = calls[callID] else { return Self.noCall }
-        let url = "\(env.baseURL)/files/recordings/\(URLPath.encode(controlID)).wav"
+        guard let behavior = calls[callID]?.behavior else { return Self.noCall }
+        let url = "\(env.baseURL)/files/\(Self.recordingFile(callID, controlID))"
         var component = ComponentRecord(controlID: controlID, kind: .record)
         component.record = options.json
         component.url = url
@@ -678,7 +693,7 @@ struct CallEngine {
         if let failure = start(callID, component) { return failure }
         log(callID, "record", "recording" + (options.beep == true ? " (beep)" : ""), options.json)
         emit(callID, .record(RecordEvent(address: address(callID, controlID), state: "recording", url: url, record: options.json)))
-        let talk = call.behavior.kind == .fax ? 0 : call.behavior.messageSeconds
+        let talk = behavior.kind == .fax ? 0 : behavior.messageSeconds
         if talk <= 0 {
             after(options.initialTimeout ?? 5, callID, controlID, .recordNoInput)
         } else {
@@ -692,8 +707,7 @@ struct CallEngine {
         finish(callID, controlID)
         let duration = ((env.now - component.startedAt) * 100).rounded() / 100
         let size = GeneratedFile.wavSize(seconds: duration, channels: component.channels)
-        store(file: "recordings/\(URLPath.encode(controlID)).wav", .wav(seconds: duration, channels: component.channels))
-        recordingDurations[component.url] = duration
+        store(file: Self.recordingFile(callID, controlID), .wav(seconds: duration, channels: component.channels), url: component.url, duration: duration)
         log(callID, "record", "finished (\(why)): \(duration)s, \(size) bytes at \(component.url)")
         emit(
             callID,
@@ -701,23 +715,41 @@ struct CallEngine {
                 RecordEvent(address: address(callID, controlID), state: "finished", url: component.url, duration: duration, size: size, record: component.record)))
     }
 
-    private mutating func store(file name: String, _ file: GeneratedFile) {
-        if files.count >= Self.fileLimit, files[name] == nil, let oldest = files.keys.first { files[oldest] = nil }
-        files[name] = file
+    /// Files are named by call and control id: control ids are chosen by clients and repeat.
+    static func recordingFile(_ callID: String, _ controlID: String) -> String {
+        "recordings/\(URLPath.encode(callID))-\(URLPath.encode(controlID)).wav"
+    }
+
+    static func faxFile(_ callID: String, _ controlID: String) -> String {
+        "faxes/\(URLPath.encode(callID))-\(URLPath.encode(controlID)).pdf"
+    }
+
+    /// Keeps a file (and a recording's duration), forgetting the oldest beyond ``fileLimit``.
+    private mutating func store(file name: String, _ file: GeneratedFile, url: String? = nil, duration: Double? = nil) {
+        if files.updateValue(file, forKey: name) == nil { fileOrder.append((name, url)) }
+        if let url, let duration { recordingDurations[url] = duration }
+        guard fileOrder.count > Self.fileLimit else { return }
+        let excess = fileOrder.count - Self.fileLimit
+        for (old, oldURL) in fileOrder.prefix(excess) {
+            files[old] = nil
+            if let oldURL { recordingDurations[oldURL] = nil }
+        }
+        fileOrder.removeFirst(excess)
     }
 
     // MARK: - Detect
 
     private mutating func detect(_ callID: String, _ command: DetectCommand) -> CommandResult {
         let controlID = command.component.controlID
-        guard var call = calls[callID] else { return Self.noCall }
+        guard let behavior = calls[callID]?.behavior else { return Self.noCall }
         var component = ComponentRecord(controlID: controlID, kind: .detect)
         component.detectType = command.detect.type
         if let failure = start(callID, component) { return failure }
         let timeout = command.timeout ?? 30
         log(callID, "detect", "detecting \(command.detect.type)", command.detect.json)
-        let plan = DetectRules.plan(command.detect, call: &call)
-        calls[callID]?.digitsUsed = call.digitsUsed
+        var keys: String?
+        if case .digit = command.detect { keys = calls[callID]?.nextDigits() }
+        let plan = DetectRules.plan(command.detect, behavior: behavior, outbound: calls[callID]?.direction == "outbound", keys: keys)
         for (at, event) in plan where at < timeout {
             after(at, callID, controlID, .detected(type: command.detect.type, event: event))
         }
@@ -746,7 +778,7 @@ struct CallEngine {
 
     /// `sendDocument` is the document to send, or `nil` to receive.
     private mutating func fax(_ callID: String, controlID: String, sendDocument: String?) -> CommandResult {
-        guard let call = calls[callID] else { return Self.noCall }
+        guard let behavior = calls[callID]?.behavior else { return Self.noCall }
         var component = ComponentRecord(controlID: controlID, kind: sendDocument == nil ? .receiveFax : .sendFax)
         if let document = sendDocument {
             guard document.hasPrefix("http://") || document.hasPrefix("https://") else {
@@ -761,13 +793,13 @@ struct CallEngine {
             }
             component.totalPages = min(max(1, pages), 1000)
         } else {
-            component.document = "\(env.baseURL)/files/faxes/\(URLPath.encode(controlID)).pdf"
-            component.totalPages = call.behavior.faxPages
+            component.document = "\(env.baseURL)/files/\(Self.faxFile(callID, controlID))"
+            component.totalPages = behavior.faxPages
         }
         let sending = sendDocument != nil
         if let failure = start(callID, component) { return failure }
         log(callID, "fax", sending ? "sending \(component.document)" : "waiting for a fax")
-        if call.behavior.kind == .fax {
+        if behavior.kind == .fax {
             after(2, callID, controlID, .faxPage(sending: sending))
         } else {
             after(sending ? 5 : 10, callID, controlID, .faxFailed)
@@ -788,7 +820,7 @@ struct CallEngine {
         finish(callID, controlID)
         if !sending {
             let from = call.direction == "outbound" ? call.to : call.from
-            store(file: "faxes/\(URLPath.encode(controlID)).pdf", .pdf(pages: component.pages, title: "Fax from \(from)"))
+            store(file: Self.faxFile(callID, controlID), .pdf(pages: component.pages, title: "Fax from \(from)"))
         }
         log(callID, "fax", "finished: \(component.pages) page(s) \(sending ? "sent" : "received at \(component.document)")")
         emit(callID, .fax(faxFinished(callID, component, success: true, text: "OK")))
@@ -829,7 +861,7 @@ struct CallEngine {
                 return .failure("400", "A ws tap device needs 'uri' (ws:// or wss://)")
             }
             if WebSocketTapSender.loopbackTarget(uri) != nil { target = .webSocket(uri: uri) }
-            let base = env.baseURL.replacingOccurrences(of: "http", with: "ws")
+            let base = env.baseURL.hasPrefix("https://") ? "wss://" + env.baseURL.dropFirst(8) : "ws://" + env.baseURL.dropFirst(env.baseURL.hasPrefix("http://") ? 7 : 0)
             source = ["type": "ws", "params": ["uri": .string("\(base)/tap/\(URLPath.encode(controlID))"), "codec": "PCMU", "rate": 8000]]
         default:
             return .failure("400", "Invalid tap device type '\(device.type)': use rtp or ws")

@@ -23,6 +23,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "API token (repeatable, paired with --project).") var token: [String] = []
     @Option(help: "World file (JSON): extra numbers, routes of owned numbers to contexts, caller scripts.") var world: String?
     @Option(help: "Speed factor for every simulated duration (50 = fifty times faster).") var speed: Double = 1
+    @Option(help: "scaled (simulated time runs at --speed) or manual (time stands still until POST /lab/clock/advance).")
+    var clock = "scaled"
     @Option(name: .customLong("tls-cert"), help: "PEM certificate: serve wss:// and https:// on the same port.") var tlsCert: String?
     @Option(name: .customLong("tls-key"), help: "PEM private key for --tls-cert.") var tlsKey: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (default: LOG_LEVEL or notice).")
@@ -33,6 +35,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard speed > 0, speed.isFinite else { throw ValidationError("--speed must be a positive number") }
+        guard clock == "scaled" || clock == "manual" else { throw ValidationError("--clock must be scaled or manual") }
     }
 
     func run() async throws {
@@ -75,11 +78,11 @@ struct ServeCommand: AsyncParsableCommand {
         if noCredentials {
             Self.printError("relay: no credentials given; using project '\(RelayProject.default.id)' token '\(RelayProject.default.token)'")
         }
-        let server = RelayServer(
-            configuration: RelayServerConfiguration(
-                host: host, port: port, projects: projects, speed: speed, world: simulated,
-                tls: tlsCert.flatMap { cert in tlsKey.map { RelayTLSFiles(certificatePath: cert, privateKeyPath: $0) } }),
-            logger: logger)
+        var configuration = RelayServerConfiguration(
+            host: host, port: port, projects: projects, speed: speed, world: simulated,
+            tls: tlsCert.flatMap { cert in tlsKey.map { RelayTLSFiles(certificatePath: cert, privateKeyPath: $0) } })
+        if clock == "manual" { configuration.clockMode = .manual }
+        let server = RelayServer(configuration: configuration, logger: logger)
         // The signals get a group of their own, and the server a group with no signals. Run in
         // one group, the HTTP server would react to SIGTERM at the same moment as the hub and
         // could close sockets before every client got its `blade.disconnect`. Here the order is
@@ -95,7 +98,7 @@ struct ServeCommand: AsyncParsableCommand {
             tasks.addTask {
                 _ = try await server.waitUntilRunning(timeout: .seconds(60))
                 Self.printLine("relay listening on \(server.url ?? "?")")
-                Self.printError("relay: lab API and tasks endpoint on \(server.httpURL ?? "?") (speed \(speed)x)")
+                Self.printError("relay: lab API and tasks endpoint on \(server.httpURL ?? "?") (\(clock == "manual" ? "manual clock: POST /lab/clock/advance" : "speed \(speed)x"))")
             }
             tasks.addTask {
                 try await signals.run()

@@ -174,6 +174,12 @@ public final class RelayTestServer: Sendable {
 
     /// `blade.disconnect` to everyone, then every socket closes (sessions stay resumable).
     public func restart() async { await server.restart() }
+
+    /// With a manual clock (`configure: { $0.clockMode = .manual }`): moves simulated time
+    /// forward, firing every ring, prompt, recording and message step that falls due, in order.
+    /// A 30 s ring timeout then takes no wall time. Returns how many timers fired.
+    @discardableResult
+    public func advanceClock(by seconds: Double) async -> Int { await server.advanceClock(by: seconds) }
 }
 
 /// Runs `body` with a fresh ``RelayTestServer`` and always shuts it down afterwards.

@@ -3,14 +3,16 @@ import NIOCore
 import RelayWire
 import Synchronization
 
-/// Drives one ``CallEngine`` on one event loop: commands, timers and the engine's effects all
-/// run on that loop, so the engine needs no lock and shards run in parallel. Calls are spread
-/// over shards by the first hex digit of their id; connect legs are minted on their parent's
-/// shard.
+/// Drives one ``CallEngine`` behind a lock of its own. A command runs on the thread that read
+/// it, with no hop to another thread: the reply and then the command's events are written in
+/// order while the lock is held. Timers run on an event loop and take the same lock. Calls are
+/// spread over shards by the first hex digit of their id, and connect legs are minted on their
+/// parent's shard, so shards never need each other and run in parallel.
 final class CallShard: Sendable {
     let index: Int
+    /// Where this shard's timers run.
     let loop: any EventLoop
-    private let box: NIOLoopBoundBox<ShardState>
+    private let state: Mutex<ShardState>
     private let clock: SimulationClock
     private let registry: SessionRegistry
     private let context: ShardContext
@@ -55,16 +57,14 @@ final class CallShard: Sendable {
         index: Int, loop: any EventLoop, clock: SimulationClock, registry: SessionRegistry, context: ShardContext, historyLimit: Int,
         logger: Logger, spawn: @escaping @Sendable (@escaping @Sendable () async -> Void) -> Void
     ) {
-        self.spawn = spawn
         self.index = index
         self.loop = loop
         self.clock = clock
         self.registry = registry
         self.context = context
         self.logger = logger
-        // The box is created off the loop; its value is only touched on the loop.
-        self.box = NIOLoopBoundBox.makeBoxSendingValue(
-            ShardState(engine: CallEngine(historyLimit: historyLimit, environment: Self.placeholderEnvironment)), eventLoop: loop)
+        self.spawn = spawn
+        self.state = Mutex(ShardState(engine: CallEngine(historyLimit: historyLimit, environment: Self.placeholderEnvironment)))
     }
 
     private static var placeholderEnvironment: EngineEnvironment {
@@ -95,69 +95,60 @@ final class CallShard: Sendable {
 
     // MARK: - Entry points (any thread)
 
-    /// Runs a calling command. `reply` is called on the loop with the result before any of the
-    /// command's events are delivered, so events always follow their reply. Returns at once;
-    /// commands of one connection run in the order they were queued.
-    func enqueue(
-        _ command: RelayCommand, session: String, project: RelayProject, reply: @escaping @Sendable (CommandResult) -> Void
-    ) -> EventLoopFuture<Void> {
-        loop.submit {
-            let environment = self.environment()
-            let (result, effects) = self.box.value.engine.execute(command, session: session, project: project, environment)
+    /// Runs a calling command. `reply` gets the result before any of the command's events are
+    /// delivered, so events always follow their reply.
+    func execute(_ command: RelayCommand, session: String, project: RelayProject, reply: (CommandResult) -> Void) {
+        state.withLock { state in
+            let (result, effects) = state.engine.execute(command, session: session, project: project, environment())
             reply(result)
-            self.carryOut(effects)
+            carryOut(effects, &state)
         }
     }
 
     func injectCall(
         project: RelayProject, from: String, to: String, context callContext: String, behavior: PartyBehavior, ringTimeout: Double
-    ) async -> CallSnapshot? {
-        try? await loop.submit {
-            let environment = self.environment()
-            let (snapshot, effects) = self.box.value.engine.injectCall(
-                project: project, from: from, to: to, context: callContext, behavior: behavior, ringTimeout: ringTimeout, environment)
-            self.carryOut(effects)
+    ) -> CallSnapshot {
+        state.withLock { state in
+            let (snapshot, effects) = state.engine.injectCall(
+                project: project, from: from, to: to, context: callContext, behavior: behavior, ringTimeout: ringTimeout, environment())
+            carryOut(effects, &state)
             return snapshot
-        }.get()
+        }
     }
 
-    func sessionExpired(_ sessionID: String) async {
-        try? await loop.submit {
-            let effects = self.box.value.engine.sessionExpired(sessionID, self.environment())
-            self.carryOut(effects)
-        }.get()
+    func sessionExpired(_ sessionID: String) {
+        state.withLock { state in
+            let effects = state.engine.sessionExpired(sessionID, environment())
+            carryOut(effects, &state)
+        }
     }
 
     /// Stops every tap and ignores timers from now on.
-    func stop() async {
-        try? await loop.submit {
-            self.box.value.stopped = true
-            for tap in self.box.value.taps.values { tap.stop() }
-            self.box.value.taps.removeAll()
-        }.get()
+    func stop() {
+        state.withLock { state in
+            state.stopped = true
+            for tap in state.taps.values { tap.stop() }
+            state.taps.removeAll()
+        }
     }
 
-    func snapshot(of id: String) async -> CallSnapshot? {
-        try? await loop.submit { self.box.value.engine.snapshot(of: id) }.get()
-    }
+    func snapshot(of id: String) -> CallSnapshot? { state.withLock { $0.engine.snapshot(of: id) } }
 
-    func snapshots(project: String?) async -> [(Int, CallSnapshot)] {
-        (try? await loop.submit { self.box.value.engine.snapshots(project: project) }.get()) ?? []
-    }
+    func snapshots(project: String?) -> [(Int, CallSnapshot)] { state.withLock { $0.engine.snapshots(project: project) } }
 
-    func file(named name: String) async -> GeneratedFile? {
-        try? await loop.submit { self.box.value.engine.file(named: name) }.get()
-    }
+    func file(named name: String) -> GeneratedFile? { state.withLock { $0.engine.file(named: name) } }
 
-    // MARK: - On the loop
+    // MARK: - Under the lock
 
     private func fire(_ timer: EngineTimer) {
-        guard !box.value.stopped else { return }
-        let effects = box.value.engine.fire(timer, environment())
-        carryOut(effects)
+        state.withLock { state in
+            guard !state.stopped else { return }
+            let effects = state.engine.fire(timer, environment())
+            carryOut(effects, &state)
+        }
     }
 
-    private func carryOut(_ effects: [EngineEffect]) {
+    private func carryOut(_ effects: [EngineEffect], _ state: inout ShardState) {
         for effect in effects {
             switch effect {
             case .event(let session, let event):
@@ -166,10 +157,10 @@ final class CallShard: Sendable {
                 clock.schedule(after: after, on: loop) { [self] in fire(timer) }
             case .startTap(let key, let target):
                 let tapSwitch = TapSwitch()
-                box.value.taps[key] = tapSwitch
+                state.taps[key] = tapSwitch
                 startTap(target, tapSwitch)
             case .stopTap(let key):
-                box.value.taps.removeValue(forKey: key)?.stop()
+                state.taps.removeValue(forKey: key)?.stop()
             }
         }
     }

@@ -29,7 +29,7 @@ public struct ClockMode: Sendable, Hashable, CustomStringConvertible {
 
 /// The clock behind every simulated duration, and the timers set on it. Timers run on the
 /// event loop they were set for: the scaled clock schedules them on that loop, the manual clock
-/// keeps them in a heap until ``advance(by:)`` reaches them.
+/// keeps them until ``advance(by:)`` reaches them and runs them in order.
 final class SimulationClock: Sendable {
     let mode: ClockMode
     private let origin = ContinuousClock.now
@@ -90,7 +90,7 @@ final class SimulationClock: Sendable {
     }
 
     /// Manual clock: moves time forward by `seconds`, firing every timer that falls due, in
-    /// deadline order, each on its loop and finished before the next (timers set while
+    /// deadline order, each finished before the next (timers set while
     /// advancing fire too when they fall within the step). Returns how many fired.
     @discardableResult
     func advance(by seconds: Double) async -> Int {
@@ -107,8 +107,10 @@ final class SimulationClock: Sendable {
                 return timer
             }
             guard let next else { break }
-            try? await next.loop.submit(next.action).get()
+            // Timer actions take their part's lock themselves: run them right here, in order.
+            next.action()
             fired += 1
+            await Task.yield()
         }
         manual.withLock { $0.now = max($0.now, target) }
         return fired

@@ -23,14 +23,8 @@ final class RelayHub: Sendable {
     private let jobContinuation: AsyncStream<@Sendable () async -> Void>.Continuation
     private let nextShard = AtomicCounter()
 
-    /// The call engines' own threads: a burst of simulated calls must not delay the sockets'
-    /// I/O, which runs on other loops.
-    private let engineGroup: MultiThreadedEventLoopGroup
-
-    init(configuration: RelayServerConfiguration, logger: Logger) {
+    init(configuration: RelayServerConfiguration, logger: Logger, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         let count = max(1, min(configuration.callShards ?? System.coreCount, 16))
-        engineGroup = MultiThreadedEventLoopGroup(numberOfThreads: count)
-        let group = engineGroup
         self.configuration = configuration
         self.logger = logger
         clock = SimulationClock(mode: configuration.clock)
@@ -65,12 +59,6 @@ final class RelayHub: Sendable {
         }
     }
 
-    deinit {
-        // The engine threads live as long as the server object, so its lab API keeps answering
-        // after it stopped; nothing may wait on a loop that is gone.
-        engineGroup.shutdownGracefully { _ in }
-    }
-
     func stopJobs() async { jobContinuation.finish() }
 
     func setBaseURL(_ url: String) async { shardContext.baseURL.withLock { $0 = url } }
@@ -102,9 +90,7 @@ final class RelayHub: Sendable {
         shards[0].loop.scheduleTask(in: grace) { [weak self] in
             guard let self, registry.expire(sessionID, generation: generation) else { return }
             logger.debug("session expired", metadata: ["relay.session": "\(sessionID)"])
-            jobContinuation.yield { [shards] in
-                for shard in shards { await shard.sessionExpired(sessionID) }
-            }
+            for shard in shards { shard.sessionExpired(sessionID) }
         }
     }
 
@@ -113,7 +99,7 @@ final class RelayHub: Sendable {
     /// Sends `blade.disconnect` to every client, closes every socket and stops taps.
     func beginShutdown() async {
         registry.disconnectAll(closeSockets: true, shuttingDown: true)
-        for shard in shards { await shard.stop() }
+        for shard in shards { shard.stop() }
         clock.cancelAll()
     }
 
@@ -126,19 +112,19 @@ final class RelayHub: Sendable {
     func injectCall(project: RelayProject, from: String, to: String, context: String, behavior: PartyBehavior, ringTimeout: Double) async
         -> CallSnapshot?
     {
-        await nextShardForNewCall().injectCall(project: project, from: from, to: to, context: context, behavior: behavior, ringTimeout: ringTimeout)
+        nextShardForNewCall().injectCall(project: project, from: from, to: to, context: context, behavior: behavior, ringTimeout: ringTimeout)
     }
 
-    func callSnapshot(id: String) async -> CallSnapshot? { await shard(of: id).snapshot(of: id) }
+    func callSnapshot(id: String) async -> CallSnapshot? { shard(of: id).snapshot(of: id) }
 
     func callSnapshots(project: String?) async -> [CallSnapshot] {
         var all: [(Int, CallSnapshot)] = []
-        for shard in shards { all += await shard.snapshots(project: project) }
+        for shard in shards { all += shard.snapshots(project: project) }
         return all.sorted { $0.0 < $1.0 }.map(\.1)
     }
 
     func file(named name: String) async -> GeneratedFile? {
-        for shard in shards { if let file = await shard.file(named: name) { return file } }
+        for shard in shards { if let file = shard.file(named: name) { return file } }
         return nil
     }
 

@@ -46,7 +46,7 @@ struct BladeRequestHandler: Sendable {
         switch request.method {
         case BladeMethod.connect: connect(request, connection)
         case BladeMethod.ping: ping(request, connection)
-        case BladeMethod.execute: await execute(request, connection)
+        case BladeMethod.execute: execute(request, connection)
         case BladeMethod.subscription: subscription(request, connection)
         case BladeMethod.disconnect: send(request.result(.object([:])), to: connection)
         case BladeMethod.reauthenticate: reauthenticate(request, connection)
@@ -174,7 +174,7 @@ struct BladeRequestHandler: Sendable {
 
     // MARK: - blade.execute
 
-    private func execute(_ request: BladeRequest, _ connection: ConnectionHandle) async {
+    private func execute(_ request: BladeRequest, _ connection: ConnectionHandle) {
         guard let session = registry.session(of: connection) else {
             fail(request, BladeError.unauthorized, "Not connected: send blade.connect first", connection)
             return
@@ -219,27 +219,16 @@ struct BladeRequestHandler: Sendable {
         case .receive(let receive): answer(request, self.receive(receive, session), session)
         case .messagingSend(let send): answer(request, messaging.send(send, session: session), session)
         case .begin:
-            await run(command, on: shards[nextShard.next() % shards.count], request, session)
+            shards[nextShard.next() % shards.count].execute(command, session: session.id, project: session.project) { answer(request, $0, session) }
         default:
             guard let callID = command.callID else {
                 answer(request, .failure("400", "Missing 'call_id'"), session)
                 return
             }
-            await run(command, on: shards[shardContext.shard(of: callID) % shards.count], request, session)
+            shards[shardContext.shard(of: callID) % shards.count].execute(command, session: session.id, project: session.project) {
+                answer(request, $0, session)
+            }
         }
-    }
-
-    /// Queues a calling command on its shard without waiting for it, so a burst of commands
-    /// costs one thread hop each, not one round trip each. At most
-    /// ``BladeSession/commandWindow`` commands of a session are queued; past that, the reader
-    /// waits, which stops reading the socket.
-    private func run(_ command: RelayCommand, on shard: CallShard, _ request: BladeRequest, _ session: BladeSession) async {
-        guard session.beginCommand(request.id) else { return }
-        let future = shard.enqueue(command, session: session.id, project: session.project) { result in
-            answer(request, result, session)
-            session.endCommand(request.id)
-        }
-        if session.commandsInFlight >= BladeSession.commandWindow { try? await future.get() }
     }
 
     private func answer(_ request: BladeRequest, _ result: CommandResult, _ session: BladeSession) {

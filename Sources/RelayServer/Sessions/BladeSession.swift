@@ -100,8 +100,6 @@ final class BladeSession: Sendable {
         /// gets the same answer instead of running twice.
         var recentResults: [BladeID: JSONValue] = [:]
         var recentResultOrder: [BladeID] = []
-        /// Commands queued on a call shard and not answered yet.
-        var inFlight: Set<BladeID> = []
         /// Broadcasts written lately, with the real time they were written: a socket that dies
         /// can take the last ones with it, so a resumed session gets them again (same ids).
         var recentBroadcasts: [(sent: ContinuousClock.Instant, text: String)] = []
@@ -143,18 +141,7 @@ final class BladeSession: Sendable {
 
     var journal: [JournalEntry] { state.withLock { Array($0.journal.suffix(limits.journal)) } }
 
-    // MARK: - Commands in flight, and results remembered for resent requests
-
-    /// Calling commands of one session queued on the shards at once.
-    static let commandWindow = 256
-
-    /// Marks a command as queued. False when the same id is already queued: a request resent
-    /// after a resume whose first copy has not been answered yet. Its answer will come once.
-    func beginCommand(_ id: BladeID) -> Bool { state.withLock { $0.inFlight.insert(id).inserted } }
-
-    func endCommand(_ id: BladeID) { _ = state.withLock { $0.inFlight.remove(id) } }
-
-    var commandsInFlight: Int { state.withLock { $0.inFlight.count } }
+    // MARK: - Results remembered for resent requests
 
     func rememberedResult(for id: BladeID) -> JSONValue? { state.withLock { $0.recentResults[id] } }
 

@@ -55,7 +55,8 @@ public struct RelayServerConfiguration: Sendable {
     public var maximumMessageSize: Int
     /// Frames buffered for one connection before it counts as stalled. When a client reads so
     /// slowly that this many frames wait, the server closes that socket (the session stays
-    /// resumable for ``resumeGracePeriod``). Default 4096.
+    /// resumable for ``resumeGracePeriod``). Also the number of events kept for a session while
+    /// it is away. Default 32768; ``outboundByteLimit`` usually comes first.
     public var outboundBufferLimit: Int
     // Limits that bound what one client can cost the server (docs/SERVER.md, "Limits and bounds").
     // They have defaults here rather than in `init` so callers set only the ones they need.
@@ -114,7 +115,7 @@ public struct RelayServerConfiguration: Sendable {
         world: SimulatedWorld = .standard,
         tls: RelayTLSFiles? = nil,
         maximumMessageSize: Int = 1 << 20,
-        outboundBufferLimit: Int = 4096,
+        outboundBufferLimit: Int = 32768,
         resumeGracePeriod: Double = 30,
         pingInterval: Double = 5,
         journalLimit: Int = 2000,

@@ -80,9 +80,17 @@ final class BladeSession: Sendable {
     }
 
     static let rememberedResults = 1024
-    static let rememberedBroadcasts = 4096
-    /// How long before a socket died a broadcast may still have been in flight on it.
-    static let replayWindow: Duration = .seconds(2)
+    static let rememberedBroadcasts = 8192
+    /// Frames already handed to a socket that may still have been lost with it (kernel
+    /// buffers, a network in between): they are sent again on resume, with the ones never written.
+    static let replaySlack = 1024
+
+    /// Where a frame went: the connection (counted per session) and its position on it.
+    struct FramePosition: Sendable, Hashable, Comparable {
+        var connection: Int
+        var index: Int
+        static func < (lhs: Self, rhs: Self) -> Bool { (lhs.connection, lhs.index) < (rhs.connection, rhs.index) }
+    }
 
     struct State {
         var clientKey: String?
@@ -91,6 +99,9 @@ final class BladeSession: Sendable {
         var issuedProtocols: Set<String> = []
         var contexts: [String] = []
         var connection: ConnectionHandle?
+        /// Counts the connections this session has had, and the frames sent on the current one.
+        var connectionSerial = 0
+        var framesOnConnection = 0
         var disconnectGeneration = 0
         var pending: [RelayNotification] = []
         var journal: [JournalEntry] = []
@@ -100,16 +111,18 @@ final class BladeSession: Sendable {
         /// gets the same answer instead of running twice.
         var recentResults: [BladeID: JSONValue] = [:]
         var recentResultOrder: [BladeID] = []
-        /// Broadcasts written lately, with the real time they were written: a socket that dies
-        /// can take the last ones with it, so a resumed session gets them again (same ids).
-        var recentBroadcasts: [(sent: ContinuousClock.Instant, text: String)] = []
+        /// Broadcasts sent lately, with where they went: a socket that dies takes the ones it
+        /// had not written (and maybe the last ones it had) with it, so a resumed session gets
+        /// them again, with the same ids.
+        var recentBroadcasts: [(position: FramePosition, text: String)] = []
         var replayOnSubscribe = false
-        var connectionLostAt: ContinuousClock.Instant?
+        /// Set when a connection is lost: the first frame on it that may not have arrived.
+        var replayFrom: FramePosition?
         /// Set when an event could not be delivered or kept. Such a session is not resumed:
         /// its client must learn that calls may be missing events.
         var eventsLost = false
-        /// When the newest broadcast dropped from the memory was sent.
-        var lastForgotten: ContinuousClock.Instant?
+        /// Where the newest broadcast dropped from the memory went.
+        var lastForgotten: FramePosition?
     }
 
     init(id: String, project: RelayProject, nodeID: String, signature: String, limits: Limits) {
@@ -165,8 +178,35 @@ final class BladeSession: Sendable {
         return state.withLock { state in
             guard let connection = state.connection else { return false }
             Self.journal(&state, limit: limits.journal, direction: "out", text: text)
-            return connection.send(text)
+            return Self.write(text, to: connection, &state)
         }
+    }
+
+    /// Queues a frame on the connection, counting it.
+    private static func write(_ text: String, to connection: ConnectionHandle, delay: Double = 0, _ state: inout State) -> Bool {
+        state.framesOnConnection += 1
+        return connection.send(text, delay: delay)
+    }
+
+    private static func firstUnsure(on connection: ConnectionHandle, _ state: State) -> FramePosition {
+        FramePosition(connection: state.connectionSerial, index: max(1, connection.writtenFrames - replaySlack + 1))
+    }
+
+    /// A connection was bound to this session (a new one, or a resume).
+    static func bind(_ connection: ConnectionHandle, _ state: inout State) {
+        if let old = state.connection, old !== connection { lose(old, &state) }
+        state.connection = connection
+        state.connectionSerial += 1
+        state.framesOnConnection = 0
+    }
+
+    /// The session's connection is gone: what it had not written (and the last
+    /// ``replaySlack`` frames it had) may be lost.
+    static func lose(_ connection: ConnectionHandle, _ state: inout State) {
+        guard state.connection === connection else { return }
+        // Keep the earliest: a connection lost before the replay of the previous one ran.
+        if state.replayFrom == nil { state.replayFrom = firstUnsure(on: connection, state) }
+        state.connection = nil
     }
 
     static func text(of frame: JSONValue) -> String {
@@ -201,14 +241,15 @@ final class BladeSession: Sendable {
                 broadcasterNodeID: serverNodeID)
             let frame: JSONValue = ["jsonrpc": "2.0", "id": .string(newID()), "method": .string(BladeMethod.broadcast), "params": broadcast.json]
             let text = Self.text(of: frame)
-            rememberBroadcast(text, in: &state)
             Self.journal(&state, limit: limits.journal, direction: "out", text: text)
-            if !connection.send(text, delay: faults.eventDelay) {
+            if !Self.write(text, to: connection, delay: faults.eventDelay, &state) {
                 // The socket is closing (stalled or dropped): keep the event for the resume.
+                state.framesOnConnection -= 1
                 keep(notification, in: &state)
                 return
             }
-            if faults.duplicateEvents { connection.send(text, delay: faults.eventDelay) }
+            rememberBroadcast(text, in: &state)
+            if faults.duplicateEvents { _ = Self.write(text, to: connection, delay: faults.eventDelay, &state) }
         }
     }
 
@@ -221,10 +262,10 @@ final class BladeSession: Sendable {
     }
 
     private func rememberBroadcast(_ text: String, in state: inout State) {
-        state.recentBroadcasts.append((.now, text))
+        state.recentBroadcasts.append((FramePosition(connection: state.connectionSerial, index: state.framesOnConnection), text))
         if state.recentBroadcasts.count > Self.rememberedBroadcasts + Self.rememberedBroadcasts / 4 {
             let excess = state.recentBroadcasts.count - Self.rememberedBroadcasts
-            state.lastForgotten = state.recentBroadcasts[excess - 1].sent
+            state.lastForgotten = state.recentBroadcasts[excess - 1].position
             state.recentBroadcasts.removeFirst(excess)
         }
     }
@@ -233,8 +274,10 @@ final class BladeSession: Sendable {
     var canResume: Bool {
         state.withLock { state in
             guard !state.eventsLost else { return false }
-            guard let lastForgotten = state.lastForgotten else { return true }
-            return lastForgotten < (state.connectionLostAt ?? .now) - Self.replayWindow
+            // The socket may still be bound when its client comes back before the server noticed.
+            let replayFrom = state.replayFrom ?? state.connection.map { Self.firstUnsure(on: $0, state) }
+            guard let lastForgotten = state.lastForgotten, let replayFrom else { return true }
+            return lastForgotten < replayFrom
         }
     }
 
@@ -245,12 +288,15 @@ final class BladeSession: Sendable {
             var frames: [String] = []
             if state.replayOnSubscribe, let connection = state.connection {
                 state.replayOnSubscribe = false
-                let since = (state.connectionLostAt ?? .now) - Self.replayWindow
-                for (sent, text) in state.recentBroadcasts where sent >= since {
-                    Self.journal(&state, limit: limits.journal, direction: "out", text: text)
-                    connection.send(text)
-                    frames.append(text)
+                if let from = state.replayFrom {
+                    let lost = state.recentBroadcasts.filter { $0.position >= from }
+                    for (_, text) in lost {
+                        Self.journal(&state, limit: limits.journal, direction: "out", text: text)
+                        _ = Self.write(text, to: connection, &state)
+                        frames.append(text)
+                    }
                 }
+                state.replayFrom = nil
             }
             let pending = state.pending
             state.pending = []

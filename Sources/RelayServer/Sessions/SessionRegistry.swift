@@ -56,8 +56,7 @@ final class SessionRegistry: Sendable {
             else { return nil }
             return session.withState { session -> (String, Int)? in
                 guard session.connection === handle else { return nil }
-                session.connection = nil
-                session.connectionLostAt = .now
+                BladeSession.lose(handle, &session)
                 session.disconnectGeneration += 1
                 return (sessionID, session.disconnectGeneration)
             }
@@ -150,7 +149,7 @@ final class SessionRegistry: Sendable {
                     s.clientKey = "\(project.id)|\(key)"
                 }
                 s.agent = params.agent ?? s.agent
-                s.connection = handle
+                BladeSession.bind(handle, &s)
                 s.disconnectGeneration += 1
                 s.journal.append(contentsOf: record.journal)
                 return previous === handle ? nil : previous

@@ -33,6 +33,8 @@ final class ConnectionHandle: Sendable {
         var overflowed = false
         var frames = 0
         var bytes = 0
+        /// Frames the writer has taken from the queue, ever.
+        var written = 0
         var byteLimit = 16 << 20
         var authenticated = false
         /// Ids of `blade.connect` requests not answered yet (transport-side authentication fallback).
@@ -104,8 +106,13 @@ final class ConnectionHandle: Sendable {
         state.withLock { state in
             state.frames = max(0, state.frames - 1)
             state.bytes = max(0, state.bytes - size)
+            state.written += 1
         }
     }
+
+    /// Frames the writer has handed to the socket so far. The rest of what was queued never
+    /// left the process.
+    var writtenFrames: Int { state.withLock { $0.written } }
 
     /// Closes the socket once the frames already queued are written.
     func close() {

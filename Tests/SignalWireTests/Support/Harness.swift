@@ -27,10 +27,12 @@ func withRelayServer<T: Sendable>(
 /// Test timers: short enough that failures show in seconds.
 func testConfiguration() -> RelayConfiguration {
     var configuration = RelayConfiguration()
-    configuration.executeTimeout = .seconds(5)
+    // Generous: on a loaded 2-core machine a debug build can take seconds to answer. Tests of
+    // timeouts set their own.
+    configuration.executeTimeout = .seconds(20)
     configuration.reconnectInitialDelay = .milliseconds(50)
     configuration.reconnectMaximumDelay = .milliseconds(400)
-    configuration.pingInterval = .seconds(2)
+    configuration.pingInterval = .seconds(5)
     return configuration
 }
 
@@ -59,7 +61,7 @@ func answeredCall(_ client: RelayClient, to number: String = "+12015550100") asy
 }
 
 /// Polls until `condition` holds or `timeout` passes.
-func eventually(timeout: Duration = .seconds(5), _ condition: @Sendable () async -> Bool) async -> Bool {
+func eventually(timeout: Duration = .seconds(20), _ condition: @Sendable () async -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if await condition() { return true }

@@ -73,7 +73,7 @@ actor BladeTestClient {
     func send(_ frame: JSONValue) { outbound.yield(JSONCodec.string(frame)) }
 
     /// Waits for (and removes) the first frame matching `predicate`.
-    func next(timeout: Double = 5, _ what: String = "frame", where predicate: (JSONValue) -> Bool) async throws -> JSONValue {
+    func next(timeout: Double = 20, _ what: String = "frame", where predicate: (JSONValue) -> Bool) async throws -> JSONValue {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             if let index = frames.firstIndex(where: predicate) { return frames.remove(at: index) }
@@ -85,7 +85,7 @@ actor BladeTestClient {
     /// All frames received so far that match, without removing them.
     func peek(where predicate: (JSONValue) -> Bool) -> [JSONValue] { frames.filter(predicate) }
 
-    func waitClosed(timeout: Double = 5) async throws {
+    func waitClosed(timeout: Double = 20) async throws {
         let deadline = Date().addingTimeInterval(timeout)
         while !closed {
             if Date() > deadline { throw TestFailure("socket did not close") }
@@ -94,7 +94,7 @@ actor BladeTestClient {
     }
 
     /// Sends a request and waits for its response frame.
-    func request(_ method: String, _ params: JSONValue, timeout: Double = 5) async throws -> JSONValue {
+    func request(_ method: String, _ params: JSONValue, timeout: Double = 20) async throws -> JSONValue {
         let id = UUID().uuidString.lowercased()
         send(["jsonrpc": "2.0", "id": .string(id), "method": .string(method), "params": params])
         return try await next(timeout: timeout, "response to \(method)") { $0["id"] == .string(id) && $0["method"] == nil }
@@ -133,7 +133,7 @@ actor BladeTestClient {
     }
 
     /// Waits for a broadcast whose `event_type` is `type` and whose event params match.
-    func event(_ type: String, timeout: Double = 5, where predicate: @escaping (JSONValue) -> Bool = { _ in true }) async throws -> JSONValue {
+    func event(_ type: String, timeout: Double = 20, where predicate: @escaping (JSONValue) -> Bool = { _ in true }) async throws -> JSONValue {
         let frame = try await next(timeout: timeout, "event \(type)") {
             $0["method"] == "blade.broadcast" && $0[path: "params", "params", "event_type"]?.stringValue == type
                 && predicate($0[path: "params", "params", "params"] ?? .null)

@@ -21,7 +21,9 @@ struct EngineEnvironment {
 /// that a driver (``CallShard``) carries out. Tests drive it directly on a manual clock.
 struct CallEngine {
     private(set) var calls: [String: CallRecord] = [:]
-    private var callOrder: [String] = []
+    /// Ended calls, oldest first, from `endedHead` on: the ones history may forget.
+    private var ended: [String] = []
+    private var endedHead = 0
     let historyLimit: Int
     /// Files the server serves (recordings, received faxes), by path under `/files/`.
     private(set) var files: [String: GeneratedFile] = [:]
@@ -94,7 +96,8 @@ struct CallEngine {
     mutating func sessionExpired(_ sessionID: String, _ environment: EngineEnvironment) -> [EngineEffect] {
         env = environment
         effects = []
-        for id in callOrder where calls[id]?.owner == sessionID && calls[id]?.isOver == false {
+        let owned = calls.values.filter { $0.owner == sessionID && !$0.isOver }.sorted { $0.sequence < $1.sequence }.map(\.id)
+        for id in owned {
             log(id, "note", "owner session expired; hanging up")
             endCall(id, reason: "hangup")
         }
@@ -109,7 +112,7 @@ struct CallEngine {
     func snapshot(of id: String) -> CallSnapshot? { calls[id]?.snapshot }
 
     func snapshots(project: String?) -> [(Int, CallSnapshot)] {
-        callOrder.compactMap { calls[$0] }.filter { project == nil || $0.project.id == project }.map { ($0.sequence, $0.snapshot) }
+        calls.values.filter { project == nil || $0.project.id == project }.sorted { $0.sequence < $1.sequence }.map { ($0.sequence, $0.snapshot) }
     }
 
     func file(named name: String) -> GeneratedFile? { files[name] }
@@ -206,17 +209,17 @@ struct CallEngine {
         ComponentEventAddress(callID: callID, nodeID: calls[callID]?.nodeID, controlID: controlID)
     }
 
+    /// Keeps a new call; beyond ``historyLimit`` calls the oldest ended ones are forgotten
+    /// (live calls never are), in constant time per call.
     private mutating func remember(_ call: CallRecord) {
         calls[call.id] = call
-        callOrder.append(call.id)
-        guard callOrder.count > historyLimit + historyLimit / 4 else { return }
-        // Forget the oldest ended calls, in one pass.
-        var excess = callOrder.count - historyLimit
-        callOrder.removeAll { id in
-            guard excess > 0, calls[id]?.state == .ended else { return false }
-            calls[id] = nil
-            excess -= 1
-            return true
+        while calls.count > historyLimit, endedHead < ended.count {
+            calls[ended[endedHead]] = nil
+            endedHead += 1
+        }
+        if endedHead > 1024, endedHead * 2 > ended.count {
+            ended.removeFirst(endedHead)
+            endedHead = 0
         }
     }
 
@@ -354,6 +357,7 @@ struct CallEngine {
             }
         }
         calls[callID]?.state = .ended
+        ended.append(callID)
         log(callID, "state", "ended (\(reason))", ["call_state": "ended", "end_reason": .string(reason)])
         emitState(callID)
         if let parent { legEnded(parentID: parent) }

@@ -31,7 +31,8 @@ enum LogText {
 
     /// Masks `"token":"…"` and `"jwt_token":"…"` values so the journal and logs never hold secrets.
     static func maskSecrets(_ text: String) -> String {
-        guard text.contains("token") else { return text }
+        // A byte search first: almost no frame carries a token, and Foundation's search is slow.
+        guard containsToken(text) else { return text }
         var result = text
         for key in ["\"token\"", "\"jwt_token\""] {
             var searchStart = result.startIndex
@@ -54,5 +55,24 @@ enum LogText {
             }
         }
         return result
+    }
+
+    private static let needle = Array("token".utf8)
+
+    private static func containsToken(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            guard bytes.count >= needle.count else { return false }
+            var index = 0
+            while index <= bytes.count - needle.count {
+                if bytes[index] == needle[0], bytes[index + 1] == needle[1], bytes[index + 2] == needle[2], bytes[index + 3] == needle[3],
+                    bytes[index + 4] == needle[4]
+                {
+                    return true
+                }
+                index += 1
+            }
+            return false
+        }
     }
 }

@@ -116,6 +116,8 @@ final class BladeSession: Sendable {
         /// them again, with the same ids.
         var recentBroadcasts: [(position: FramePosition, text: String)] = []
         var replayOnSubscribe = false
+        /// Broadcasts sent so far: numbers their frame ids.
+        var broadcastCount = 0
         /// Set when a connection is lost: the first frame on it that may not have arrived.
         var replayFrom: FramePosition?
         /// Set when an event could not be delivered or kept. Such a session is not resumed:
@@ -228,19 +230,31 @@ final class BladeSession: Sendable {
     /// Sends a broadcast, or keeps it while the session is away (within its grace period).
     /// Returns the connection when a stalled socket must be closed.
     func deliver(_ notification: RelayNotification, globalFaults: SessionFaults, serverNodeID: String) {
-        state.withLock { state in
+        // The frame is encoded outside the lock: only queueing it needs the session.
+        let route: (protocolName: String, faults: SessionFaults, number: Int)? = state.withLock { state in
             guard let connection = state.connection, !connection.isClosed, let protocolName = state.protocolName else {
+                keep(notification, in: &state)
+                return nil
+            }
+            state.broadcastCount += 1
+            return (protocolName, (state.faults ?? SessionFaults()).combined(with: globalFaults), state.broadcastCount)
+        }
+        guard let (protocolName, faults, number) = route else { return }
+        let broadcast = BroadcastParams(
+            protocolName: protocolName, event: notification.event,
+            notification: notification.json(
+                protocolName: protocolName, projectID: project.id, spaceID: project.spaceID, timestamp: SimulationClock.unixNow),
+            broadcasterNodeID: serverNodeID)
+        // Unique per session across resumes, and cheaper than a UUID per event.
+        let frame: JSONValue = [
+            "jsonrpc": "2.0", "id": .string("\(nodeID)-\(number)"), "method": .string(BladeMethod.broadcast), "params": broadcast.json,
+        ]
+        let text = Self.text(of: frame)
+        state.withLock { state in
+            guard let connection = state.connection, state.protocolName == protocolName else {
                 keep(notification, in: &state)
                 return
             }
-            let faults = (state.faults ?? SessionFaults()).combined(with: globalFaults)
-            let broadcast = BroadcastParams(
-                protocolName: protocolName, event: notification.event,
-                notification: notification.json(
-                    protocolName: protocolName, projectID: project.id, spaceID: project.spaceID, timestamp: SimulationClock.unixNow),
-                broadcasterNodeID: serverNodeID)
-            let frame: JSONValue = ["jsonrpc": "2.0", "id": .string(newID()), "method": .string(BladeMethod.broadcast), "params": broadcast.json]
-            let text = Self.text(of: frame)
             Self.journal(&state, limit: limits.journal, direction: "out", text: text)
             if !Self.write(text, to: connection, delay: faults.eventDelay, &state) {
                 // The socket is closing (stalled or dropped): keep the event for the resume.

@@ -114,7 +114,6 @@ enum BladeConnection {
                         if !handle.isAuthenticated {
                             // Refused before the hub parses it: parsing megabytes costs seconds.
                             if size > unauthenticatedSize { return .tooBig(size) }
-                            if case .text(let text) = message { noteConnectRequest(text, handle: handle) }
                         }
                         switch message {
                         case .text(let text): await hub.receive(text: text, from: handle)
@@ -174,14 +173,6 @@ enum BladeConnection {
         logger.debug("websocket closed", metadata: ["relay.connection": "\(handle.id)"])
     }
 
-    /// Remembers the id of a `blade.connect` request, so that a successful reply marks the
-    /// connection authenticated even if the session layer does not call `markAuthenticated()`.
-    private static func noteConnectRequest(_ text: String, handle: ConnectionHandle) {
-        guard text.contains("blade.connect"), let json = try? JSONCodec.parse(text), json["method"]?.stringValue == "blade.connect",
-            let id = json["id"]
-        else { return }
-        handle.noteConnectRequest(id: id)
-    }
 }
 
 /// One connection's place among the unauthenticated ones, given back exactly once.

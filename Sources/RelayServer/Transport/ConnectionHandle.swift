@@ -38,7 +38,6 @@ final class ConnectionHandle: Sendable {
         var byteLimit = 16 << 20
         var authenticated = false
         /// Ids of `blade.connect` requests not answered yet (transport-side authentication fallback).
-        var pendingConnectIDs: [JSONValue] = []
     }
 
     private let state = Mutex(State())
@@ -65,7 +64,7 @@ final class ConnectionHandle: Sendable {
     @discardableResult
     func send(_ text: String, delay: Double = 0) -> Bool {
         let size = text.utf8.count
-        enum Outcome { case queued, queuedAndAuthenticated, closed, overflow }
+        enum Outcome { case queued, closed, overflow }
         let outcome: Outcome = state.withLock { state in
             if state.closed { return .closed }
             if state.frames + 1 > frameLimit || state.bytes + size > state.byteLimit {
@@ -80,16 +79,10 @@ final class ConnectionHandle: Sendable {
             }
             state.frames += 1
             state.bytes += size
-            if !state.authenticated, !state.pendingConnectIDs.isEmpty, Self.noteConnectReply(text, in: &state) {
-                return .queuedAndAuthenticated
-            }
             return .queued
         }
         switch outcome {
         case .queued:
-            return true
-        case .queuedAndAuthenticated:
-            authenticatedContinuation.finish()
             return true
         case .closed:
             return false
@@ -136,34 +129,10 @@ final class ConnectionHandle: Sendable {
     /// Marks the connection as having completed `blade.connect`: the transport then allows
     /// messages up to ``RelayServerConfiguration/maximumMessageSize`` and stops the handshake timer.
     func markAuthenticated() {
-        state.withLock {
-            $0.authenticated = true
-            $0.pendingConnectIDs = []
-        }
+        state.withLock { $0.authenticated = true }
         authenticatedContinuation.finish()
     }
 
     /// `true` once the connection completed `blade.connect`.
     var isAuthenticated: Bool { state.withLock { $0.authenticated } }
-
-    /// Transport-side fallback for ``markAuthenticated()``: remembers the id of an inbound
-    /// `blade.connect` so that a successful reply to it marks the connection authenticated.
-    func noteConnectRequest(id: JSONValue) {
-        state.withLock { state in
-            if !state.authenticated, state.pendingConnectIDs.count < 8 { state.pendingConnectIDs.append(id) }
-        }
-    }
-
-    /// `true` when `text` is the successful reply to a pending `blade.connect`.
-    private static func noteConnectReply(_ text: String, in state: inout State) -> Bool {
-        // Only replies that can be a successful connect are parsed (few, before authentication).
-        guard text.utf8.count <= 1 << 20, text.contains("\"sessionid\""), let json = try? JSONCodec.parse(text),
-            let id = json["id"], let index = state.pendingConnectIDs.firstIndex(of: id)
-        else { return false }
-        state.pendingConnectIDs.remove(at: index)
-        guard json["result"] != nil, json["error"] == nil else { return false }
-        state.authenticated = true
-        state.pendingConnectIDs = []
-        return true
-    }
 }

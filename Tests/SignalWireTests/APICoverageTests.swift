@@ -205,8 +205,9 @@ struct APICoverageTests {
     }
 
     @Test func playErrorAndRecordNoInputReachListeners() async throws {
-        // Slow enough that the play starts before the party hangs up, even on a loaded machine.
-        try await withRelayServer(speed: 4) { server in
+        // Real time: the party hangs up 2 s after answering, long enough for the play to start
+        // first even on a loaded machine.
+        try await withRelayServer(speed: 1) { server in
             try await withClient(server) { client in
                 let hangsUp = try await answeredCall(client, to: "+12015550108")
                 let tally = EventTally(hangsUp)

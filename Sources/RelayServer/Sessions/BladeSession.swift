@@ -2,67 +2,6 @@ import Foundation
 import RelayWire
 import Synchronization
 
-/// One frame in a session's journal.
-public struct JournalEntry: Sendable, Hashable {
-    /// `in` (client → server) or `out` (server → client).
-    public var direction: String
-    /// Unix time in seconds.
-    public var time: Double
-    /// The frame text exactly as sent or received (tokens in `blade.connect` are masked).
-    public var text: String
-
-    public var json: JSONValue {
-        let frame = (try? JSONCodec.parse(text)) ?? .string(text)
-        return ["dir": .string(direction), "time": .double(time), "frame": frame]
-    }
-}
-
-/// A read-only view of a session for the lab API.
-public struct SessionSnapshot: Sendable, Hashable {
-    public var id: String
-    public var project: String
-    public var agent: String?
-    public var protocolName: String?
-    public var contexts: [String]
-    public var connected: Bool
-    public var restoredCount: Int
-
-    public var json: JSONValue {
-        var builder = JSONObjectBuilder()
-        builder.set("sessionid", id)
-        builder.set("project", project)
-        builder.set("agent", agent)
-        builder.set("protocol", protocolName)
-        builder.set("contexts", contexts)
-        builder.set("connected", connected)
-        builder.set("restored", restoredCount)
-        return builder.value
-    }
-}
-
-/// Faults injected through the lab API.
-public struct SessionFaults: Sendable, Hashable {
-    /// When `false`, `blade.ping` requests get no response.
-    public var answerPings = true
-    /// Real seconds every event frame is held before it is written.
-    public var eventDelay: Double = 0
-    /// Send every event frame twice.
-    public var duplicateEvents = false
-
-    public init(answerPings: Bool = true, eventDelay: Double = 0, duplicateEvents: Bool = false) {
-        self.answerPings = answerPings
-        self.eventDelay = eventDelay
-        self.duplicateEvents = duplicateEvents
-    }
-
-    /// The stricter of two fault sets.
-    func combined(with other: SessionFaults) -> SessionFaults {
-        SessionFaults(
-            answerPings: answerPings && other.answerPings, eventDelay: max(eventDelay, other.eventDelay),
-            duplicateEvents: duplicateEvents || other.duplicateEvents)
-    }
-}
-
 /// A Blade session: who the client is, what it receives, the socket it uses now, and what it
 /// must get again after a resume. Its state has a lock of its own, so delivering events to one
 /// session never waits for another.
@@ -318,5 +257,3 @@ final class BladeSession: Sendable {
         }
     }
 }
-
-func newID() -> String { UUID().uuidString.lowercased() }

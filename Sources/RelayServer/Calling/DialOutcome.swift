@@ -1,0 +1,5 @@
+import RelayWire
+
+enum DialOutcome: Sendable, Equatable {
+    case answer, busy, noAnswer, failure
+}

@@ -10,18 +10,20 @@ struct RoutingTests {
 
     @Test func inboundCallsGoToExactlyOneSessionRoundRobinAndNeverCrossProjects() async throws {
         try await withRelayTestServer(projects: [.default, Self.other]) { server in
+            // Each client connects right before its handshake: an idle socket waiting for
+            // blade.connect is closed after the handshake timeout.
             let a = try await BladeTestClient.connect(server.url)
-            let b = try await BladeTestClient.connect(server.url)
-            let stranger = try await BladeTestClient.connect(server.url)
             try await a.handshake(project: server.project, token: server.token, contexts: ["office"])
+            let b = try await BladeTestClient.connect(server.url)
             try await b.handshake(project: server.project, token: server.token, contexts: ["office"])
+            let stranger = try await BladeTestClient.connect(server.url)
             try await stranger.handshake(project: Self.other.id, token: Self.other.token, contexts: ["office"])
             var injected: [String] = []
             for index in 0..<6 {
                 injected.append(try await server.injectCall(from: "+1202555000\(index)", context: "office"))
             }
             // Wait for delivery (bounded) rather than a fixed sleep: the machine may be busy.
-            let deadline = ContinuousClock.now + .seconds(10)
+            let deadline = ContinuousClock.now + .seconds(30)
             while ContinuousClock.now < deadline {
                 let delivered = await a.broadcasts(event: "queuing.relay.events").count + (await b.broadcasts(event: "queuing.relay.events").count)
                 if delivered >= injected.count { break }

@@ -1,3 +1,4 @@
+import RelayTesting
 import Foundation
 import RelayServer
 import RelayWire
@@ -205,22 +206,38 @@ struct APICoverageTests {
     }
 
     @Test func playErrorAndRecordNoInputReachListeners() async throws {
-        // Real time: the party hangs up 2 s after answering, long enough for the play to start
-        // first even on a loaded machine.
-        try await withRelayServer(speed: 1) { server in
+        // On the manual clock: the party hangs up exactly when the test moves time, so the play
+        // is always running by then, however loaded the machine is.
+        try await withRelayTestServer(configure: { $0.clockMode = .manual }) { testServer in
+            let server = testServer.server
             try await withClient(server) { client in
-                let hangsUp = try await answeredCall(client, to: "+12015550108")
+                /// Dials `number` and moves time through the ring (2 s) once the server has the call.
+                func dialAnswered(_ number: String) async throws -> Call {
+                    let before = await server.calls().count
+                    async let dial = client.calling.dial(from: "+12029999999", to: number)
+                    #expect(await eventually { await server.calls().count > before })
+                    await server.advanceClock(by: 2)
+                    let result = try await dial
+                    #expect(result.successful, "dial to \(number) should be answered")
+                    return result.call
+                }
+                let hangsUp = try await dialAnswered("+12015550108")
                 let tally = EventTally(hangsUp)
                 let play = try await hangsUp.playAsync([.silence(duration: 60)])
+                #expect(await eventually { tally.count(.playPlaying) == 1 })
+                await server.advanceClock(by: 2)  // the party hangs up 2 s after answering
                 let cut = try await play.wait()
                 #expect(!cut.successful)
                 #expect(await eventually { tally.count(.playError) == 1 }, "the play cut short by the hangup reports play.error")
 
-                let fax = try await answeredCall(client, to: "+12015550105")
+                let fax = try await dialAnswered("+12015550105")
                 let faxTally = EventTally(fax)
-                let silent = try await fax.record(initialTimeout: 1)
-                #expect(!silent.successful)
-                #expect(silent.event?.name == "no_input")
+                let silent = try await fax.recordAsync(initialTimeout: 1)
+                #expect(await eventually { faxTally.count(.recordRecording) == 1 })
+                await server.advanceClock(by: 1)
+                let result = try await silent.wait()
+                #expect(!result.successful)
+                #expect(result.event?.name == "no_input")
                 #expect(faxTally.count(.recordNoInput) == 1)
                 #expect(faxTally.states(.recordStateChange) == ["recording", "no_input"])
             }

@@ -108,14 +108,15 @@ struct SessionTests {
     @Test func unansweredRequestsTimeOut() async throws {
         try await withScriptedPeer(responder: { _ in nil }) { peer in
             var configuration = testConfiguration()
-            configuration.executeTimeout = .milliseconds(300)
+            // The handshake runs under the same budget: 2 s leaves room for a loaded machine.
+            configuration.executeTimeout = .seconds(2)
             let client = try RelayClient(project: "p", token: "t", host: peer.url, configuration: configuration, logger: quietLogger)
             try await client.connect()
             let started = ContinuousClock.now
-            await #expect(throws: RelayError.timeout(method: "calling.answer", seconds: 0.3)) {
+            await #expect(throws: RelayError.timeout(method: "calling.answer", seconds: 2)) {
                 try await client.execute("calling.answer", params: [:])
             }
-            #expect(ContinuousClock.now - started < .seconds(3))
+            #expect(ContinuousClock.now - started < .seconds(10))
             await client.disconnect()
         }
     }

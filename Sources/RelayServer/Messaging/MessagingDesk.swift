@@ -21,13 +21,16 @@ final class MessagingDesk: Sendable {
         self.world = world
     }
 
-    func send(_ command: MessagingSendCommand, session: BladeSession) -> CommandResult {
-        guard !command.from.isEmpty else { return .failure("400", "Missing 'from_number'") }
-        guard !command.to.isEmpty else { return .failure("400", "Missing 'to_number'") }
-        guard !command.context.isEmpty else { return .failure("400", "Missing 'context'") }
+    /// Accepts a message. Its states start when `start` is called: after the reply is written,
+    /// so no state event can overtake the reply that tells the client the message id.
+    func send(_ command: MessagingSendCommand, session: BladeSession) -> (result: CommandResult, start: @Sendable () -> Void) {
+        let nothing: @Sendable () -> Void = {}
+        guard !command.from.isEmpty else { return (.failure("400", "Missing 'from_number'"), nothing) }
+        guard !command.to.isEmpty else { return (.failure("400", "Missing 'to_number'"), nothing) }
+        guard !command.context.isEmpty else { return (.failure("400", "Missing 'context'"), nothing) }
         let body = command.body ?? ""
         let media = command.media ?? []
-        guard !body.isEmpty || !media.isEmpty else { return .failure("400", "A message needs a 'body' or 'media'") }
+        guard !body.isEmpty || !media.isEmpty else { return (.failure("400", "A message needs a 'body' or 'media'"), nothing) }
         let failure = world().messageFailure(to: command.to)
         let record = MessageRecord(
             id: newID(), project: session.project.id, direction: "outbound", context: command.context, from: command.from, to: command.to,
@@ -37,10 +40,12 @@ final class MessagingDesk: Sendable {
         let steps: [(Double, String)] = [(0, "queued"), (0.2, "initiated"), (0.5, "sent"), (1.5, failure?.state ?? "delivered")]
         let messageID = record.id
         let sender = session.id
-        for (delay, state) in steps {
-            clock.schedule(after: delay, on: loop) { [self] in advance(messageID, to: state, prefer: sender) }
+        let start: @Sendable () -> Void = { [self] in
+            for (delay, state) in steps {
+                clock.schedule(after: delay, on: loop) { [self] in advance(messageID, to: state, prefer: sender) }
+            }
         }
-        return .ok("Message accepted", ["message_id": .string(messageID)])
+        return (.ok("Message accepted", ["message_id": .string(messageID)]), start)
     }
 
     private func advance(_ id: String, to state: String, prefer: String) {

@@ -217,7 +217,10 @@ struct BladeRequestHandler: Sendable {
         }
         switch command {
         case .receive(let receive): answer(request, self.receive(receive, session), session)
-        case .messagingSend(let send): answer(request, messaging.send(send, session: session), session)
+        case .messagingSend(let send):
+            let (result, start) = messaging.send(send, session: session)
+            answer(request, result, session)
+            start()
         case .begin:
             shards[nextShard.next() % shards.count].execute(command, session: session.id, project: session.project) { answer(request, $0, session) }
         default:

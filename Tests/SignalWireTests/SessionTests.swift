@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import NIOSSL
 import RelayServer
 import RelayWire
@@ -179,10 +180,14 @@ struct SessionTests {
 
     @Test func bladeDisconnectQueuesRequestsUntilReconnected() async throws {
         try await withScriptedPeer { peer in
-            let client = try RelayClient(project: "p", token: "t", host: peer.url, configuration: testConfiguration(), logger: quietLogger)
+            // The client's own log line says when it has taken the disconnect in: wait on that,
+            // not on time.
+            let sink = LogSink()
+            let logger = Logger(label: "test.capture", factory: { _ in CapturingHandler(sink: sink) })
+            let client = try RelayClient(project: "p", token: "t", host: peer.url, configuration: testConfiguration(), logger: logger)
             try await client.connect()
             try await peer.push(#"{"jsonrpc":"2.0","id":"d","method":"blade.disconnect"}"#)
-            try await Task.sleep(for: .milliseconds(100))
+            #expect(await eventually { sink.lines.contains { $0.contains("Relay announced a disconnect") } })
             async let send = client.messaging.send(context: "office", from: "+12029999999", to: "+12028888888", body: "queued while idle")
             try await Task.sleep(for: .milliseconds(200))
             #expect(!peer.received.contains { $0["params"]?["method"]?.stringValue == RelayMethod.messagingSend }, "nothing goes out while idle")

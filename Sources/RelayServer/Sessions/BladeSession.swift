@@ -206,6 +206,11 @@ final class BladeSession: Sendable {
         }
     }
 
+    private func takePending(_ state: inout State) -> [RelayNotification] {
+        defer { state.pending = [] }
+        return state.pending
+    }
+
     private func keep(_ notification: RelayNotification, in state: inout State) {
         state.pending.append(notification)
         if state.pending.count > limits.pendingEvents {
@@ -241,19 +246,23 @@ final class BladeSession: Sendable {
             var frames: [String] = []
             if state.replayOnSubscribe, let connection = state.connection {
                 state.replayOnSubscribe = false
-                if let from = state.replayFrom {
-                    let lost = state.recentBroadcasts.filter { $0.position >= from }
-                    for (_, text) in lost {
-                        Self.journal(&state, limit: limits.journal, direction: "out", text: text)
-                        _ = Self.write(text, to: connection, &state)
-                        frames.append(text)
+                guard let from = state.replayFrom else { return (frames, takePending(&state)) }
+                var complete = true
+                for index in state.recentBroadcasts.indices where state.recentBroadcasts[index].position >= from {
+                    let text = state.recentBroadcasts[index].text
+                    guard complete, Self.write(text, to: connection, &state) else {
+                        // This socket died too: the next resume replays all of it again.
+                        complete = false
+                        continue
                     }
+                    Self.journal(&state, limit: limits.journal, direction: "out", text: text)
+                    // It now rides on this connection: if this one dies, it is replayed again.
+                    state.recentBroadcasts[index].position = FramePosition(connection: state.connectionSerial, index: state.framesOnConnection)
+                    frames.append(text)
                 }
-                state.replayFrom = nil
+                if complete { state.replayFrom = nil }
             }
-            let pending = state.pending
-            state.pending = []
-            return (frames, pending)
+            return (frames, takePending(&state))
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import RelayTesting
 import NIOCore
 import NIOPosix
 import RelayServer
@@ -43,15 +44,23 @@ struct CallingBehaviourTests {
     }
 
     @Test func remoteHangupEndsTheCallAndItsOperations() async throws {
-        // The party hangs up 2 simulated seconds after answering: 1 s here, time enough to
-        // attach listeners even on a loaded machine.
-        try await withRelayServer(speed: 2) { server in
+        // The party hangs up 2 simulated seconds after answering. On the manual clock that is
+        // when the test says so, after the listeners and the play are in place.
+        try await withRelayTestServer(configure: { $0.clockMode = .manual }) { testServer in
+            let server = testServer.server
             try await withClient(server) { client in
-                let call = try await answeredCall(client, to: "+12015550108")
+                async let dial = client.calling.dial(from: "+12029999999", to: "+12015550108")
+                #expect(await eventually { await !server.calls().isEmpty })
+                await server.advanceClock(by: 2)  // one ring
+                let dialed = try await dial
+                #expect(dialed.successful)
+                let call = dialed.call
                 let states = Mutex<[String]>([])
                 call.on(.stateChange) { event in states.withLock { $0.append(event.state ?? "?") } }
                 let stream = call.events
                 let play = try await call.playAsync([.silence(duration: 60)])
+                #expect(await eventually { await server.call(id: call.id ?? "")?.timeline.contains { $0.kind == "play" } == true })
+                await server.advanceClock(by: 2)  // the party hangs up
                 let value0 = try await call.waitForEnded()
                 #expect(value0)
                 let result = try await play.wait()

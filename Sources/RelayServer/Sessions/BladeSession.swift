@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import RelayWire
 import Synchronization
 
@@ -53,7 +54,7 @@ final class BladeSession: Sendable {
         /// Broadcasts sent lately, with where they went: a socket that dies takes the ones it
         /// had not written (and maybe the last ones it had) with it, so a resumed session gets
         /// them again, with the same ids.
-        var recentBroadcasts: [(position: FramePosition, text: String)] = []
+        var recentBroadcasts: [(position: FramePosition, frame: ByteBuffer)] = []
         var replayOnSubscribe = false
         /// Broadcasts sent so far: numbers their frame ids.
         var broadcastCount = 0
@@ -115,18 +116,18 @@ final class BladeSession: Sendable {
     /// Writes a frame on the session's socket (journaled). False when it could not be queued.
     @discardableResult
     func send(_ frame: JSONValue) -> Bool {
-        let text = Self.text(of: frame)
+        let bytes = Self.encode(frame)
         return state.withLock { state in
             guard let connection = state.connection else { return false }
-            Self.journal(&state, limit: limits.journal, direction: "out", text: text)
-            return Self.write(text, to: connection, &state)
+            Self.journal(&state, limit: limits.journal, direction: "out", frame: bytes)
+            return Self.write(bytes, to: connection, &state)
         }
     }
 
     /// Queues a frame on the connection, counting it.
-    private static func write(_ text: String, to connection: ConnectionHandle, delay: Double = 0, _ state: inout State) -> Bool {
+    private static func write(_ frame: ByteBuffer, to connection: ConnectionHandle, delay: Double = 0, _ state: inout State) -> Bool {
         state.framesOnConnection += 1
-        return connection.send(text, delay: delay)
+        return connection.send(frame, delay: delay)
     }
 
     private static func firstUnsure(on connection: ConnectionHandle, _ state: State) -> FramePosition {
@@ -150,20 +151,21 @@ final class BladeSession: Sendable {
         state.connection = nil
     }
 
-    static func text(of frame: JSONValue) -> String {
+    /// The frame's bytes as they go on the wire.
+    static func encode(_ frame: JSONValue) -> ByteBuffer {
         // Wire order: member order does not matter to any SDK, and sorting costs.
-        String(decoding: JSONCodec.serialize(frame, sortedKeys: false), as: UTF8.self)
+        ByteBuffer(bytes: JSONCodec.serialize(frame, sortedKeys: false))
     }
 
-    static func journal(_ state: inout State, limit: Int, direction: String, text: String) {
+    static func journal(_ state: inout State, limit: Int, direction: String, frame: ByteBuffer) {
         guard limit > 0 else { return }
-        state.journal.append(JournalEntry(direction: direction, time: SimulationClock.unixNow, text: text))
+        state.journal.append(JournalEntry(direction: direction, time: SimulationClock.unixNow, frame: frame))
         // Trim in chunks: removing from the front on every frame is O(n) each.
         if state.journal.count > limit + limit / 4 { state.journal.removeFirst(state.journal.count - limit) }
     }
 
     func journalIncoming(_ text: String) {
-        state.withLock { Self.journal(&$0, limit: limits.journal, direction: "in", text: text) }
+        state.withLock { Self.journal(&$0, limit: limits.journal, direction: "in", frame: ByteBuffer(string: text)) }
     }
 
     /// Sends a broadcast, or keeps it while the session is away (within its grace period).
@@ -184,25 +186,22 @@ final class BladeSession: Sendable {
             notification: notification.json(
                 protocolName: protocolName, projectID: project.id, spaceID: project.spaceID, timestamp: SimulationClock.unixNow),
             broadcasterNodeID: serverNodeID)
-        // Unique per session across resumes, and cheaper than a UUID per event.
-        let frame: JSONValue = [
-            "jsonrpc": "2.0", "id": .string("\(nodeID)-\(number)"), "method": .string(BladeMethod.broadcast), "params": broadcast.json,
-        ]
-        let text = Self.text(of: frame)
+        // The id is unique per session across resumes, and cheaper than a UUID per event.
+        let frame = ByteBuffer(bytes: broadcast.requestBytes(id: "\(nodeID)-\(number)"))
         state.withLock { state in
             guard let connection = state.connection, state.protocolName == protocolName else {
                 keep(notification, in: &state)
                 return
             }
-            Self.journal(&state, limit: limits.journal, direction: "out", text: text)
-            if !Self.write(text, to: connection, delay: faults.eventDelay, &state) {
+            Self.journal(&state, limit: limits.journal, direction: "out", frame: frame)
+            if !Self.write(frame, to: connection, delay: faults.eventDelay, &state) {
                 // The socket is closing (stalled or dropped): keep the event for the resume.
                 state.framesOnConnection -= 1
                 keep(notification, in: &state)
                 return
             }
-            rememberBroadcast(text, in: &state)
-            if faults.duplicateEvents { _ = Self.write(text, to: connection, delay: faults.eventDelay, &state) }
+            rememberBroadcast(frame, in: &state)
+            if faults.duplicateEvents { _ = Self.write(frame, to: connection, delay: faults.eventDelay, &state) }
         }
     }
 
@@ -219,8 +218,8 @@ final class BladeSession: Sendable {
         }
     }
 
-    private func rememberBroadcast(_ text: String, in state: inout State) {
-        state.recentBroadcasts.append((FramePosition(connection: state.connectionSerial, index: state.framesOnConnection), text))
+    private func rememberBroadcast(_ frame: ByteBuffer, in state: inout State) {
+        state.recentBroadcasts.append((FramePosition(connection: state.connectionSerial, index: state.framesOnConnection), frame))
         if state.recentBroadcasts.count > Self.rememberedBroadcasts + Self.rememberedBroadcasts / 4 {
             let excess = state.recentBroadcasts.count - Self.rememberedBroadcasts
             state.lastForgotten = state.recentBroadcasts[excess - 1].position
@@ -241,24 +240,24 @@ final class BladeSession: Sendable {
 
     /// After `blade.subscription add`: what the last socket may have lost in flight, then what
     /// was kept while away. Returns the notifications to deliver again.
-    func takeReplay() -> (frames: [String], pending: [RelayNotification]) {
+    func takeReplay() -> (frames: [ByteBuffer], pending: [RelayNotification]) {
         state.withLock { state in
-            var frames: [String] = []
+            var frames: [ByteBuffer] = []
             if state.replayOnSubscribe, let connection = state.connection {
                 state.replayOnSubscribe = false
                 guard let from = state.replayFrom else { return (frames, takePending(&state)) }
                 var complete = true
                 for index in state.recentBroadcasts.indices where state.recentBroadcasts[index].position >= from {
-                    let text = state.recentBroadcasts[index].text
-                    guard complete, Self.write(text, to: connection, &state) else {
+                    let frame = state.recentBroadcasts[index].frame
+                    guard complete, Self.write(frame, to: connection, &state) else {
                         // This socket died too: the next resume replays all of it again.
                         complete = false
                         continue
                     }
-                    Self.journal(&state, limit: limits.journal, direction: "out", text: text)
+                    Self.journal(&state, limit: limits.journal, direction: "out", frame: frame)
                     // It now rides on this connection: if this one dies, it is replayed again.
                     state.recentBroadcasts[index].position = FramePosition(connection: state.connectionSerial, index: state.framesOnConnection)
-                    frames.append(text)
+                    frames.append(frame)
                 }
                 if complete { state.replayFrom = nil }
             }

@@ -277,7 +277,7 @@ if wants server; then
   start_relay server-load; say "server-load: $LOAD_CALLS live calls for ${LOAD_SECONDS}s"
   # Bounded on its own: dialing 10,000 calls takes ~10 s here; a driver stuck on a lost event
   # must not hold the run for STEP_TIMEOUT.
-  timeout "${LOAD_TIMEOUT:-180}" "${CLIENT_PIN[@]}" "$BENCH" server-load --url "$URL" --calls "$LOAD_CALLS" \
+  timeout "${LOAD_TIMEOUT:-180}" "${CLIENT_PIN[@]}" "$BENCH" server-load --url "$URL" --server-pid "$SERVER_PID" --calls "$LOAD_CALLS" \
     --seconds "$LOAD_SECONDS" --json "$OUT/server-load-swift.json" >"$LOGS/server-load-driver.log" 2>&1 \
     || { say "server-load failed or stuck (status $?); sessions: $(curl -s "$HTTP/lab/sessions" | head -c 400)"; \
          curl -s "$HTTP/lab/sessions" >"$LOGS/server-load-sessions.json" 2>/dev/null || true; }

@@ -249,7 +249,7 @@ struct ServerLoad: AsyncParsableCommand {
             "benchmark": "server_load", "live_calls": .int(live.count),
             "play_events_per_second": .double((Double(count) / elapsed.seconds).rounded()),
         ]
-        if let before = serverCPUBefore, let after = serverPID.flatMap { processCPUSeconds(pid: $0) }, count > 0 {
+        if let before = serverCPUBefore, let after = serverPID.flatMap({ processCPUSeconds(pid: $0) }), count > 0 {
             figures["server_cpu_us_per_event"] = .double(((after - before) / Double(count) * 1e7).rounded() / 10)
             figures["server_cores"] = .double(((after - before) / elapsed.seconds * 100).rounded() / 100)
         }

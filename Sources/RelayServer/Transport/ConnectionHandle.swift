@@ -181,8 +181,9 @@ final class ConnectionHandle: Sendable {
     /// The socket can take more (called on the loop by ``ConnectionWritabilityHandler``).
     func writabilityChanged(writable: Bool) {
         guard writable else { return }
-        let schedule = state.withLock { Self.claimDrain(&$0) }
-        if schedule { drain() }
+        let channel = state.withLock { Self.claimDrain(&$0) ? $0.channel : nil }
+        // Not inline: this can be called from inside a flush that a drain is running.
+        channel?.eventLoop.execute { self.drain() }
     }
 
     /// Frames handed to the socket so far. The rest of what was queued never left the process.

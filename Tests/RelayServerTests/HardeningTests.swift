@@ -336,6 +336,27 @@ struct HardeningTests {
         _ = try? channel.finish()
     }
 
+    /// A flush can drain the socket (writable again) while the drain that ran it still holds the
+    /// queue: the queue must not stall then. (It did once: 4,330 frames waited for an event that
+    /// had already come, and a client's `blade.ping` went unanswered.)
+    @Test func aSocketThatDrainsDuringTheFlushDoesNotStallTheQueue() throws {
+        let channel = EmbeddedChannel()
+        let handle = ConnectionHandle(id: 5, remoteAddress: "test", limit: 4096)
+        handle.setByteLimit(16 << 20)
+        // A socket that fills on the first write and drains on the next flush, like a kernel buffer.
+        try channel.pipeline.syncOperations.addHandler(FillingSocket(channel: channel))
+        try channel.pipeline.syncOperations.addHandler(ConnectionWritabilityHandler(handle: handle))
+        handle.attach(channel)
+        let count = 600  // more than one drain batch, so frames are still queued when it blocks
+        for index in 0..<count { #expect(handle.send("frame \(index)")) }
+        channel.embeddedEventLoop.run()
+        var seen = 0
+        while try channel.readOutbound(as: WebSocketFrame.self) != nil { seen += 1 }
+        #expect(seen == count, "every frame leaves once the socket drained")
+        #expect(handle.queued.frames == 0)
+        _ = try? channel.finish()
+    }
+
     /// `close()` lets what is queued go out first, then signals the transport.
     @Test func closeWritesWhatIsQueuedFirst() async throws {
         let channel = EmbeddedChannel()
@@ -573,5 +594,26 @@ private final class FlushCounter: ChannelOutboundHandler {
     func flush(context: ChannelHandlerContext) {
         counted()
         context.flush()
+    }
+}
+
+/// Turns the channel unwritable on each write and writable again (with the event) on each flush.
+private final class FillingSocket: ChannelOutboundHandler {
+    typealias OutboundIn = Any
+    private let channel: EmbeddedChannel
+    init(channel: EmbeddedChannel) { self.channel = channel }
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        context.write(data, promise: promise)
+        if channel.isWritable {
+            channel.isWritable = false
+            context.pipeline.fireChannelWritabilityChanged()
+        }
+    }
+    func flush(context: ChannelHandlerContext) {
+        context.flush()
+        if !channel.isWritable {
+            channel.isWritable = true
+            context.pipeline.fireChannelWritabilityChanged()
+        }
     }
 }

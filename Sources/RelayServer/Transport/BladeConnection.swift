@@ -57,6 +57,7 @@ enum BladeConnection {
         let maximumSize = configuration.maximumMessageSize * 4
         let unauthenticatedSize = limits.maximumUnauthenticatedMessageSize
         let handshakeTimeout = limits.handshakeTimeout
+        let readerExecutor = EventLoopTaskExecutor(channel.eventLoop)
         let ending = await withTaskGroup(of: Ending.self) { group -> Ending in
             group.addTask {
                 // Finishes once what was queued before `close()` is written (the loop writes it).
@@ -100,7 +101,7 @@ enum BladeConnection {
                 }
                 return Task.isCancelled ? .none : .handshakeTimeout
             }
-            group.addTask {
+            group.addTask(executorPreference: readerExecutor) {
                 do {
                     for try await message in inbound.messages(maxSize: maximumSize) {
                         let size: Int

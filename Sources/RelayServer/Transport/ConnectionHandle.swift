@@ -171,8 +171,14 @@ final class ConnectionHandle: Sendable {
         case .wait(let seconds):
             channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(seconds * 1_000_000_000))) { self.drain() }
         case .blocked:
-            // ``writabilityChanged()`` resumes; no drain is scheduled meanwhile.
-            state.withLock { $0.draining = false }
+            // ``writabilityChanged(writable:)`` resumes. The flush above may already have made
+            // the socket writable again (its event then found this drain still running), so look
+            // once more now that the next event will find none.
+            let again = state.withLock { state in
+                state.draining = false
+                return channel.isWritable && Self.claimDrain(&state)
+            }
+            if again { channel.eventLoop.execute { self.drain() } }
         case .finished:
             drainedContinuation.finish()
         }

@@ -357,6 +357,34 @@ struct HardeningTests {
         _ = try? channel.finish()
     }
 
+    /// A resume replays every broadcast among the last bytes written, not a fixed count: a
+    /// client that goes away can leave thousands of small frames unread in its kernel buffer.
+    @Test func aResumeReplaysEveryBroadcastWrittenWithinTheSlack() throws {
+        let channel = EmbeddedChannel()
+        let handle = ConnectionHandle(id: 6, remoteAddress: "test", limit: 1 << 20)
+        handle.setByteLimit(64 << 20)
+        try channel.pipeline.syncOperations.addHandler(ConnectionWritabilityHandler(handle: handle))
+        handle.attach(channel)
+        let session = BladeSession(id: "s", project: .default, nodeID: "n", signature: "sig", limits: .init(pendingEvents: 100, journal: 0))
+        session.withState { state in
+            state.protocolName = "p"
+            BladeSession.bind(handle, &state)
+        }
+        let count = 3000  // about 0.6 MiB: all within the slack, well over the old 1,024 frames
+        for index in 0..<count {
+            session.deliver(.task(TaskNotification(context: "c", message: ["n": .int(index)])), globalFaults: SessionFaults(), serverNodeID: "server")
+        }
+        channel.embeddedEventLoop.run()
+        #expect(handle.written.frames == count, "all written to the socket")
+        let replayFrom = session.withState { state -> BladeSession.FramePosition? in
+            BladeSession.lose(handle, &state)
+            return state.replayFrom
+        }
+        #expect(replayFrom?.index == 1, "every broadcast may still be in the kernel's buffers")
+        #expect(session.canResume)
+        _ = try? channel.finish()
+    }
+
     /// `close()` lets what is queued go out first, then signals the transport.
     @Test func closeWritesWhatIsQueuedFirst() async throws {
         let channel = EmbeddedChannel()

@@ -20,10 +20,13 @@ final class BladeSession: Sendable {
     }
 
     static let rememberedResults = 1024
-    static let rememberedBroadcasts = 8192
-    /// Frames already handed to a socket that may still have been lost with it (kernel
-    /// buffers, a network in between): they are sent again on resume, with the ones never written.
-    static let replaySlack = 1024
+    static let rememberedBroadcasts = 16384
+    /// Bytes already handed to a socket that may still have been lost with it: a client that
+    /// goes away leaves what sits unread in the kernels' buffers (an autotuned loopback socket
+    /// holds a few MiB). Broadcasts among them are sent again on resume, with the ones never
+    /// written; clients drop the copies they did get by frame id. (A fixed count of frames was
+    /// too few: 1,000 concurrent call flows lost events to it.)
+    static let replaySlackBytes = 4 << 20
 
     /// Where a frame went: the connection (counted per session) and its position on it.
     struct FramePosition: Sendable, Hashable, Comparable {
@@ -42,6 +45,8 @@ final class BladeSession: Sendable {
         /// Counts the connections this session has had, and the frames sent on the current one.
         var connectionSerial = 0
         var framesOnConnection = 0
+        /// Bytes queued on the current connection (they are written in the same order).
+        var bytesOnConnection = 0
         var disconnectGeneration = 0
         var pending: [RelayNotification] = []
         var journal: [JournalEntry] = []
@@ -54,7 +59,7 @@ final class BladeSession: Sendable {
         /// Broadcasts sent lately, with where they went: a socket that dies takes the ones it
         /// had not written (and maybe the last ones it had) with it, so a resumed session gets
         /// them again, with the same ids.
-        var recentBroadcasts: [(position: FramePosition, frame: ByteBuffer)] = []
+        var recentBroadcasts: [(position: FramePosition, endByte: Int, frame: ByteBuffer)] = []
         var replayOnSubscribe = false
         /// Broadcasts sent so far: numbers their frame ids.
         var broadcastCount = 0
@@ -127,11 +132,20 @@ final class BladeSession: Sendable {
     /// Queues a frame on the connection, counting it.
     private static func write(_ frame: ByteBuffer, to connection: ConnectionHandle, delay: Double = 0, _ state: inout State) -> Bool {
         state.framesOnConnection += 1
+        state.bytesOnConnection += frame.readableBytes
         return connection.send(frame, delay: delay)
     }
 
+    /// The first frame on `connection` that may not have reached the client: the first not
+    /// written, or an earlier broadcast within the last ``replaySlackBytes`` written.
     private static func firstUnsure(on connection: ConnectionHandle, _ state: State) -> FramePosition {
-        FramePosition(connection: state.connectionSerial, index: max(1, connection.writtenFrames - replaySlack + 1))
+        let (written, writtenBytes) = connection.written
+        let sureBytes = writtenBytes - replaySlackBytes
+        var index = written + 1
+        for entry in state.recentBroadcasts where entry.position.connection == state.connectionSerial && entry.endByte > sureBytes {
+            index = min(index, entry.position.index)
+        }
+        return FramePosition(connection: state.connectionSerial, index: max(1, index))
     }
 
     /// A connection was bound to this session (a new one, or a resume).
@@ -140,10 +154,11 @@ final class BladeSession: Sendable {
         state.connection = connection
         state.connectionSerial += 1
         state.framesOnConnection = 0
+        state.bytesOnConnection = 0
     }
 
     /// The session's connection is gone: what it had not written (and the last
-    /// ``replaySlack`` frames it had) may be lost.
+    /// last ``replaySlackBytes`` it had) may be lost.
     static func lose(_ connection: ConnectionHandle, _ state: inout State) {
         guard state.connection === connection else { return }
         // Keep the earliest: a connection lost before the replay of the previous one ran.
@@ -197,6 +212,7 @@ final class BladeSession: Sendable {
             if !Self.write(frame, to: connection, delay: faults.eventDelay, &state) {
                 // The socket is closing (stalled or dropped): keep the event for the resume.
                 state.framesOnConnection -= 1
+                state.bytesOnConnection -= frame.readableBytes
                 keep(notification, in: &state)
                 return
             }
@@ -219,7 +235,8 @@ final class BladeSession: Sendable {
     }
 
     private func rememberBroadcast(_ frame: ByteBuffer, in state: inout State) {
-        state.recentBroadcasts.append((FramePosition(connection: state.connectionSerial, index: state.framesOnConnection), frame))
+        state.recentBroadcasts.append(
+            (FramePosition(connection: state.connectionSerial, index: state.framesOnConnection), state.bytesOnConnection, frame))
         if state.recentBroadcasts.count > Self.rememberedBroadcasts + Self.rememberedBroadcasts / 4 {
             let excess = state.recentBroadcasts.count - Self.rememberedBroadcasts
             state.lastForgotten = state.recentBroadcasts[excess - 1].position
@@ -257,6 +274,7 @@ final class BladeSession: Sendable {
                     Self.journal(&state, limit: limits.journal, direction: "out", frame: frame)
                     // It now rides on this connection: if this one dies, it is replayed again.
                     state.recentBroadcasts[index].position = FramePosition(connection: state.connectionSerial, index: state.framesOnConnection)
+                    state.recentBroadcasts[index].endByte = state.bytesOnConnection
                     frames.append(frame)
                 }
                 if complete { state.replayFrom = nil }

@@ -45,8 +45,9 @@ final class ConnectionHandle: Sendable {
         var closed = false
         var overflowed = false
         var bytes = 0
-        /// Frames handed to the socket, ever.
+        /// Frames and bytes handed to the socket, ever.
         var written = 0
+        var writtenBytes = 0
         var byteLimit = 16 << 20
         var authenticated = false
     }
@@ -145,6 +146,7 @@ final class ConnectionHandle: Sendable {
                     state.queue.removeFirst()
                     state.bytes -= first.data.readableBytes
                     state.written += 1
+                    state.writtenBytes += first.data.readableBytes
                     frames.append(first.data)
                 }
                 if frames.count == Self.batch { return (frames, nil) }
@@ -194,6 +196,9 @@ final class ConnectionHandle: Sendable {
 
     /// Frames handed to the socket so far. The rest of what was queued never left the process.
     var writtenFrames: Int { state.withLock { $0.written } }
+
+    /// Frames and bytes handed to the socket so far.
+    var written: (frames: Int, bytes: Int) { state.withLock { ($0.written, $0.writtenBytes) } }
 
     /// Closes the socket once the frames already queued are written.
     func close() {

@@ -185,7 +185,7 @@ extension CallEngineTests {
             let other = h.answeredOutbound(to: "+12015550109")
             h.run(.sendFax(SendFaxCommand(component: h.component(other, "f"), document: "https://example.com/doc.pdf?pages=3")))
             h.runUntilIdle()
-            #expect(h.lines(call: other).suffix(2) == ["6.0 fax f page 1 send", "8.0 fax f finished success=false pages=1"])
+            #expect(h.lines(call: other).suffix(2) == ["4.0 fax f page 1 send", "6.0 fax f finished success=false pages=1"])
             guard case .fax(let event) = h.events(of: other).last?.event else { throw Failure("no fax event") }
             #expect(event.params["result_text"] == "Page 2 could not be sent: too many transmission errors")
         }
@@ -346,7 +346,7 @@ extension CallEngineTests {
                 faxFailAtPage: 3, detectErrorAfter: 4))
             #expect(try PartyBehavior(json: party.json) == party)
             let bad: [(String, String)] = [
-                (#"{"record_key": "##"}"#, "'record_key' must be one DTMF key: 0-9, *, # or A-D"),
+                ("{\"record_key\": \"##\"}", "'record_key' must be one DTMF key: 0-9, *, # or A-D"),
                 (#"{"speech_confidence": 101}"#, "'speech_confidence' must be a number from 0 to 100"),
                 (#"{"fax_error_at_page": 0}"#, "'fax_error_at_page' must be a page number ≥ 1"),
                 (#"{"detect_error_after": -1}"#, "'detect_error_after' must be a number of seconds ≥ 0"),

@@ -511,7 +511,7 @@ extension CallEngineTests {
             let id = parent(h)
             let typed = h.run(.connect(ConnectCommand(call: h.call(id), devices: [[phone(Phone.human)]], ringback: [.ringtone(name: "us")])))
             #expect(typed.code == "200")
-            #expect(h.snapshot(id)?.timeline.contains { $0.text == "ringback: ringtone us" } == true)
+            #expect(h.snapshot(id)?.timeline.contains { $0.text == "ringback: ringtone us (440+480 Hz, 2.0s on 4.0s off)" } == true)
             h.runUntilIdle()
 
             let other = h.answeredInbound(from: "+15551239999")
@@ -1207,7 +1207,7 @@ extension CallEngineTests {
                 ])
         }
 
-        @Test("READY comes at max(2.6 s, greeting) and not at all after the timeout", arguments: [(1.0, 20.0, true, 2.6), (10, 8, false, 0)])
+        @Test("READY comes at the end of the greeting and not at all after the timeout", arguments: [(3.0, 20.0, true, 3.0), (10, 8, false, 0)])
         func greeting(greeting: Double, timeout: Double, ready: Bool, readyAt: Double) {
             let h = EngineHarness()
             let id = h.answeredInbound(behavior: PartyBehavior(kind: .machine, greetingSeconds: greeting))

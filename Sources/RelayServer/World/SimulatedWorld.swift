@@ -223,6 +223,16 @@ public struct PartyBehavior: Sendable, Hashable {
 /// | `+12015550106` | human who keys `1234#` at every digits prompt |
 /// | `+12015550107` | human who says "yes" at every speech prompt |
 /// | `+12015550108` | answers, then hangs up 2 s later |
+/// | `+12015550120` | answering machine with a 1 s greeting (passes for a human: `HUMAN` at 2 s) |
+/// | `+12015550121` | human with a 3 s hello (passes for a machine: `MACHINE` at 1.5 s, `READY` at 3.25 s) |
+/// | `+12015550122` | answering machine whose beep comes 30 s after its 4 s greeting |
+/// | `+12015550123` | answering machine whose detectors fail after 2 s (`detect.error`) |
+/// | `+12015550124` | fax machine (3 pages) whose fax breaks off at page 2 (`fax.error`) |
+/// | `+12015550125` | fax machine (3 pages) that fails page 2 (`finished`, `success: false`) |
+/// | `+12015550126` | human who mumbles "billing" at every speech prompt (confidence 35: `no_match` unless hinted) |
+/// | `+12015550127` | human who says "oui" in French (`fr-FR`) at every speech prompt |
+/// | `+12015550128` | human who leaves a 3 s message and presses `#` |
+/// | `+12015550129` | human silent for 8 s before talking (record `no_input`, detect `UNKNOWN`) |
 /// | anything else | like `+12015550100` |
 ///
 /// Messaging: `+12015550110` gives `undelivered`, `+12015550111` gives `failed` (see ``SimulatedWorld/messageFailure(to:)``).
@@ -265,6 +275,16 @@ public struct SimulatedWorld: Sendable {
         "+12015550106": PartyBehavior(digits: ["1234#"], repeatsInput: true),
         "+12015550107": PartyBehavior(speech: ["yes"], repeatsInput: true),
         "+12015550108": PartyBehavior(hangupAfter: 2),
+        "+12015550120": PartyBehavior(kind: .machine, greetingSeconds: 1),
+        "+12015550121": PartyBehavior(helloSeconds: 3),
+        "+12015550122": PartyBehavior(kind: .machine, beepDelay: 30),
+        "+12015550123": PartyBehavior(kind: .machine, detectErrorAfter: 2),
+        "+12015550124": PartyBehavior(kind: .fax, faxPages: 3, faxErrorAtPage: 2),
+        "+12015550125": PartyBehavior(kind: .fax, faxPages: 3, faxFailAtPage: 2),
+        "+12015550126": PartyBehavior(speech: ["billing"], repeatsInput: true, speechConfidence: 35),
+        "+12015550127": PartyBehavior(speech: ["oui"], repeatsInput: true, speechLanguage: "fr-FR"),
+        "+12015550128": PartyBehavior(messageSeconds: 3, recordKey: "#"),
+        "+12015550129": PartyBehavior(speaksAfter: 8),
     ])
 
     /// How the media at `url` fails, if it does: the world's `media` entry, else the URL conventions.

@@ -3,6 +3,9 @@
 # a test function or a golden scenario that no longer exists under Tests/.
 #   Test cell entries: `Suite/function` or `GoldenFrameTests/commandMatchesPython <scenario>`.
 #   A row may have no test only when its Swift column says "Not provided".
+#   Every event and result field (Kind `event` / `result field`) must name at least one test that
+#   makes it happen against the local server: a test whose body starts one (`withRelayServer`,
+#   `withRelayTestServer`), not only a scripted peer (issue 12).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 doc=docs/API-MAPPING.md
@@ -18,6 +21,15 @@ for root, _, files in os.walk(tests):
 def suite_file(suite):
     pattern = re.compile(r'\b(struct|final class|class|extension)\s+' + re.escape(suite) + r'\b')
     return [text for text in sources.values() if pattern.search(text)]
+SERVER_STARTERS = ('withRelayServer(', 'withRelayServer {', 'withRelayTestServer(', 'withRelayTestServer {')
+def body_of(function, texts):
+    """The text of `func function(` up to the next @Test (or the end of its file)."""
+    for text in texts:
+        m = re.search(r'func\s+' + re.escape(function) + r'\s*\(', text)
+        if m:
+            end = text.find('@Test', m.end())
+            return text[m.start():end if end >= 0 else len(text)]
+    return ''
 problems, rows, refs = [], 0, 0
 header = None
 for number, line in enumerate(open(doc, encoding='utf-8'), 1):
@@ -38,6 +50,15 @@ for number, line in enumerate(open(doc, encoding='utf-8'), 1):
         continue
     swift, test = cells[header.index('Swift')], cells[header.index('Test')]
     entries = re.findall(r'`([^`]+)`', test)
+    kind = cells[header.index('Kind')] if 'Kind' in header else ''
+    if kind in ('event', 'result field') and entries:
+        against_server = False
+        for entry in entries:
+            m3 = re.fullmatch(r'([A-Za-z0-9_]+)/([A-Za-z0-9_]+)(?: ([A-Za-z0-9_]+))?', entry)
+            if m3 and any(starter in body_of(m3.group(2), suite_file(m3.group(1))) for starter in SERVER_STARTERS):
+                against_server = True
+        if not against_server:
+            problems.append(f'{doc}:{number}: {row_id}: {kind} names no test against the local server (only scripted peers)')
     if not entries:
         if 'Not provided' not in swift:
             problems.append(f'{doc}:{number}: {row_id}: no test (only "Not provided" rows may have none)')

@@ -122,6 +122,11 @@ extension CallEngineTests {
             #expect(h.lines(call: id).last == "9.0 collect b speech w1 w2")
             Self.speechPrompt(h, id, "c", .init(speechTimeout: 0.3))
             #expect(h.lines(call: id).last == "10.8 collect c no_match")
+            // Numbers no speech could last are bounded, not trusted (no crash converting them).
+            for (index, huge) in [1e308, -1, Double.infinity].enumerated() {
+                Self.speechPrompt(h, id, "h\(index)", .init(speechTimeout: huge))
+                #expect(h.lines(call: id).last?.contains("collect h\(index) ") == true)
+            }
         }
 
         @Test("an empty speech entry is a prompt the caller lets pass in silence: no_input")

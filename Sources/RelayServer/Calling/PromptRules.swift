@@ -42,7 +42,8 @@ extension PromptRules {
     /// confidence (the party's, plus 30 when the words match a hint) is below 50.
     static func collectSpeech(_ words: String, options: CollectOptions.Speech, party: PartyBehavior) -> (wait: Double, result: CollectResult) {
         let spoken = words.split(separator: " ")
-        let limit = options.speechTimeout ?? 5
+        // Bounded before it becomes a word count: a client may send any number (1e308 included).
+        let limit = min(max(options.speechTimeout.flatMap { $0.isFinite ? $0 : nil } ?? 5, 0), 86_400)
         var heard = spoken
         var wait = 0.5 + Double(spoken.count) * secondsPerWord + (options.endSilenceTimeout ?? 1)
         if Double(spoken.count) * secondsPerWord > limit {

@@ -90,3 +90,16 @@ def test_every_ringtone_and_an_unknown_one(server, sdk):
   u = failed(R['unknown'], 'unknown ringtone')
   assert u['event'] is None, 'refused by the server with 400: no event'
   failed(R['unknown_prompt'], 'unknown ringtone in a prompt')
+
+
+def test_tap_honours_codec_rate_and_ptime(server, sdk):
+  R = run(sdk, server, 'tap_format')
+  assert R['stop'] is True
+  params = R['source_device']['params']
+  assert params['codec'] == 'PCMA' and params['rate'] == 16000, R['source_device']
+  packets = R['packets']
+  assert len(packets) >= 3, packets
+  assert all(p['version'] == 2 and p['payload_type'] == 8 for p in packets), 'RTP v2, payload type 8 (PCMA): %s' % packets
+  assert all(p['payload'] == 480 for p in packets), '16 kHz x 30 ms = 480 bytes a packet: %s' % packets
+  steps = {(b['timestamp'] - a['timestamp']) % 2**32 for a, b in zip(packets, packets[1:])}
+  assert steps == {480}, steps

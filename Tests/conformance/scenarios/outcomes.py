@@ -1,5 +1,7 @@
 """The documented unhappy outcomes (issue 12) with the official SDK: failing media, no_match,
 record terminators and silence, fax.error, detect.error, AMD thresholds, every ringtone."""
+import socket
+import threading
 from _harness import ARGS, bounded, run_client, snap, wait_until
 from media import dial, finish
 from world import (DETECT_FAILS, FAX, FAX_BREAKS, FAX_FAILS_PAGE, FRENCH, HUMAN, KEYS_HASH, LATE_BEEP,
@@ -104,8 +106,44 @@ async def ringtones(client, R):
   await finish(call, R)
 
 
+async def tap_format(client, R):
+  """tap_async with codec PCMA, rate 16000, ptime 30: what arrives is PCMA at that rate."""
+  sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+  sock.bind(('127.0.0.1', 0))
+  sock.settimeout(0.2)
+  got = []
+  stop = threading.Event()
+
+  def receive():
+    while not stop.is_set():
+      try:
+        data, _ = sock.recvfrom(4096)
+      except socket.timeout:
+        continue
+      except OSError:
+        return
+      if len(got) < 8:
+        got.append({'version': data[0] >> 6, 'payload_type': data[1] & 0x7f, 'payload': len(data) - 12,
+                    'timestamp': int.from_bytes(data[4:8], 'big')})
+
+  t = threading.Thread(target=receive, daemon=True)
+  t.start()
+  call = await dial(client, R, HUMAN)
+  action = await bounded(call.tap_async('both', 'rtp', target_addr='127.0.0.1', target_port=sock.getsockname()[1],
+                                        target_ptime=30, rate=16000, codec='PCMA'), 20, 'tap_async')
+  R['source_device'] = action.source_device
+  await wait_until(lambda: len(got) >= 3, 20)
+  R['stop'] = (await bounded(action.stop(), 10, 'stop')).successful
+  await wait_until(lambda: action.completed, 20)
+  stop.set()
+  t.join(1)
+  sock.close()
+  R['packets'] = list(got)
+  await finish(call, R)
+
+
 SCENARIOS = {f.__name__: f for f in (play_errors, prompt_outcomes, record_outcomes, fax_outcomes,
-                                     detect_outcomes, ringtones)}
+                                     detect_outcomes, ringtones, tap_format)}
 
 if __name__ == '__main__':
   run_client(SCENARIOS[ARGS['name']])

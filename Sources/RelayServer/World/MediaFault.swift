@@ -36,6 +36,7 @@ public struct MediaFault: Sendable, Hashable, CustomStringConvertible {
     /// Whether a fax document with this fault fails (a non-audio document is fine: faxes are PDFs).
     public var failsFax: Bool { kind != .notAudio }
 
+    /// What went wrong, as the timeline and `fax.error` say it.
     public var description: String {
         switch kind {
         case .status(let code): "the media server answered HTTP \(code)"

@@ -24,7 +24,8 @@ public struct PartyBehavior: Sendable, Hashable {
     public var kind: Kind
     /// DTMF the party keys at digits prompts, one string per prompt in order (e.g. `["1234#"]`).
     public var digits: [String]
-    /// Words the party says at speech prompts, one string per prompt in order.
+    /// Words the party says at speech prompts, one string per prompt in order (an empty string:
+    /// the party lets that prompt pass in silence).
     public var speech: [String]
     /// Keep answering every later prompt with the last entry instead of going silent.
     public var repeatsInput: Bool

@@ -567,6 +567,7 @@ struct DescriptorExhaustionTests {
             try await Task.sleep(for: .milliseconds(20))
         }
         let pid = process.processIdentifier
+        let warningsBefore = errors.text.components(separatedBy: "cannot accept").count - 1
         let before = try #require(Self.cpuSeconds(pid: pid))
         let window = ContinuousClock.now
         try await Task.sleep(for: .seconds(2))  // a measurement window, not a wait for an event
@@ -574,9 +575,12 @@ struct DescriptorExhaustionTests {
         let elapsed = ContinuousClock.now - window
         let busy = (after - before) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         let warnings = errors.text.components(separatedBy: "cannot accept").count - 1
-        print("hardening: out of descriptors, relay serve used \(Int(busy * 100))% of a core; \(warnings) warning(s)")
+        print("hardening: out of descriptors, relay serve used \(Int(busy * 100))% of a core; \(warnings) warning(s) in all")
         #expect(busy < 0.3, "the accept loop must not spin")
-        #expect(warnings == 1, "one warning per episode")
+        // One warning per episode, not per failed accept (that would be thousands a second). On a
+        // loaded machine the connect burst can outlast the 10 s head timeout, which frees
+        // descriptors and starts a second episode: so count only the measurement window.
+        #expect(warnings - warningsBefore <= 1, "at most one new episode in 2 s: \(warnings - warningsBefore) warnings")
 
         // Freeing descriptors ends the episode: a new client is served again.
         for probe in probes { await probe.close() }

@@ -57,7 +57,6 @@ enum BladeConnection {
         let maximumSize = configuration.maximumMessageSize * 4
         let unauthenticatedSize = limits.maximumUnauthenticatedMessageSize
         let handshakeTimeout = limits.handshakeTimeout
-        let readerExecutor = EventLoopTaskExecutor(channel.eventLoop)
         let ending = await withTaskGroup(of: Ending.self) { group -> Ending in
             group.addTask {
                 // Finishes once what was queued before `close()` is written (the loop writes it).
@@ -101,7 +100,7 @@ enum BladeConnection {
                 }
                 return Task.isCancelled ? .none : .handshakeTimeout
             }
-            group.addTask(executorPreference: readerExecutor) {
+            group.addTask {
                 do {
                     for try await message in inbound.messages(maxSize: maximumSize) {
                         let size: Int

@@ -44,8 +44,9 @@ enum HTTPRoutes {
         let router = Router(context: BasicRequestContext.self)
         let hub = server.hub
 
-        router.get("/") { _, _ -> Response in
-            json(
+        router.get("/") { request, _ -> Response in
+            if request.headers[.accept]?.contains("text/html") == true { return ConsoleRoutes.page() }
+            return json(
                 .ok,
                 [
                     "service": "SignalWire Relay v2 local server",
@@ -87,6 +88,7 @@ enum HTTPRoutes {
         }
 
         LabRoutes.add(to: router, server: server)
+        ConsoleRoutes.add(to: router, server: server)
         return router
     }
 

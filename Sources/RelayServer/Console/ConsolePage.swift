@@ -1,0 +1,5 @@
+/// The console's page.
+enum ConsolePage {
+    static let html = ""
+    static let icon = ""
+}

@@ -1,0 +1,4 @@
+/// The console's script.
+enum ConsoleScript {
+    static let source = ""
+}

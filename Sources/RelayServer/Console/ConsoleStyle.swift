@@ -1,0 +1,4 @@
+/// The console's style sheet.
+enum ConsoleStyle {
+    static let source = ""
+}

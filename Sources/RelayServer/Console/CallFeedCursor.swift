@@ -48,7 +48,7 @@ struct CallFeedCursor {
         ConsoleEvent(
             sequence: 0, time: Date().timeIntervalSince1970, kind: .call, isWarning: entry.kind == "note" && entry.text.hasPrefix("no consumer"),
             project: call.project.id, context: context, subjectID: call.id, step: entry.kind, text: entry.text,
-            subject: summary(of: call), data: entry.data)
+            subject: summary(of: call), data: entry.data, offset: entry.time)
     }
 
     /// A call without its timeline: what the console's list shows.

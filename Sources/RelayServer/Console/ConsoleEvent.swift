@@ -43,6 +43,8 @@ public struct ConsoleEvent: Sendable, Hashable {
     public var subject: JSONValue
     /// Structured details of the step (a timeline entry's data).
     public var data: JSONValue
+    /// For calls, simulated seconds since the call was created (the timeline entry's time).
+    public var offset: Double? = nil
 
     /// The event as one JSON object (`GET /lab/events`, `relay serve --log-format json`).
     public var json: JSONValue {
@@ -58,6 +60,7 @@ public struct ConsoleEvent: Sendable, Hashable {
         builder.set("text", text)
         builder.set("subject", subject)
         builder.set("data", data)
+        builder.set("offset", offset.map { ($0 * 1000).rounded() / 1000 })
         return builder.value
     }
 

@@ -23,11 +23,11 @@ enum ConsoleRoutes {
 
     static func add(to router: Router<BasicRequestContext>, server: RelayServer) {
         let hub = server.hub
-        router.add(middleware: LabGuard(configuration: server.configuration))
 
         router.get("/console/app.js") { _, _ -> Response in asset(ConsoleScript.source, type: "text/javascript; charset=utf-8") }
         router.get("/console/app.css") { _, _ -> Response in asset(ConsoleStyle.source, type: "text/css; charset=utf-8") }
         router.get("/console/icon.svg") { _, _ -> Response in asset(ConsolePage.icon, type: "image/svg+xml") }
+        router.get("/favicon.ico") { _, _ -> Response in asset(ConsolePage.icon, type: "image/svg+xml") }
 
         router.get("/lab/events") { _, _ -> Response in
             guard let stream = hub.feed.subscribe() else {

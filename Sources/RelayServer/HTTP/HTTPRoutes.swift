@@ -42,6 +42,8 @@ enum HTTPRoutes {
 
     static func build(server: RelayServer) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        // First: routes take the middleware added before them.
+        router.add(middleware: LabGuard(configuration: server.configuration))
         let hub = server.hub
 
         router.get("/") { request, _ -> Response in

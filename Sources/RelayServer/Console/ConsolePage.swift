@@ -202,7 +202,7 @@ enum ConsolePage {
   <form method="dialog" id="token-form">
     <h2 id="token-h" class="flat">Lab token</h2>
     <p>This server listens beyond loopback and asks for the token given to <code>relay serve --lab-token</code>.</p>
-    <div class="row"><label>Token<input id="token" type="password" autocomplete="current-password" required></label></div>
+    <div class="row"><label>Token<input id="token" type="text" autocomplete="off" spellcheck="false" required></label></div>
     <button class="primary" type="submit">Continue</button>
   </form>
 </dialog>

@@ -30,13 +30,13 @@ enum ConsoleRoutes {
         router.get("/favicon.ico") { _, _ -> Response in asset(ConsolePage.icon, type: "image/svg+xml") }
 
         router.get("/lab/events") { _, _ -> Response in
-            guard let stream = hub.feed.subscribe() else {
+            guard let (recent, stream) = hub.feed.subscribeWithRecent() else {
                 return HTTPRoutes.problem(.serviceUnavailable, "too many event subscribers (\(EventFeed.subscriberLimit)); close a console tab")
             }
             var headers = HTTPFields()
             headers[.contentType] = "text/event-stream"
             headers[.cacheControl] = "no-store"
-            return Response(status: .ok, headers: headers, body: ResponseBody { writer in try await writeEvents(stream, to: &writer) })
+            return Response(status: .ok, headers: headers, body: ResponseBody { writer in try await writeEvents(stream, recent: recent, to: &writer) })
         }
 
         router.get("/lab/info") { _, _ -> Response in
@@ -108,14 +108,22 @@ enum ConsoleRoutes {
 
     /// Writes the feed as server-sent events until the client goes or the server stops. A
     /// subscriber that fell behind sees a gap in `id` (see ``EventFeed``).
-    static func writeEvents(_ events: AsyncStream<ConsoleEvent>, to writer: inout any ResponseBodyWriter) async throws {
+    static func writeEvents(_ events: AsyncStream<ConsoleEvent>, recent: [ConsoleEvent], to writer: inout any ResponseBodyWriter) async throws {
         enum Item: Sendable {
             case event(ConsoleEvent)
             case beat
         }
         // One bounded queue for events and heartbeats; the feed already bounds the events.
         let (items, sink) = AsyncStream.makeStream(of: Item.self, bufferingPolicy: .bufferingNewest(EventFeed.defaultBufferLimit))
-        try await writer.write(ByteBuffer(string: "retry: 1000\n: relay console events\n\n"))
+        // What happened before, for the activity list only (`event: replay`; no `id`, so a
+        // reconnecting browser's Last-Event-ID stays that of the live events).
+        var head = ByteBuffer(string: "retry: 1000\n: relay console events\n\n")
+        for event in recent {
+            head.writeString("event: replay\ndata: ")
+            head.writeBytes(JSONCodec.serialize(event.json))
+            head.writeString("\n\n")
+        }
+        try await writer.write(head)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await event in events { sink.yield(.event(event)) }

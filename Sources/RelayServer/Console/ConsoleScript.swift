@@ -99,6 +99,9 @@ function connect() {
     opened = true;
   };
   source.onerror = () => { $('live').className = 'pill down'; $('live-text').textContent = 'reconnecting…'; };
+  source.addEventListener('replay', (message) => {
+    try { addFeed(JSON.parse(message.data)); } catch (_) { /* ignore */ }
+  });
   source.onmessage = (message) => {
     let event;
     try { event = JSON.parse(message.data); } catch (_) { return; }
@@ -132,6 +135,8 @@ function onEvent(event) {
 }
 
 function addFeed(event) {
+  if (event.seq <= (S.feedSeq || 0)) return;  // replayed after a reconnect: already shown
+  S.feedSeq = event.seq;
   const list = $('feed');
   const line = el('li', { class: event.level === 'warning' ? 'warning' : null },
     el('time', { text: clock(event.time) }),
@@ -338,9 +343,9 @@ function route() {
   $('view-activity').hidden = !!call || hash === '#/world';
   $('view-call').hidden = !call;
   $('view-world').hidden = hash !== '#/world';
-  $('tab-activity').toggleAttribute('aria-current', !call && hash !== '#/world');
-  if (!call && hash !== '#/world') $('tab-activity').setAttribute('aria-current', 'page');
-  if (hash === '#/world') $('tab-world').setAttribute('aria-current', 'page'); else $('tab-world').removeAttribute('aria-current');
+  const current = (id, on) => { if (on) $(id).setAttribute('aria-current', 'page'); else $(id).removeAttribute('aria-current'); };
+  current('tab-activity', !call && hash !== '#/world');
+  current('tab-world', hash === '#/world');
   S.openCall = call ? call[1] : null;
   if (call) {
     S.mediaShown = new Set();
@@ -408,7 +413,9 @@ function setClock(now) { S.clockBase = { now, at: performance.now() }; showClock
 function showClock() {
   if (!S.clockBase || !S.info) return;
   const now = S.info.clock === 'manual' ? S.clockBase.now : S.clockBase.now + (performance.now() - S.clockBase.at) / 1000 * S.info.speed;
-  $('clock-now').textContent = now.toFixed(1) + ' s';
+  const whole = Math.floor(now);
+  $('clock-now').textContent = 'T+' + Math.floor(whole / 3600) + ':' + String(Math.floor(whole / 60) % 60).padStart(2, '0') + ':' +
+    String(whole % 60).padStart(2, '0') + '.' + Math.floor((now - whole) * 10);
 }
 async function advance(path, body) {
   const result = await api('POST', path, body);

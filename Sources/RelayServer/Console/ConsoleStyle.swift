@@ -16,6 +16,7 @@ enum ConsoleStyle {
   }
 }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 html, body { margin: 0; background: var(--bg); color: var(--text); }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
 a { color: var(--accent); }
@@ -50,6 +51,7 @@ section.card { background: var(--panel); border: 1px solid var(--line); border-r
 .card > h2, .card > header { margin: 0; padding: 10px 14px; font-size: 13px; font-weight: 650; letter-spacing: .02em;
   text-transform: uppercase; color: var(--muted); border-bottom: 1px solid var(--line); display: flex; align-items: center; gap: 8px; }
 .card > header h2 { margin: 0; font-size: inherit; }
+.card > header .hint { text-transform: none; letter-spacing: normal; font-weight: 400; }
 .card .body { padding: 12px 14px; }
 .count { background: var(--chip); color: var(--text); border-radius: 999px; padding: 0 7px; font-size: 11px; }
 .empty { color: var(--muted); padding: 14px; font-style: italic; }

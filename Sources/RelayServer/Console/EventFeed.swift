@@ -18,7 +18,11 @@ final class EventFeed: Sendable {
         var nextID = 0
         var subscribers: [Int: AsyncStream<ConsoleEvent>.Continuation] = [:]
         var finished = false
+        /// The last ``recentLimit`` events, for a console that opens later.
+        var recent: [ConsoleEvent] = []
     }
+
+    static let recentLimit = 200
 
     private let state = Mutex(State())
     /// Read without the lock on every engine step: publishing costs nothing while nobody listens.
@@ -35,26 +39,34 @@ final class EventFeed: Sendable {
             event.sequence = state.nextSequence
             state.nextSequence += 1
             for continuation in state.subscribers.values { continuation.yield(event) }
+            state.recent.append(event)
+            if state.recent.count > Self.recentLimit * 2 { state.recent.removeFirst(state.recent.count - Self.recentLimit) }
         }
     }
 
     /// A new subscriber's events, from now on; `nil` when ``subscriberLimit`` are listening or
     /// the server stopped. The stream ends when the server stops.
     func subscribe(bufferLimit: Int = defaultBufferLimit) -> AsyncStream<ConsoleEvent>? {
+        subscribeWithRecent(bufferLimit: bufferLimit)?.stream
+    }
+
+    /// Like ``subscribe(bufferLimit:)``, with the recent events published before (at most
+    /// ``recentLimit``), none missing or repeated between the two.
+    func subscribeWithRecent(bufferLimit: Int = defaultBufferLimit) -> (recent: [ConsoleEvent], stream: AsyncStream<ConsoleEvent>)? {
         let (stream, continuation) = AsyncStream.makeStream(of: ConsoleEvent.self, bufferingPolicy: .bufferingNewest(max(1, bufferLimit)))
-        let id: Int? = state.withLock { state in
+        let subscribed: (Int, [ConsoleEvent])? = state.withLock { state in
             guard !state.finished, state.subscribers.count < Self.subscriberLimit else { return nil }
             state.nextID += 1
             state.subscribers[state.nextID] = continuation
             subscriberCount.store(state.subscribers.count, ordering: .relaxed)
-            return state.nextID
+            return (state.nextID, Array(state.recent.suffix(Self.recentLimit)))
         }
-        guard let id else {
+        guard let (id, recent) = subscribed else {
             continuation.finish()
             return nil
         }
         continuation.onTermination = { [weak self] _ in self?.remove(id) }
-        return stream
+        return (recent, stream)
     }
 
     private func remove(_ id: Int) {

@@ -108,6 +108,18 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "ConsoleTests",
+            dependencies: [
+                "RelayServer", "RelayTesting", "RelayWire", "SignalWire",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
             name: "RelayServerTests",
             dependencies: [
                 "RelayServer", "RelayTesting", "RelayWire",

@@ -101,6 +101,9 @@ struct ConsoleBrowserTests {
         }
     }
 
+    /// Progress on stderr (unbuffered), so a hang shows where it stopped.
+    static func step(_ text: String) { FileHandle.standardError.write(Data("console browser test: \(text)\n".utf8)) }
+
     func drive(_ browser: WebDriver, server: RelayTestServer, probe: Probe) async throws {
         let console = server.httpURL + "/"
         try await browser.open(console)
@@ -108,6 +111,7 @@ struct ConsoleBrowserTests {
         try await browser.waitForText("#sessions", "office")
         #expect(try await browser.consoleEntries() == [], "the page loads with no console errors")
 
+        Self.step("A call from the phone panel appears in the list within a second of the click.")
         // A call from the phone panel appears in the list within a second of the click.
         let dialled = try await browser.runAsync(
             """
@@ -124,10 +128,12 @@ struct ConsoleBrowserTests {
         let callID = try #require(dialled["id"]?.stringValue)
         #expect(elapsed < 1000, "the call appeared after \(elapsed) ms")
 
+        Self.step("The consumer answers and prompts; the phone panel shows it as it happens.")
         // The consumer answers and prompts; the phone panel shows it as it happens.
         try await browser.waitForText("#phone-state", "answered")
         try await browser.waitForText("#hear", "prompt playing")
 
+        Self.step("Keys typed into the phone reach the consumer's prompt (the clock moves by the panel).")
         // Keys typed into the phone reach the consumer's prompt (the clock moves by the panel).
         try await browser.type("#keys", "1234#")
         try await browser.click("#send-keys")
@@ -136,6 +142,7 @@ struct ConsoleBrowserTests {
         #expect(try await probe.wait(for: "pin ") == "pin 1234")
         try await browser.waitForText("#hear", "digits 1234")
 
+        Self.step("The consumer records: the caller talks 10 s, then silence ends it.")
         // The consumer records: the caller talks 10 s, then silence ends it.
         try await browser.waitForText("#hear", "recording")
         try await browser.click("[data-advance='60']")
@@ -145,6 +152,7 @@ struct ConsoleBrowserTests {
         try await browser.waitForText("#phone-state", "ended")
         _ = try await probe.wait(for: "hung up")
 
+        Self.step("The list shows it ended; its page shows the whole timeline and plays the recording.")
         // The list shows it ended; its page shows the whole timeline and plays the recording.
         try await browser.waitForText("#calls tr[data-call='\(callID)']", "ended")
         try Self.save(try await browser.screenshot(), "console.png")
@@ -169,12 +177,14 @@ struct ConsoleBrowserTests {
         #expect((played["duration"]?.doubleValue ?? 0) > 1, "the WAV has a duration: \(played)")
         try Self.save(try await browser.screenshot(), "console-call.png")
 
+        Self.step("The world page.")
         // The world page.
         try await browser.click("#tab-world")
         try await browser.waitForText("#world-numbers", "+12015550101")
         try await browser.waitForText("#world-numbers", "busy")
         try Self.save(try await browser.screenshot(), "console-world.png")
 
+        Self.step("An SMS from the panel reaches onIncomingMessage; the consumer's reply shows up live.")
         // An SMS from the panel reaches onIncomingMessage; the consumer's reply shows up live.
         try await browser.click("#tab-activity")
         try await browser.click("#sms-panel summary")
@@ -182,9 +192,11 @@ struct ConsoleBrowserTests {
         try await browser.click("#sms-form button[type=submit]")
         #expect(try await probe.wait(for: "sms ") == "sms Is the office open?")
         try await browser.waitForText("#replies", "Thanks, we got: Is the office open?")
+        try await browser.click("[data-advance='10']")  // the reply's states follow the manual clock
         try await browser.waitForText("#messages", "delivered")
         #expect(try await browser.consoleEntries() == [], "no console errors while the call, the recording and the SMS ran")
 
+        Self.step("A page from another origin can neither inject a call nor open a session.")
         // A page from another origin can neither inject a call nor open a session.
         let before = await server.calls().count
         try await browser.open(server.httpURL.replacingOccurrences(of: "127.0.0.1", with: "localhost") + "/console/icon.svg")

@@ -72,17 +72,24 @@ final class WebDriver: Sendable {
             guard let session = reply["value"]?["sessionId"]?.stringValue else { throw TestFailure("no WebDriver session: \(reply)") }
             return WebDriver(base: base, session: session, process: process)
         } catch {
-            process.terminate()
-            process.waitUntilExit()
+            await stop(process)
             throw error
         }
     }
 
     /// Ends the browser and chromedriver.
     func quit() async {
-        _ = try? await Self.request("DELETE", "\(base)/session/\(session)", nil)
+        _ = try? await Self.request("DELETE", "\(base)/session/\(session)", nil, timeout: .seconds(10))
+        await Self.stop(process)
+    }
+
+    /// Stops chromedriver without blocking a thread: SIGTERM, then SIGKILL after 5 s.
+    static func stop(_ process: Process) async {
+        guard process.isRunning else { return }
         process.terminate()
-        process.waitUntilExit()
+        let deadline = ContinuousClock.now + .seconds(5)
+        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 
     // MARK: Commands

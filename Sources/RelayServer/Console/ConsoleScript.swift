@@ -7,7 +7,7 @@ enum ConsoleScript {
 const $ = (id) => document.getElementById(id);
 const S = {
   info: null, calls: new Map(), sessions: new Map(), messages: new Map(), tasks: [], world: null,
-  lastSeq: 0, phoneCall: null, openCall: null, clockBase: null, mediaShown: new Set(), framesFor: null,
+  lastSeq: 0, phoneCall: null, heard: new Set(), openCall: null, clockBase: null, mediaShown: new Set(), framesFor: null,
 };
 
 function el(tag, attrs, ...children) {
@@ -150,6 +150,10 @@ function addFeed(event) {
 const HEAR = { play: 'app plays', collect: 'collected', record: 'app records', send_digits: 'app sends digits', connect: 'connect',
   state: 'call', detect: 'detect', fax: 'fax', tap: 'tap', note: '' };
 function addHear(event) {
+  // The dial's answer and the live events may both carry the first lines: show each once.
+  const key = (event.offset || 0).toFixed(3) + ' ' + event.text;
+  if (S.heard.has(key)) return;
+  S.heard.add(key);
   const list = $('hear');
   list.append(el('li', {}, HEAR[event.step] ? el('b', { text: HEAR[event.step] }) : null, event.text));
   while (list.children.length > 200) list.firstChild.remove();
@@ -373,11 +377,12 @@ $('dial-form').addEventListener('submit', guard('dial-error', async () => {
   const call = await api('POST', '/lab/calls', body);
   S.phoneCall = call.call_id;
   $('hear').replaceChildren();
+  S.heard = new Set();
   $('phone-call').hidden = false;
   $('phone-link').textContent = 'call ' + short(call.call_id);
   $('phone-link').href = '#/call/' + call.call_id;
   const known = S.calls.get(call.call_id);
-  for (const entry of (known ? known.timeline : call.timeline)) addHear({ step: entry.kind, text: entry.text, subject: known || call });
+  for (const entry of (known ? known.timeline : call.timeline)) addHear({ step: entry.kind, text: entry.text, offset: entry.time, subject: known || call });
   $('keys').focus();
 }));
 $('keys-form').addEventListener('submit', guard('phone-error', async () => {

@@ -46,6 +46,8 @@ struct ConsoleSecurityTests {
             #expect(refused.text.contains("DNS rebinding"))
             let console = try await rawHTTP(port: server.port, "GET / HTTP/1.1\r\nHost: rebound.example\r\nAccept: text/html\r\n")
             #expect(console.status == 403)
+            let info = try await rawHTTP(port: server.port, "GET / HTTP/1.1\r\nHost: rebound.example\r\n")
+            #expect(info.status == 200, "for tools, / is one JSON line naming the WebSocket URL")
             for host in ["127.0.0.1:\(server.port)", "localhost:\(server.port)", "[::1]:\(server.port)"] {
                 #expect(try await rawHTTP(port: server.port, "GET /lab/calls HTTP/1.1\r\nHost: \(host)\r\n").status == 200, "\(host)")
             }
@@ -128,6 +130,10 @@ struct ConsoleSecurityTests {
             #expect(own.status == 101)
             let tool = try await rawHTTP(port: server.port, upgrade)
             #expect(tool.status == 101, "SDKs send no Origin")
+            let library = try await rawHTTP(port: server.port, upgrade + "Origin: ws://127.0.0.1\r\n")
+            #expect(library.status == 101, "some WebSocket libraries send a ws:// Origin, which no browser does")
+            let null = try await rawHTTP(port: server.port, upgrade + "Origin: null\r\n")
+            #expect(null.status != 101, "a sandboxed page sends Origin: null")
         }
     }
 }

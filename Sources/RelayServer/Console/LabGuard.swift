@@ -3,7 +3,7 @@ import HTTPTypes
 import Hummingbird
 
 /// Keeps web pages the developer happens to open away from the lab API and the console
-/// (DNS rebinding, cross-site requests). For `/`, `/console/…` and `/lab…`:
+/// (DNS rebinding, cross-site requests). For `/` (as HTML), `/console/…` and `/lab…`:
 /// * `Host` must be a loopback name (`localhost`, `127.0.0.1`, `[::1]`) or the bound address
 ///   (any name when the server binds a wildcard address, which requires a lab token): `403`;
 /// * an `Origin` header must be this server's own origin: `403`;
@@ -18,13 +18,16 @@ struct LabGuard: RouterMiddleware {
     typealias Context = BasicRequestContext
     let configuration: RelayServerConfiguration
 
-    static func isGuarded(_ path: Substring) -> Bool {
-        path == "/" || path.hasPrefix("/lab") || path.hasPrefix("/console/")
+    /// `/` is the console only for a browser (`Accept: text/html`); for tools it is a JSON
+    /// line naming the WebSocket URL, which needs no guard.
+    static func isGuarded(_ request: Request) -> Bool {
+        let path = request.uri.path
+        if path == "/" { return request.headers[.accept]?.contains("text/html") == true }
+        return path.hasPrefix("/lab") || path.hasPrefix("/console/")
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let path = request.uri.path[...]
-        guard Self.isGuarded(path) else { return try await next(request, context) }
+        guard Self.isGuarded(request) else { return try await next(request, context) }
         if let refusal = Self.refusal(request, configuration: configuration) { return refusal }
         return try await next(request, context)
     }
@@ -110,6 +113,9 @@ struct LabGuard: RouterMiddleware {
     /// Whether a WebSocket upgrade's `Origin` (if any) is the server's own.
     static func acceptsWebSocket(origin: String?, authority: String?, tls: Bool) -> Bool {
         guard let origin else { return true }
+        // Browsers send http(s) origins (or `null`); some WebSocket libraries send `ws://host`.
+        let lower = origin.lowercased()
+        guard lower.hasPrefix("http://") || lower.hasPrefix("https://") || lower == "null" else { return true }
         guard let authority else { return false }
         return origin.lowercased() == "\(tls ? "https" : "http")://\(authority.lowercased())"
     }

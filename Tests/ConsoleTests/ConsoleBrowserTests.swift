@@ -127,6 +127,7 @@ struct ConsoleBrowserTests {
         let elapsed = try #require(dialled["ms"]?.doubleValue)
         let callID = try #require(dialled["id"]?.stringValue)
         #expect(elapsed < 1000, "the call appeared after \(elapsed) ms")
+        Self.step("the call appeared \(Int(elapsed)) ms after the click")
 
         Self.step("The consumer answers and prompts; the phone panel shows it as it happens.")
         // The consumer answers and prompts; the phone panel shows it as it happens.

@@ -433,6 +433,9 @@ final class Session: TransportDelegate, Sendable {
     // MARK: - TransportDelegate (on the event loop)
 
     func transport(didReceive text: ByteBuffer) {
+        // Any frame proves the link alive: a ping reply can queue behind thousands of events
+        // when the client reads slower than the server writes, and that is no reason to drop.
+        state.value.pingOutstanding = false
         let parsed = text.withUnsafeReadableBytes { bytes in
             Result { () throws(WireError) in try BladeFrame(json: JSONCodec.parse(bytes)) }
         }

@@ -121,7 +121,7 @@ start_floor() {
 }
 start_relay() {
   local log="$LOGS/relay-$1.log"
-  LOG_LEVEL=warning start_bg relay "$log" "${SERVER_PIN[@]}" "$RELAY" serve --port 0 --speed "$SPEED" --log-level warning
+  LOG_LEVEL=warning start_bg relay "$log" "${SERVER_PIN[@]}" "$RELAY" serve --port 0 --speed "$SPEED" --log-level warning --quiet
   SERVER_PID=$BG_PID
   wait_line "$log" '^relay listening on ws://' 60 "$SERVER_PID"
   URL="$(grep -oE 'ws://[0-9.]+:[0-9]+' "$log" | head -1)"

@@ -23,10 +23,16 @@ struct DemoCommand: AsyncParsableCommand {
     @Flag(help: "Also print every Blade frame the consumer exchanged with the server.")
     var frames = false
 
+    @Flag(help: "Keep the server and the consumer up after the demo, with the web console on --port, until Ctrl-C.")
+    var console = false
+
+    @Option(help: "Port of the server with --console (0 picks a free one).")
+    var port = 8080
+
     func run() async throws {
         let quiet = Logger(label: "relay.demo", factory: { _ in SwiftLogNoOpLogHandler() })
         let project = RelayProject.default
-        let server = RelayServer(configuration: .init(port: 0, projects: [project], speed: speed), logger: quiet)
+        let server = RelayServer(configuration: .init(port: console ? port : 0, projects: [project], speed: speed), logger: quiet)
         let transcript = Transcript()
 
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -47,7 +53,7 @@ struct DemoCommand: AsyncParsableCommand {
             transcript.say("caller   +12015550142 dials +12025550100 (context office) and will key \(pin)#")
 
             let finished = await transcript.wait(for: "consumer done", timeout: .seconds(30))
-            await consumerGroup.triggerGracefulShutdown()
+            if !console { await consumerGroup.triggerGracefulShutdown() }
             let snapshot = await server.call(id: call.id)
             let legs = await server.calls().filter { $0.parent == call.id }
 
@@ -65,13 +71,28 @@ struct DemoCommand: AsyncParsableCommand {
                     print("  \(entry.direction == "in" ? "→" : "←") \(entry.text)")
                 }
             }
-            group.cancelAll()
+            if !console { group.cancelAll() }
             guard finished, transcript.contains("consumer connected the caller") else {
+                group.cancelAll()
                 throw ValidationError("the demo call did not complete")
             }
             print("\nDemo complete.")
+            if console {
+                print("\nConsole: \(server.consoleURL ?? "?") (the consumer still answers context office; Ctrl-C stops)")
+                try? await ServiceGroup(
+                    configuration: .init(services: [UntilShutdown()], gracefulShutdownSignals: [.sigint, .sigterm], logger: quiet)
+                ).run()
+                await consumerGroup.triggerGracefulShutdown()
+                await server.disconnectAllAndWait()
+                group.cancelAll()
+            }
         }
     }
+}
+
+/// Returns when a graceful shutdown (Ctrl-C) is requested.
+private struct UntilShutdown: Service {
+    func run() async throws { try? await gracefulShutdown() }
 }
 
 /// Lines printed as they happen, which the demo also waits on.

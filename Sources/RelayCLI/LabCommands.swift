@@ -36,6 +36,7 @@ enum LabHTTP {
             request.httpBody = Data(JSONCodec.serialize(body))
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         }
+        if let token = labToken { request.setValue("Bearer " + token, forHTTPHeaderField: "Authorization") }
         if let (user, password) = basicAuth {
             request.setValue("Basic " + Data("\(user):\(password)".utf8).base64EncodedString(), forHTTPHeaderField: "Authorization")
         }
@@ -53,6 +54,11 @@ enum LabHTTP {
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         let text = String(decoding: data, as: UTF8.self)
         return Reply(status: status, body: try? JSONCodec.parse(Array(data)), text: text)
+    }
+
+    /// The lab token of a server bound beyond loopback (`RELAY_LAB_TOKEN`).
+    static var labToken: String? {
+        ProcessInfo.processInfo.environment["RELAY_LAB_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     static func pretty(_ value: JSONValue?) -> String {

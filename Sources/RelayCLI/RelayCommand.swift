@@ -11,9 +11,11 @@ struct RelayCommand: AsyncParsableCommand {
             relay call --context office      inject an inbound call into a running server
             relay sms --context office ...   inject an inbound message
             relay task --context office ...  deliver a task through the REST endpoint
-            relay demo                       run the end-to-end demo in-process
+            relay watch                      follow every call, message and task on a running server
+            relay calls                      list calls with state and duration
+            relay demo                       run the end-to-end demo in-process (--console keeps it up)
             See docs/SERVER.md.
             """,
-        subcommands: [ServeCommand.self, CallCommand.self, SMSCommand.self, TaskCommand.self, DemoCommand.self]
+        subcommands: [ServeCommand.self, CallCommand.self, SMSCommand.self, TaskCommand.self, DemoCommand.self, WatchCommand.self, CallsCommand.self]
     )
 }

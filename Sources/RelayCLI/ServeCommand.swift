@@ -14,6 +14,9 @@ struct ServeCommand: AsyncParsableCommand {
             Credentials: --project/--token (repeat both for several projects), else
             SIGNALWIRE_PROJECT/SIGNALWIRE_TOKEN, else the defaults local-project / local-token.
             Prints exactly one line on stdout when listening: "relay listening on ws://HOST:PORT".
+            Then one line per call, message, task and session event on stderr (--quiet: none;
+            --log-format json: one JSON object a line on stdout instead). The console is on
+            http://HOST:PORT/ (docs/SERVER.md, "The console").
             """
     )
 
@@ -29,6 +32,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("tls-key"), help: "PEM private key for --tls-cert.") var tlsKey: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (default: LOG_LEVEL or notice).")
     var logLevel: String?
+    @Flag(help: "Print no line per call, message, task and session event.") var quiet = false
+    @Option(name: .customLong("log-format"), help: "Event lines: text (human, on stderr) or json (one object a line, on stdout).")
+    var logFormat = "text"
+    @Option(
+        name: .customLong("lab-token"),
+        help: "Secret the lab API and console ask for (required when --host is not loopback; default RELAY_LAB_TOKEN).")
+    var labToken: String?
 
     func validate() throws {
         guard project.count == token.count else { throw ValidationError("give --project and --token in pairs") }
@@ -36,6 +46,11 @@ struct ServeCommand: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard speed > 0, speed.isFinite else { throw ValidationError("--speed must be a positive number") }
         guard clock == "scaled" || clock == "manual" else { throw ValidationError("--clock must be scaled or manual") }
+        guard EventPrinter.Format(rawValue: logFormat) != nil else { throw ValidationError("--log-format must be text or json") }
+        if !Self.isLoopback(host), (labToken ?? ProcessInfo.processInfo.environment["RELAY_LAB_TOKEN"] ?? "").isEmpty {
+            throw ValidationError(
+                "--host \(host) is not loopback: give --lab-token SECRET (or RELAY_LAB_TOKEN), or every page you open could drive this server")
+        }
     }
 
     func run() async throws {
@@ -82,7 +97,11 @@ struct ServeCommand: AsyncParsableCommand {
             host: host, port: port, projects: projects, speed: speed, world: simulated,
             tls: tlsCert.flatMap { cert in tlsKey.map { RelayTLSFiles(certificatePath: cert, privateKeyPath: $0) } })
         if clock == "manual" { configuration.clockMode = .manual }
+        if let secret = labToken ?? environment["RELAY_LAB_TOKEN"], !secret.isEmpty { configuration.labToken = secret }
         let server = RelayServer(configuration: configuration, logger: logger)
+        // Subscribed before the server runs, so the first call is never missed.
+        let events = quiet ? nil : server.events(bufferLimit: 4096)
+        let format = EventPrinter.Format(rawValue: logFormat) ?? .text
         // The signals get a group of their own, and the server a group with no signals. Run in
         // one group, the HTTP server would react to SIGTERM at the same moment as the hub and
         // could close sockets before every client got its `blade.disconnect`. Here the order is
@@ -91,6 +110,12 @@ struct ServeCommand: AsyncParsableCommand {
             configuration: .init(services: [SignalWaiter()], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         let serving = ServiceGroup(configuration: .init(services: [server], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
+            if let events {
+                tasks.addTask {
+                    var printer = EventPrinter(format: format)
+                    for await event in events { printer.print(event) }
+                }
+            }
             tasks.addTask {
                 try await serving.run()
                 await signals.triggerGracefulShutdown()
@@ -99,6 +124,7 @@ struct ServeCommand: AsyncParsableCommand {
                 _ = try await server.waitUntilRunning(timeout: .seconds(60))
                 Self.printLine("relay listening on \(server.url ?? "?")")
                 Self.printError("relay: lab API and tasks endpoint on \(server.httpURL ?? "?") (\(clock == "manual" ? "manual clock: POST /lab/clock/advance" : "speed \(speed)x"))")
+                Self.printError("relay: console on \(server.consoleURL ?? "?") — watch calls, dial in, key digits")
             }
             tasks.addTask {
                 try await signals.run()
@@ -107,6 +133,11 @@ struct ServeCommand: AsyncParsableCommand {
             }
             try await tasks.waitForAll()
         }
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        let name = host.lowercased()
+        return name == "localhost" || name == "::1" || name == "[::1]" || name.hasPrefix("127.")
     }
 
     static func printLine(_ text: String) {

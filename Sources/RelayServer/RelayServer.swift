@@ -112,7 +112,10 @@ public final class RelayServer: Service, Sendable {
             httpDecoderConfiguration: .init(maxHeaderFieldSize: limits.maximumHeaderSize, maxHeaderListSize: limits.maximumHeaderSize))
         var builder = HTTPServerBuilder { responder in
             GuardedChildChannel(
-                base: HTTP1WebSocketUpgradeChannel(responder: responder, configuration: .init(http1: http1, ws: webSocket)) { _, channel, _ in
+                base: HTTP1WebSocketUpgradeChannel(responder: responder, configuration: .init(http1: http1, ws: webSocket)) { head, channel, _ in
+                    // A page in the developer's browser must not open sessions with the public default credentials.
+                    guard LabGuard.acceptsWebSocket(origin: head.headerFields[.origin], authority: head.authority, tls: configuration.tls != nil)
+                    else { return .dontUpgrade }
                     let remote = channel.remoteAddress.map { "\($0)" } ?? "unknown"
                     return .upgrade([:]) { inbound, outbound, _ in
                         await BladeConnection.serve(

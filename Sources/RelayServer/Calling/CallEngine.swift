@@ -709,6 +709,40 @@ struct CallEngine {
         after(collect.initialTimeout ?? 5, callID, controlID, .collected(CollectResult(type: "no_input")))
     }
 
+    /// A person acts as the far end of a live call (the console's phone). Returns `false` when
+    /// the call is unknown or over.
+    mutating func farEnd(_ action: FarEndAction, callID: String, _ environment: EngineEnvironment) -> (Bool, [EngineEffect]) {
+        env = environment
+        effects = []
+        guard let call = calls[callID], !call.isOver else { return (false, []) }
+        let prompt = call.components.values.first { $0.kind == .collect && !$0.done && $0.collect != nil }
+        switch action.action {
+        case .hangsUp:
+            log(callID, "note", "the far end hung up (console phone)")
+            endCall(callID, reason: "hangup")
+        case .keys(let keys):
+            log(callID, "note", "the far end keyed \(keys)")
+            if let prompt, let options = prompt.collect?.digits {
+                // Barge in: the pending prompt or no-input timer is stale from now on.
+                calls[callID]?.components[prompt.controlID]?.token += 1
+                let outcome = PromptRules.collectDigits(keys, options: options)
+                after(outcome.wait, callID, prompt.controlID, .collected(outcome.result))
+            } else {
+                calls[callID]?.behavior.digits.append(keys)
+            }
+        case .says(let words):
+            log(callID, "note", "the far end said \"\(words)\"")
+            if let prompt, let options = prompt.collect?.speech {
+                calls[callID]?.components[prompt.controlID]?.token += 1
+                let wait = 0.5 + Double(words.split(separator: " ").count) * 0.4 + (options.endSilenceTimeout ?? 1)
+                after(wait, callID, prompt.controlID, .collected(.speech(words, confidence: 92.5)))
+            } else {
+                calls[callID]?.behavior.speech.append(words)
+            }
+        }
+        return (true, takeEffects())
+    }
+
     // MARK: - Record
 
     private mutating func record(_ callID: String, _ command: RecordCommand) -> CommandResult {

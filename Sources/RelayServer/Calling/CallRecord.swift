@@ -24,6 +24,8 @@ struct CallRecord: Sendable {
     let createdAt: Double
     var answeredAt: Double?
     var timeline: [TimelineEntry] = []
+    /// Entries ever logged (the timeline keeps the last ones): the console feed's cursor.
+    private(set) var logCount = 0
     var components: [String: ComponentRecord] = [:]
     var connect: ConnectAttempt?
     var digitsUsed = 0
@@ -52,6 +54,7 @@ struct CallRecord: Sendable {
 
     mutating func log(_ now: Double, _ kind: String, _ text: String, _ data: JSONValue = .object([:])) {
         timeline.append(TimelineEntry(time: max(0, now - createdAt), kind: kind, text: text, data: data))
+        logCount += 1
         // Trim in chunks: removing from the front on every entry is O(n) each.
         if timeline.count > Self.timelineLimit + Self.timelineLimit / 4 { timeline.removeFirst(timeline.count - Self.timelineLimit) }
     }

@@ -26,6 +26,8 @@ final class CallShard: Sendable {
         let baseURL = Mutex("http://127.0.0.1")
         let sequence = Atomic<Int>(0)
         let shardCount: Int
+        /// The console's event feed: every shard publishes its calls' timelines to it.
+        let feed = EventFeed()
 
         init(world: SimulatedWorld, shardCount: Int) {
             self.world = Mutex(world)
@@ -51,6 +53,7 @@ final class CallShard: Sendable {
         var engine: CallEngine
         var taps: [String: TapSwitch] = [:]
         var stopped = false
+        var feedCursor = CallFeedCursor()
     }
 
     init(
@@ -111,7 +114,7 @@ final class CallShard: Sendable {
         state.withLock { state in
             let (snapshot, effects) = state.engine.injectCall(
                 project: project, from: from, to: to, context: callContext, behavior: behavior, ringTimeout: ringTimeout, environment())
-            carryOut(effects, &state)
+            carryOut(effects, &state, touching: snapshot.id)
             return snapshot
         }
     }
@@ -120,6 +123,16 @@ final class CallShard: Sendable {
         state.withLock { state in
             let effects = state.engine.sessionExpired(sessionID, environment())
             carryOut(effects, &state)
+        }
+    }
+
+    /// The far end of a live call acts (the console's phone): keys digits, speaks or hangs up.
+    /// `false` when the call is unknown or over.
+    func farEnd(_ action: FarEndAction, callID: String) -> Bool {
+        state.withLock { state in
+            let (done, effects) = state.engine.farEnd(action, callID: callID, environment())
+            carryOut(effects, &state, touching: callID)
+            return done
         }
     }
 
@@ -144,11 +157,12 @@ final class CallShard: Sendable {
         state.withLock { state in
             guard !state.stopped else { return }
             let effects = state.engine.fire(timer, environment())
-            carryOut(effects, &state)
+            carryOut(effects, &state, touching: timer.callID)
         }
     }
 
-    private func carryOut(_ effects: [EngineEffect], _ state: inout ShardState) {
+    private func carryOut(_ effects: [EngineEffect], _ state: inout ShardState, touching callID: String? = nil) {
+        state.feedCursor.publish(effects, touching: callID, engine: state.engine, feed: context.feed)
         for effect in effects {
             switch effect {
             case .event(let session, let event):

@@ -105,6 +105,11 @@ public struct RelayServerConfiguration: Sendable {
     /// and a request rarely wait for the same lock.
     public var callShards: Int?
 
+    /// A secret the lab API and the console ask for (`Authorization: Bearer …`, or the
+    /// `relay_lab_token` cookie the console sets once). Required when ``host`` is not a loopback
+    /// address: without it the lab API and the console refuse every request. Default `nil`.
+    public var labToken: String?
+
     /// The clock in force.
     var clock: ClockMode { clockMode ?? .scaled(speed: speed) }
 

@@ -43,8 +43,8 @@ final class RelayHub: Sendable {
         }
         self.shards = shards
         let context = shardContext
-        messaging = MessagingDesk(registry: registry, clock: clock, loop: loops[0], world: { context.world.withLock { $0 } })
-        tasks = TaskDesk(registry: registry)
+        messaging = MessagingDesk(registry: registry, clock: clock, loop: loops[0], feed: context.feed, world: { context.world.withLock { $0 } })
+        tasks = TaskDesk(registry: registry, feed: context.feed)
         requests = BladeRequestHandler(
             configuration: configuration, logger: logger, registry: registry, shards: shards, shardContext: shardContext, messaging: messaging,
             serverNodeID: serverNodeID)
@@ -60,6 +60,9 @@ final class RelayHub: Sendable {
     }
 
     func stopJobs() async { jobContinuation.finish() }
+
+    /// The console's event feed (docs/SERVER.md, "The console").
+    var feed: EventFeed { shardContext.feed }
 
     func setBaseURL(_ url: String) async { shardContext.baseURL.withLock { $0 = url } }
 
@@ -86,10 +89,14 @@ final class RelayHub: Sendable {
     func connectionClosed(_ handle: ConnectionHandle) async {
         guard let (sessionID, generation) = registry.connectionClosed(handle) else { return }
         logger.debug("session disconnected", metadata: ["relay.session": "\(sessionID)"])
+        if let session = registry.session(id: sessionID)?.snapshot { feed.publish { .session(session, step: "disconnected", text: "disconnected (resumable)") } }
         let grace = TimeAmount.nanoseconds(Int64(min(configuration.resumeGracePeriod, 1e6) * 1e9))
         shards[0].loop.scheduleTask(in: grace) { [weak self] in
-            guard let self, registry.expire(sessionID, generation: generation) else { return }
+            guard let self else { return }
+            let last = registry.session(id: sessionID)?.snapshot
+            guard registry.expire(sessionID, generation: generation) else { return }
             logger.debug("session expired", metadata: ["relay.session": "\(sessionID)"])
+            if let last { feed.publish { .session(last, step: "expired", text: "expired (its calls are hung up)") } }
             for shard in shards { shard.sessionExpired(sessionID) }
         }
     }
@@ -99,6 +106,7 @@ final class RelayHub: Sendable {
     /// Sends `blade.disconnect` to every client, closes every socket and stops taps.
     func beginShutdown() async {
         registry.disconnectAll(closeSockets: true, shuttingDown: true)
+        feed.finish()
         for shard in shards { shard.stop() }
         clock.cancelAll()
     }

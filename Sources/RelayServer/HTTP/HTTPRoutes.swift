@@ -42,10 +42,13 @@ enum HTTPRoutes {
 
     static func build(server: RelayServer) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        // First: routes take the middleware added before them.
+        router.add(middleware: LabGuard(configuration: server.configuration))
         let hub = server.hub
 
-        router.get("/") { _, _ -> Response in
-            json(
+        router.get("/") { request, _ -> Response in
+            if request.headers[.accept]?.contains("text/html") == true { return ConsoleRoutes.page() }
+            return json(
                 .ok,
                 [
                     "service": "SignalWire Relay v2 local server",
@@ -87,6 +90,7 @@ enum HTTPRoutes {
         }
 
         LabRoutes.add(to: router, server: server)
+        ConsoleRoutes.add(to: router, server: server)
         return router
     }
 

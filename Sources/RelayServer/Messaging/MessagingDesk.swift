@@ -13,9 +13,14 @@ final class MessagingDesk: Sendable {
     private let clock: SimulationClock
     private let loop: any EventLoop
     private let world: @Sendable () -> SimulatedWorld
+    private let feed: EventFeed
 
-    init(registry: SessionRegistry, clock: SimulationClock, loop: any EventLoop, world: @escaping @Sendable () -> SimulatedWorld) {
+    init(
+        registry: SessionRegistry, clock: SimulationClock, loop: any EventLoop, feed: EventFeed = EventFeed(),
+        world: @escaping @Sendable () -> SimulatedWorld
+    ) {
         self.registry = registry
+        self.feed = feed
         self.clock = clock
         self.loop = loop
         self.world = world
@@ -37,6 +42,7 @@ final class MessagingDesk: Sendable {
             body: body, media: media, tags: command.tags ?? [], segments: SMSSegments.count(body: body, hasMedia: !media.isEmpty),
             state: "queued", reason: failure?.reason, session: nil)
         append(record)
+        feed.publish { .message(record, text: "sent by session \(session.id) from \(record.from) to \(record.to): \"\(LogText.clip(body))\" (\(record.segments) segment(s))") }
         let steps: [(Double, String)] = [(0, "queued"), (0.2, "initiated"), (0.5, "sent"), (1.5, failure?.state ?? "delivered")]
         let messageID = record.id
         let sender = session.id
@@ -59,18 +65,31 @@ final class MessagingDesk: Sendable {
             return messages[index].session.map { ($0, messages[index]) }
         }
         guard let (session, record) = target else { return }
+        if state != "queued" {
+            feed.publish { .message(record, text: state + (record.reason.map { " (\($0))" } ?? ""), warning: state == "undelivered" || state == "failed") }
+        }
         registry.deliver(.messaging(record.event(state: state), received: false), to: session)
     }
 
     func inject(project: RelayProject, from: String, to: String, context: String, body: String, media: [String], tags: [String])
         throws(DeliveryError) -> MessageRecord
     {
-        guard let session = registry.pickSession(project: project.id, context: context) else { throw .noConsumer(context: context) }
+        guard let session = registry.pickSession(project: project.id, context: context) else {
+            feed.publish {
+                .message(
+                    MessageRecord(
+                        id: "-", project: project.id, direction: "inbound", context: context, from: from, to: to, body: body, media: media, tags: tags,
+                        segments: SMSSegments.count(body: body, hasMedia: !media.isEmpty), state: "refused", reason: "no consumer", session: nil),
+                    text: "nobody is receiving context '\(context)'; message from \(from) refused", warning: true)
+            }
+            throw .noConsumer(context: context)
+        }
         let record = MessageRecord(
             id: newID(), project: project.id, direction: "inbound", context: context, from: from, to: to, body: body, media: media,
             tags: ["message", "inbound", media.isEmpty ? "SMS" : "MMS", context, from, to, "relay-client"] + tags,
             segments: SMSSegments.count(body: body, hasMedia: !media.isEmpty), state: "received", reason: nil, session: session)
         append(record)
+        feed.publish { .message(record, text: "received from \(from) to \(to): \"\(LogText.clip(body))\", offered to session \(session)") }
         registry.deliver(.messaging(record.event(state: "received"), received: true), to: session)
         return record
     }

@@ -116,6 +116,7 @@ struct BladeRequestHandler: Sendable {
             fail(request, BladeError.invalidRequest, "Session already established on this connection", connection)
         case .connected(let session, let restored):
             connection.markAuthenticated()
+            shardContext.feed.publish { .session(session.snapshot, step: "connected", text: restored ? "resumed" : "connected") }
             logger.debug(
                 "session connected", metadata: ["relay.session": "\(session.id)", "relay.project": "\(project.id)", "relay.restored": "\(restored)"])
             session.send(
@@ -256,6 +257,7 @@ struct BladeRequestHandler: Sendable {
         session.withState { state in
             for context in requested where !state.contexts.contains(context) { state.contexts.append(context) }
         }
+        shardContext.feed.publish { .session(session.snapshot, step: "contexts", text: "receiving " + session.snapshot.contexts.joined(separator: ", ")) }
         return .ok("Receiving all inbound related to the requested relay contexts and available scopes")
     }
 }

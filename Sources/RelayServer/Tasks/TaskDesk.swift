@@ -8,15 +8,21 @@ final class TaskDesk: Sendable {
 
     private let tasks = Mutex<[TaskRecord]>([])
     private let registry: SessionRegistry
+    private let feed: EventFeed
 
-    init(registry: SessionRegistry) { self.registry = registry }
+    init(registry: SessionRegistry, feed: EventFeed = EventFeed()) {
+        self.registry = registry
+        self.feed = feed
+    }
 
     /// Delivers a task; returns the session that got it.
     func deliver(project: RelayProject, context: String, message: JSONValue) throws(DeliveryError) -> String {
         let session = registry.pickSession(project: project.id, context: context)
         let now = SimulationClock.unixNow
+        let record = TaskRecord(project: project.id, context: context, message: message, session: session, time: now)
+        feed.publish { .task(record) }
         tasks.withLock { tasks in
-            tasks.append(TaskRecord(project: project.id, context: context, message: message, session: session, time: now))
+            tasks.append(record)
             if tasks.count > Self.historyLimit + Self.historyLimit / 4 { tasks.removeFirst(tasks.count - Self.historyLimit) }
         }
         guard let session else { throw .noConsumer(context: context) }

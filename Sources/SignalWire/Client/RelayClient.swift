@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import RelayWire
 import Synchronization
@@ -45,16 +46,33 @@ public final class RelayClient: Sendable {
     private let dispatcher: Dispatcher
     private let taskExecutor: EventLoopTaskExecutor
 
+    /// Makes a client; nothing is sent until ``connect()``.
+    ///
+    /// Arguments win; whatever is left out is read from `SIGNALWIRE_PROJECT`,
+    /// `SIGNALWIRE_TOKEN` and `SIGNALWIRE_HOST`, as ``Consumer`` does.
+    ///
     /// - Parameters:
-    ///   - host: `relay.signalwire.com` (the default), a space host, or a `ws://`/`wss://` URL
-    ///     such as the local server's `ws://127.0.0.1:8080`.
-    /// - Throws: `RelayError.invalidHost` when the host cannot be used.
+    ///   - project: the project ID.
+    ///   - token: the project's API token.
+    ///   - host: `relay.signalwire.com` (the default), a space host, `host:port` (TLS), or a
+    ///     `ws://`/`wss://` URL such as the local server's `ws://127.0.0.1:8080`.
+    ///   - configuration: timeouts, reconnects, TLS and the event loop group.
+    ///   - logger: where the client logs; nothing below `info` unless you lower its level.
+    ///   - environment: where the `SIGNALWIRE_*` variables are read.
+    /// - Throws: ``RelayError`` with code `missingConfiguration` when project or token is
+    ///   missing, `invalidHost` when the host cannot be used.
     public init(
-        project: String, token: String, host: String = SignalWireSDK.defaultHost,
-        configuration: RelayConfiguration = RelayConfiguration(), logger: Logger = Logger(label: "signalwire.relay")
+        project: String? = nil, token: String? = nil, host: String? = nil,
+        configuration: RelayConfiguration = RelayConfiguration(), logger: Logger = Logger(label: "signalwire.relay"),
+        environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(RelayError) {
-        guard !project.isEmpty else { throw .missingConfiguration("project") }
-        guard !token.isEmpty else { throw .missingConfiguration("token") }
+        guard let project = project ?? environment["SIGNALWIRE_PROJECT"], !project.isEmpty else {
+            throw .missingConfiguration("project (pass it or set SIGNALWIRE_PROJECT)")
+        }
+        guard let token = token ?? environment["SIGNALWIRE_TOKEN"], !token.isEmpty else {
+            throw .missingConfiguration("token (pass it or set SIGNALWIRE_TOKEN)")
+        }
+        let host = host ?? environment["SIGNALWIRE_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? SignalWireSDK.defaultHost
         self.project = project
         self.host = host
         self.logger = logger
@@ -244,7 +262,7 @@ extension Session {
 /// }
 /// ```
 public func withRelayClient<Result: Sendable>(
-    project: String, token: String, host: String = SignalWireSDK.defaultHost,
+    project: String? = nil, token: String? = nil, host: String? = nil,
     configuration: RelayConfiguration = RelayConfiguration(), logger: Logger = Logger(label: "signalwire.relay"),
     _ body: (RelayClient) async throws -> Result
 ) async throws -> Result {

@@ -13,6 +13,11 @@ public struct RelayConfiguration: Sendable {
     public var pingInterval: Duration = .seconds(10)
     /// TCP + TLS + WebSocket upgrade budget for one attempt.
     public var connectTimeout: Duration = .seconds(10)
+    /// How long the first `connect()` keeps retrying a server that refuses or does not answer
+    /// TCP yet (with the reconnect backoff, one info log line per attempt), so a consumer can
+    /// start before its server. Wrong credentials, TLS mismatches and refused upgrades fail at
+    /// once. `.zero` fails on the first refusal.
+    public var firstConnectRetryTime: Duration = .seconds(30)
     /// Reconnect delay after a drop: doubles from `initial` up to `maximum`, with jitter.
     public var reconnectInitialDelay: Duration = .seconds(1)
     public var reconnectMaximumDelay: Duration = .seconds(30)

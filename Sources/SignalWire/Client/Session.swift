@@ -69,6 +69,7 @@ final class Session: TransportDelegate, Sendable {
             case .closed, .stopped:
                 state.phase = .connecting
                 state.userClosed = false
+                state.firstConnectDeadline = state.everReady ? nil : NIODeadline.now() + TimeAmount(duration: session.configuration.firstConnectRetryTime)
                 state.readyWaiters.append(ready)
                 session.openConnection()
             default:
@@ -121,7 +122,7 @@ final class Session: TransportDelegate, Sendable {
         let result = try await send(PendingRequest.Kind.relay(method), params: params)
         guard let inner = RelayResult.inner(result) else { return result }
         if let code = inner["code"], !RelayResult.isSuccess(code: code) {
-            throw RelayError.commandFailed(code: code.stringValue ?? code.jsonString, message: inner["message"]?.stringValue ?? "no message")
+            throw RelayError.commandFailed(code: code.stringValue ?? code.jsonString, message: inner["message"]?.stringValue ?? "no message", method: method)
         }
         return inner
     }
@@ -264,7 +265,13 @@ final class Session: TransportDelegate, Sendable {
                 let relayError = (error as? RelayError) ?? .connectionFailed("\(error)")
                 currentHandler?.sessionSocketEvent(.socketError, detail: "\(relayError)")
                 if !state.readyWaiters.isEmpty && !state.everReady {
-                    // The first attempt tells the caller of connect() at once.
+                    // A server that is not up yet may be soon: retry within the first-connect
+                    // budget. Anything else (TLS, refused upgrade) tells connect() at once.
+                    if relayError.isTransient, let deadline = state.firstConnectDeadline, NIODeadline.now() < deadline {
+                        logger.info("Relay is not reachable yet: retrying", metadata: ["host": "\(endpoint)", "error": "\(relayError)"])
+                        scheduleReconnect(quiet: true)
+                        return
+                    }
                     state.phase = .stopped
                     failReadyWaiters(relayError)
                     failAll(with: .notConnected)
@@ -320,12 +327,15 @@ final class Session: TransportDelegate, Sendable {
             case .success(let value):
                 next(value)
             case .failure(let error):
-                if method == BladeMethod.connect, case RelayError.rpc(let code, let message) = error, code != BladeError.timeout {
+                if method == BladeMethod.connect, let refusal = error as? RelayError, refusal.code == .rpc,
+                    refusal.relayCode != String(BladeError.timeout)
+                {
                     // Wrong credentials are final: retrying would only repeat the refusal.
+                    let message = refusal.rpcMessage
                     logger.debug("Relay refused the credentials", metadata: ["reason": "\(message)"])
                     state.phase = .stopped
                     state.userClosed = true
-                    let failure = RelayError.authenticationFailed(message)
+                    let failure = RelayError.authenticationFailed(message, host: endpoint.description)
                     failReadyWaiters(failure)
                     failAll(with: failure)
                     state.channel?.close(promise: nil)
@@ -360,7 +370,11 @@ final class Session: TransportDelegate, Sendable {
         state.queue.removeAll()
         for id in queued { transmit(id: id) }
         startKeepalive()
-        logger.debug("Relay session ready", metadata: ["restored": "\(restored)"])
+        if state.readyCount == 1 {
+            logger.info("connected to Relay", metadata: ["host": "\(endpoint)", "project": "\(project)", "protocol": "\(state.protocolName ?? "")"])
+        } else {
+            logger.info(restored ? "reconnected to Relay: session resumed" : "reconnected to Relay: new session", metadata: ["host": "\(endpoint)"])
+        }
         // The client is marked connected before connect() returns to its caller.
         currentHandler?.sessionDidBecomeReady(restored: restored, replacedSession: !restored && state.readyCount > 1)
         let waiters = state.readyWaiters
@@ -395,7 +409,7 @@ final class Session: TransportDelegate, Sendable {
         state.value.pingTask = nil
     }
 
-    private func scheduleReconnect() {
+    private func scheduleReconnect(quiet: Bool = false) {
         let state = self.state.value
         guard !state.userClosed else { return }
         state.phase = .waitingToReconnect
@@ -404,7 +418,7 @@ final class Session: TransportDelegate, Sendable {
         let base = min(maximum, initial * pow2(state.reconnectAttempt))
         let delay = base * Double.random(in: 0.5...1.0)
         state.reconnectAttempt += 1
-        logger.info("reconnecting to Relay", metadata: ["in_seconds": "\((delay * 100).rounded() / 100)"])
+        if !quiet { logger.info("reconnecting to Relay", metadata: ["in_seconds": "\((delay * 100).rounded() / 100)"]) }
         state.reconnectTask = eventLoop.scheduleTask(in: .nanoseconds(Int64(delay * 1e9))) { [self] in
             guard !self.state.value.userClosed else { return }
             self.state.value.phase = .connecting
@@ -460,7 +474,7 @@ final class Session: TransportDelegate, Sendable {
                 logger.debug("ignoring an error for an unknown request", metadata: ["id": "\(id)"])
                 return
             }
-            request.promise.fail(RelayError.rpc(code: error.code, message: error.message))
+            request.promise.fail(RelayError.rpc(code: error.code, message: error.message, method: request.kind.name))
         case .request(let id, let method, let params):
             if method == BladeMethod.broadcast, !id.isEmpty, !state.rememberBroadcast(id) {
                 // Relay-class services redeliver events; handlers must run once per event.
@@ -601,6 +615,8 @@ final class SessionState {
     var everReady = false
     var readyCount = 0
     var userClosed = false
+    /// Until when a first connect retries a server that is not reachable yet.
+    var firstConnectDeadline: NIODeadline?
 
     /// Ids of recent broadcasts, to drop redelivered ones. Bounded: the oldest are forgotten.
     private var recentBroadcastIDs = Set<String>()

@@ -15,6 +15,8 @@ let package = Package(
         .executable(name: "example-inbound-connect", targets: ["ExampleInboundConnect"]),
         .executable(name: "example-send-sms", targets: ["ExampleSendSMS"]),
         .executable(name: "example-task-consumer", targets: ["ExampleTaskConsumer"]),
+        .executable(name: "readme-receptionist", targets: ["ReadmeReceptionist"]),
+        .executable(name: "readme-outbound", targets: ["ReadmeOutbound"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -78,6 +80,9 @@ let package = Package(
         .executableTarget(name: "ExampleInboundConnect", dependencies: ["SignalWire"], path: "Examples/InboundConnect"),
         .executableTarget(name: "ExampleSendSMS", dependencies: ["SignalWire"], path: "Examples/SendSMS"),
         .executableTarget(name: "ExampleTaskConsumer", dependencies: ["SignalWire"], path: "Examples/TaskConsumer"),
+        // The README's programs, word for word (scripts/check-readme.sh).
+        .executableTarget(name: "ReadmeReceptionist", dependencies: ["SignalWire"], path: "Examples/Readme/Receptionist"),
+        .executableTarget(name: "ReadmeOutbound", dependencies: ["SignalWire"], path: "Examples/Readme/Outbound"),
         // `relay-bench`: the Swift side of Benchmarks/run.sh (release builds only).
         .executableTarget(
             name: "RelayBench",

@@ -10,6 +10,9 @@ cd "$ROOT"
 echo "== swift build" >&2
 swift build
 
+echo "== README programs match compiled files and fail cleanly" >&2
+scripts/check-readme.sh
+
 echo "== docs/API-MAPPING.md names only tests that exist" >&2
 scripts/check-api-mapping.sh
 

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import RelayWire
 import Synchronization
+import Tracing
 
 /// A device to connect a call to. `from` and `timeout` default to the call's own.
 public struct ConnectDevice: Sendable, Hashable {
@@ -82,6 +83,8 @@ public final class Call: Sendable, CustomStringConvertible {
         var listeners: [CallEventName: [(ListenerID, @Sendable (CallEvent) -> Void)]] = [:]
         var streams: [Int: AsyncStream<CallEvent>.Continuation] = [:]
         var nextStream = 0
+        /// Open from when the client learns of the call until it ends; actions are its children.
+        var span: (any Span)?
     }
 
     /// Client-side id used to match events before Relay assigns `id`.
@@ -216,6 +219,33 @@ public final class Call: Sendable, CustomStringConvertible {
         if newState == .ended { finish(ended: wire) }
     }
 
+    /// Opens the call's span (once).
+    func startSpan(_ tracer: any Tracer) {
+        let span = tracer.startSpan("call", ofKind: direction == "inbound" ? .server : .client)
+        if span.isRecording {
+            span.updateAttributes { attributes in
+                attributes["signalwire.call.direction"] = direction
+                attributes["signalwire.call.from"] = from
+                attributes["signalwire.call.to"] = to
+                if let id { attributes["signalwire.call_id"] = id }
+            }
+        }
+        let previous = store.withLock { store -> (any Span)? in
+            guard store.span == nil else { return span }
+            store.span = span
+            return nil
+        }
+        previous?.end()
+    }
+
+    /// A child span of the call for one action, keyed by its `control_id`.
+    private func actionSpan(_ method: String, controlID: String) -> (any Span)? {
+        guard let parent = store.withLock({ $0.span }), parent.isRecording else { return nil }
+        let span = session.instruments.tracer.startSpan(method, context: parent.context, ofKind: .client)
+        span.updateAttributes { $0["signalwire.control_id"] = controlID }
+        return span
+    }
+
     /// The call is over: every pending operation fails (Python skips every other one, §6.1),
     /// listeners are released and streams end.
     private func finish(ended: CallingEvent) {
@@ -227,6 +257,15 @@ public final class Call: Sendable, CustomStringConvertible {
                 store.peer = nil
             }
             return (Array(store.components.values), Array(store.streams.values))
+        }
+        let span = store.withLock { store in
+            defer { store.span = nil }
+            return store.span
+        }
+        if let span {
+            if let id, span.isRecording { span.updateAttributes { $0["signalwire.call_id"] = id } }
+            if let reason = endReason { span.attributes["signalwire.call.end_reason"] = reason }
+            span.end()
         }
         let event = RelayEvent(name: CallState.ended.rawValue, event: ended)
         for component in components { component.terminate(event: event) }
@@ -288,6 +327,9 @@ public final class Call: Sendable, CustomStringConvertible {
             return
         }
         register(component)
+        if !component.kind.followsCallState, let span = actionSpan(method, controlID: component.controlID) {
+            component.attach(span)
+        }
         do {
             let result = try await session.execute(method, params: params)
             component.recordExecuteResult(result)

@@ -1,6 +1,8 @@
+import CoreMetrics
 import NIOCore
 import NIOPosix
 import NIOSSL
+import Tracing
 
 /// Tunables of a Relay connection. The defaults match what SignalWire's service expects;
 /// tests shorten the timers.
@@ -29,6 +31,12 @@ public struct RelayConfiguration: Sendable {
     public var maximumQueuedRequests: Int = 1024
     /// TLS settings for `wss://` hosts; `nil` uses the system trust roots.
     public var tls: TLSConfiguration?
+    /// Where the client's metrics go (see the list in the Observability article); `nil` uses
+    /// the factory bootstrapped with `MetricsSystem.bootstrap`, which is a no-op until then.
+    public var metricsFactory: (any MetricsFactory)?
+    /// Where the client's spans go: one client span per request, one span per call with a child
+    /// per action. `nil` uses `InstrumentationSystem.tracer`, a no-op until bootstrapped.
+    public var tracer: (any Tracer)?
     /// Where the connection's event loop comes from.
     public var eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
 

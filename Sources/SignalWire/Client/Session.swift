@@ -1,7 +1,9 @@
 import Logging
+import Metrics
 import NIOCore
 import RelayWire
 import Synchronization
+import Tracing
 
 /// What a session reports upward, on its event loop.
 protocol SessionHandler: AnyObject, Sendable {
@@ -25,6 +27,7 @@ final class Session: TransportDelegate, Sendable {
     let endpoint: RelayEndpoint
     let configuration: RelayConfiguration
     let logger: Logger
+    let instruments: RelayInstruments
     private let project: String
     private let token: String
     private let state: NIOLoopBoundBox<SessionState>
@@ -38,6 +41,7 @@ final class Session: TransportDelegate, Sendable {
         self.endpoint = endpoint
         self.configuration = configuration
         self.logger = logger
+        instruments = RelayInstruments(factory: configuration.metricsFactory, tracer: configuration.tracer)
         eventLoop = configuration.eventLoopGroup.next()
         state = NIOLoopBoundBox.makeBoxSendingValue(SessionState(), eventLoop: eventLoop)
         handler = Mutex(WeakHandler())
@@ -137,14 +141,55 @@ final class Session: TransportDelegate, Sendable {
 
     private func send(_ kind: PendingRequest.Kind, params: JSONValue) async throws -> JSONValue {
         let id = makeRequestID()
+        let method = kind.name
+        let meters = instruments.request(method)
+        meters.count.increment()
+        // One client span per request, with the JSON-RPC semantic-convention attributes.
+        let span = instruments.tracer.startSpan(method, ofKind: .client)
+        if span.isRecording {
+            span.updateAttributes { attributes in
+                attributes["rpc.system"] = "jsonrpc"
+                attributes["rpc.method"] = method
+                attributes["rpc.jsonrpc.version"] = "2.0"
+                attributes["rpc.jsonrpc.request_id"] = id
+                attributes["server.address"] = endpoint.host
+                attributes["server.port"] = endpoint.port
+            }
+        }
+        let started = ContinuousClock.now
         let promise = eventLoop.makePromise(of: JSONValue.self)
         onLoop { $0.enqueue(PendingRequest(id: id, kind: kind, params: params, promise: promise)) }
-        return try await withTaskCancellationHandler {
-            try await promise.futureResult.get()
-        } onCancel: {
-            self.onLoop { session in
-                if let request = session.state.value.removePending(id) { request.promise.fail(CancellationError()) }
+        do {
+            let result = try await withTaskCancellationHandler {
+                try await promise.futureResult.get()
+            } onCancel: {
+                self.onLoop { session in
+                    if let request = session.state.value.removePending(id) { request.promise.fail(CancellationError()) }
+                }
             }
+            meters.duration.record(duration: ContinuousClock.now - started)
+            span.end()
+            return result
+        } catch {
+            meters.duration.record(duration: ContinuousClock.now - started)
+            instruments.failed(method, error)
+            if span.isRecording {
+                span.recordError(error)
+                span.setStatus(SpanStatus(code: .error))
+                if let relayError = error as? RelayError {
+                    span.updateAttributes { attributes in
+                        attributes["signalwire.error.code"] = relayError.code.description
+                        if relayError.code == .rpc, let code = relayError.relayCode.flatMap({ Int($0) }) {
+                            attributes["rpc.jsonrpc.error_code"] = code
+                            attributes["rpc.jsonrpc.error_message"] = relayError.rpcMessage
+                        } else if let code = relayError.relayCode {
+                            attributes["signalwire.relay.code"] = code
+                        }
+                    }
+                }
+            }
+            span.end()
+            throw error
         }
     }
 
@@ -373,6 +418,7 @@ final class Session: TransportDelegate, Sendable {
         if state.readyCount == 1 {
             logger.info("connected to Relay", metadata: ["host": "\(endpoint)", "project": "\(project)", "protocol": "\(state.protocolName ?? "")"])
         } else {
+            if restored { instruments.resumes.increment() }
             logger.info(restored ? "reconnected to Relay: session resumed" : "reconnected to Relay: new session", metadata: ["host": "\(endpoint)"])
         }
         // The client is marked connected before connect() returns to its caller.
@@ -418,7 +464,10 @@ final class Session: TransportDelegate, Sendable {
         let base = min(maximum, initial * pow2(state.reconnectAttempt))
         let delay = base * Double.random(in: 0.5...1.0)
         state.reconnectAttempt += 1
-        if !quiet { logger.info("reconnecting to Relay", metadata: ["in_seconds": "\((delay * 100).rounded() / 100)"]) }
+        if !quiet {
+            instruments.reconnects.increment()
+            logger.info("reconnecting to Relay", metadata: ["in_seconds": "\((delay * 100).rounded() / 100)"])
+        }
         state.reconnectTask = eventLoop.scheduleTask(in: .nanoseconds(Int64(delay * 1e9))) { [self] in
             guard !self.state.value.userClosed else { return }
             self.state.value.phase = .connecting
@@ -479,6 +528,7 @@ final class Session: TransportDelegate, Sendable {
             if method == BladeMethod.broadcast, !id.isEmpty, !state.rememberBroadcast(id) {
                 // Relay-class services redeliver events; handlers must run once per event.
                 logger.debug("dropping a repeated broadcast", metadata: ["id": "\(id)"])
+                instruments.dropped("duplicate")
                 return
             }
             handleServerRequest(method: method, params: params)
@@ -495,10 +545,12 @@ final class Session: TransportDelegate, Sendable {
                 broadcast = try BroadcastParams(json: params)
             } catch {
                 logger.debug("ignoring a malformed broadcast", metadata: ["error": "\(error)"])
+                instruments.dropped("malformed")
                 return
             }
             guard broadcast.protocolName == state.value.protocolName else {
                 logger.warning("dropping a broadcast for another protocol")
+                instruments.dropped("other_protocol")
                 return
             }
             let notification: RelayNotification
@@ -506,8 +558,10 @@ final class Session: TransportDelegate, Sendable {
                 notification = try RelayNotification(event: broadcast.event, notification: broadcast.notification)
             } catch {
                 logger.debug("ignoring a broadcast event that does not decode", metadata: ["event": "\(broadcast.event)", "error": "\(error)"])
+                instruments.dropped("malformed")
                 return
             }
+            instruments.event(broadcast.notification["event_type"]?.stringValue ?? broadcast.event)
             currentHandler?.sessionDidReceive(notification)
         case BladeMethod.disconnect:
             // Relay is about to go away: hold new requests until the next session is ready.

@@ -10,7 +10,7 @@
 # Every process it starts is stopped by pid on exit; every client step runs under `timeout`.
 #
 # Knobs (environment):
-#   ONLY            benchmarks to run, any of: rtt calls memory server   (default: all)
+#   ONLY            benchmarks to run, any of: rtt calls memory server observability (default: all)
 #   RTT_SAMPLES     timed round trips after warm-up, Swift             (default 20000)
 #   RTT_WARMUP      untimed warm-up round trips                         (default 2000)
 #   PY_RTT_SAMPLES / PY_RTT_WARMUP   the same for Python              (default: as Swift)
@@ -28,13 +28,15 @@
 #   BENCH_SCRATCH   SwiftPM scratch path (default .build-bench)
 #   STEP_TIMEOUT    seconds allowed for one client step                 (default 900)
 #   CALLS_TIMEOUT   seconds a consumer may take after the last injection (default 120)
+#   OBS_ROUNDS      observability: passes of each side, alternating      (default 5)
+#   OBS_SAMPLES / OBS_BURST   sequential / 64-in-flight requests per pass (default 5000 / 20000)
 #   PLOT            path of the PNG (default docs/performance.png); PLOT=0 skips it
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-ONLY="${ONLY:-rtt calls memory server}"
+ONLY="${ONLY:-rtt calls memory server observability}"
 RTT_SAMPLES="${RTT_SAMPLES:-20000}"
 RTT_WARMUP="${RTT_WARMUP:-2000}"
 PY_RTT_SAMPLES="${PY_RTT_SAMPLES:-$RTT_SAMPLES}"
@@ -173,6 +175,7 @@ wants rtt && rm -f "$OUT"/rtt-*.json
 wants calls && rm -f "$OUT"/calls-*.json "$OUT"/cpu-calls-*.json
 wants memory && rm -f "$OUT"/memory-*.json
 wants server && rm -f "$OUT"/server-*.json
+wants observability && rm -f "$OUT"/observability.json
 rm -f "$LOGS"/*.log "$LOGS"/*.json
 "$VENV/bin/python" - "$OUT/meta.json" <<EOF
 import json, os, platform, subprocess, sys, datetime
@@ -283,6 +286,17 @@ if wants server; then
          curl -s "$HTTP/lab/sessions" >"$LOGS/server-load-sessions.json" 2>/dev/null || true; }
   # The server's peak resident memory (it held those calls); VmHWM of its process.
   awk '/VmHWM/ {printf "{\"server_peak_rss_bytes\": %d}\n", $2 * 1024}' "/proc/$SERVER_PID/status" >"$OUT/server-rss.json" 2>/dev/null || true
+  stop_server
+fi
+
+# ---- 5. the cost of metrics and tracing: unbound vs an in-memory backend and tracer bound ----
+# One process, one server, passes alternating, so both sides see the same machine.
+if wants observability; then
+  start_relay observability; say "observability: unbound vs bound, ${OBS_ROUNDS:-5} rounds each"
+  swift_step observability --url "$URL" --rounds "${OBS_ROUNDS:-5}" --samples "${OBS_SAMPLES:-5000}" \
+    --burst "${OBS_BURST:-20000}" --json "$OUT/observability.json" >"$LOGS/observability.log" 2>&1 \
+    || say "observability failed: $(tail -1 "$LOGS/observability.log")"
+  [[ -f "$OUT/observability.json" ]] && say "observability: $(cat "$OUT/observability.json")"
   stop_server
 fi
 

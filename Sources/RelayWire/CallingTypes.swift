@@ -3,7 +3,7 @@
 extension JSONValue {
     /// A number as a Python caller would usually have typed it: integral values as `int`,
     /// the rest as `float`. Used for options the Python SDK passes through uncoerced.
-    public static func number(_ value: Double) -> JSONValue {
+    package static func number(_ value: Double) -> JSONValue {
         if value.isFinite, value.rounded() == value, abs(value) < 9.0e15 { return .int(Int(value)) }
         return .double(value)
     }
@@ -11,62 +11,62 @@ extension JSONValue {
 
 /// `{"node_id", "call_id"}`: how every command addresses a call. Python sends `null` for
 /// members it does not know yet, so they are kept explicit.
-public struct CallAddress: Sendable, Hashable {
-    public var nodeID: String?
-    public var callID: String?
+package struct CallAddress: Sendable, Hashable {
+    package var nodeID: String?
+    package var callID: String?
 
-    public init(nodeID: String?, callID: String?) {
+    package init(nodeID: String?, callID: String?) {
         self.nodeID = nodeID
         self.callID = callID
     }
 
-    public init(json: JSONValue) {
+    package init(json: JSONValue) {
         nodeID = json["node_id"]?.stringValue
         callID = json["call_id"]?.stringValue
     }
 
-    public var members: [String: JSONValue] {
+    package var members: [String: JSONValue] {
         ["node_id": nodeID.map(JSONValue.string) ?? .null, "call_id": callID.map(JSONValue.string) ?? .null]
     }
 }
 
 /// A device to dial: `{"type": "phone", "params": {"from_number", "to_number", "timeout"?}}`.
-public struct Device: JSONRepresentable, Hashable {
-    public var type: String
-    public var params: [String: JSONValue]
+package struct Device: JSONRepresentable, Hashable {
+    package var type: String
+    package var params: [String: JSONValue]
 
-    public init(type: String, params: [String: JSONValue]) {
+    package init(type: String, params: [String: JSONValue]) {
         self.type = type
         self.params = params
     }
 
     /// A phone device. Python `int()`s the per-device timeout and omits it when unset or zero.
-    public static func phone(from: String, to: String, timeout: Int? = nil) -> Device {
+    package static func phone(from: String, to: String, timeout: Int? = nil) -> Device {
         var params: [String: JSONValue] = ["from_number": .string(from), "to_number": .string(to)]
         if let timeout, timeout != 0 { params["timeout"] = .int(timeout) }
         return Device(type: "phone", params: params)
     }
 
-    public init(json: JSONValue) throws(WireError) {
+    package init(json: JSONValue) throws(WireError) {
         type = try json.requireString("type", in: "device")
         params = json["params"]?.objectValue ?? [:]
     }
 
-    public var json: JSONValue { ["type": .string(type), "params": .object(params)] }
+    package var json: JSONValue { ["type": .string(type), "params": .object(params)] }
 
     /// `from_number` for phone devices, `from` for SIP ones.
-    public var from: String? { params["from_number"]?.stringValue ?? params["from"]?.stringValue }
-    public var to: String? { params["to_number"]?.stringValue ?? params["to"]?.stringValue }
-    public var timeout: Int? { params["timeout"]?.intValue }
+    package var from: String? { params["from_number"]?.stringValue ?? params["from"]?.stringValue }
+    package var to: String? { params["to_number"]?.stringValue ?? params["to"]?.stringValue }
+    package var timeout: Int? { params["timeout"]?.intValue }
 }
 
 /// Series of parallel groups: `[[A], [B, C]]` dials A, then B and C together (§4.1).
-public enum DeviceGroups {
-    public static func json(_ groups: [[Device]]) -> JSONValue {
+package enum DeviceGroups {
+    package static func json(_ groups: [[Device]]) -> JSONValue {
         .array(groups.map { .array($0.map(\.json)) })
     }
 
-    public static func parse(_ json: JSONValue?) throws(WireError) -> [[Device]] {
+    package static func parse(_ json: JSONValue?) throws(WireError) -> [[Device]] {
         guard let outer = json?.arrayValue else { throw .missing("devices", in: "calling.connect") }
         var groups: [[Device]] = []
         for group in outer {
@@ -93,7 +93,7 @@ public enum Media: JSONRepresentable, Hashable {
     /// A media type this library does not model, passed through unchanged.
     case other(type: String, params: [String: JSONValue])
 
-    public init(json: JSONValue) throws(WireError) {
+    package init(json: JSONValue) throws(WireError) {
         let type = try json.requireString("type", in: "media")
         let params = json["params"] ?? .object([:])
         switch type {
@@ -110,10 +110,10 @@ public enum Media: JSONRepresentable, Hashable {
     }
 
     /// The play-list form: Python `float()`s silence and ringtone durations in `play_*`.
-    public var json: JSONValue { encoded(floatDurations: true) }
+    package var json: JSONValue { encoded(floatDurations: true) }
 
     /// Prompts pass durations through as given, so integral values go out as integers.
-    public func encoded(floatDurations: Bool) -> JSONValue {
+    package func encoded(floatDurations: Bool) -> JSONValue {
         func duration(_ value: Double) -> JSONValue { floatDurations ? .double(value) : .number(value) }
         var params = JSONObjectBuilder()
         let type: String
@@ -139,7 +139,7 @@ public enum Media: JSONRepresentable, Hashable {
         return ["type": .string(type), "params": params.value]
     }
 
-    public static func list(_ json: JSONValue?, in context: String) throws(WireError) -> [Media] {
+    package static func list(_ json: JSONValue?, in context: String) throws(WireError) -> [Media] {
         guard let items = json?.arrayValue else { throw .missing("play", in: context) }
         var media: [Media] = []
         for item in items { media.append(try Media(json: item)) }
@@ -185,7 +185,7 @@ public struct CollectOptions: JSONRepresentable, Hashable {
         self.partialResults = partialResults
     }
 
-    public init(json: JSONValue) throws(WireError) {
+    package init(json: JSONValue) throws(WireError) {
         initialTimeout = json["initial_timeout"]?.doubleValue
         partialResults = json["partial_results"]?.boolValue
         if let digits = json["digits"], digits.objectValue != nil {
@@ -201,7 +201,7 @@ public struct CollectOptions: JSONRepresentable, Hashable {
         guard digits != nil || speech != nil else { throw WireError("collect: needs 'digits' or 'speech'") }
     }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         var collect = JSONObjectBuilder()
         collect.set("initial_timeout", initialTimeout.map(JSONValue.number))
         if let digits {
@@ -225,16 +225,16 @@ public struct CollectOptions: JSONRepresentable, Hashable {
 }
 
 /// `record.audio` of `calling.record`. Unset members are omitted, as Python does.
-public struct RecordOptions: JSONRepresentable, Hashable {
-    public var beep: Bool?
-    public var format: String?
-    public var stereo: Bool?
-    public var direction: String?
-    public var initialTimeout: Double?
-    public var endSilenceTimeout: Double?
-    public var terminators: String?
+package struct RecordOptions: JSONRepresentable, Hashable {
+    package var beep: Bool?
+    package var format: String?
+    package var stereo: Bool?
+    package var direction: String?
+    package var initialTimeout: Double?
+    package var endSilenceTimeout: Double?
+    package var terminators: String?
 
-    public init(beep: Bool? = nil, format: String? = nil, stereo: Bool? = nil, direction: String? = nil, initialTimeout: Double? = nil, endSilenceTimeout: Double? = nil, terminators: String? = nil) {
+    package init(beep: Bool? = nil, format: String? = nil, stereo: Bool? = nil, direction: String? = nil, initialTimeout: Double? = nil, endSilenceTimeout: Double? = nil, terminators: String? = nil) {
         self.beep = beep
         self.format = format
         self.stereo = stereo
@@ -245,7 +245,7 @@ public struct RecordOptions: JSONRepresentable, Hashable {
     }
 
     /// Reads the `record` object (`{"audio": {...}}`).
-    public init(json: JSONValue) throws(WireError) {
+    package init(json: JSONValue) throws(WireError) {
         guard let audio = json["audio"], audio.objectValue != nil else { throw .missing("audio", in: "record") }
         beep = audio["beep"]?.boolValue
         format = audio["format"]?.stringValue
@@ -256,7 +256,7 @@ public struct RecordOptions: JSONRepresentable, Hashable {
         terminators = audio["terminators"]?.stringValue
     }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         var audio = JSONObjectBuilder()
         audio.set("beep", beep)
         audio.set("format", format)
@@ -283,7 +283,7 @@ public enum DetectOptions: JSONRepresentable, Hashable {
         }
     }
 
-    public init(json: JSONValue) throws(WireError) {
+    package init(json: JSONValue) throws(WireError) {
         let type = try json.requireString("type", in: "detect")
         let params = json["params"] ?? .object([:])
         switch type {
@@ -297,7 +297,7 @@ public enum DetectOptions: JSONRepresentable, Hashable {
         }
     }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         var params = JSONObjectBuilder()
         switch self {
         case .machine(let initialTimeout, let endSilenceTimeout, let voice, let words):
@@ -340,12 +340,12 @@ public struct TapDevice: JSONRepresentable, Hashable {
         return TapDevice(type: "ws", params: params.members)
     }
 
-    public init(json: JSONValue) throws(WireError) {
+    package init(json: JSONValue) throws(WireError) {
         type = try json.requireString("type", in: "tap device")
         params = json["params"]?.objectValue ?? [:]
     }
 
-    public var json: JSONValue { ["type": .string(type), "params": .object(params)] }
+    package var json: JSONValue { ["type": .string(type), "params": .object(params)] }
 
     public var address: String? { params["addr"]?.stringValue }
     public var port: Int? { params["port"]?.intValue }
@@ -357,7 +357,7 @@ public struct TapDevice: JSONRepresentable, Hashable {
 
 extension Media {
     /// Why this item cannot be played, or `nil` when it can: the one rule both ends apply.
-    public var problem: String? {
+    package var problem: String? {
         switch self {
         case .audio(let url):
             url.hasPrefix("http://") || url.hasPrefix("https://") ? nil : "audio 'url' must be an http(s) URL"

@@ -109,20 +109,20 @@ extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expre
 
 /// Builds a JSON object member by member; `nil` values are left out, the way the Python SDK
 /// omits options the caller did not give.
-public struct JSONObjectBuilder: Sendable {
-    public private(set) var members: [String: JSONValue] = [:]
-    public init() {}
-    public mutating func set(_ key: String, _ value: JSONValue?) {
+package struct JSONObjectBuilder: Sendable {
+    package private(set) var members: [String: JSONValue] = [:]
+    package init() {}
+    package mutating func set(_ key: String, _ value: JSONValue?) {
         if let value { members[key] = value }
     }
-    public mutating func set(_ key: String, _ value: String?) { set(key, value.map(JSONValue.string)) }
-    public mutating func set(_ key: String, _ value: Int?) { set(key, value.map(JSONValue.int)) }
-    public mutating func set(_ key: String, _ value: Double?) { set(key, value.map(JSONValue.double)) }
-    public mutating func set(_ key: String, _ value: Bool?) { set(key, value.map(JSONValue.bool)) }
-    public mutating func set(_ key: String, _ value: [String]?) {
+    package mutating func set(_ key: String, _ value: String?) { set(key, value.map(JSONValue.string)) }
+    package mutating func set(_ key: String, _ value: Int?) { set(key, value.map(JSONValue.int)) }
+    package mutating func set(_ key: String, _ value: Double?) { set(key, value.map(JSONValue.double)) }
+    package mutating func set(_ key: String, _ value: Bool?) { set(key, value.map(JSONValue.bool)) }
+    package mutating func set(_ key: String, _ value: [String]?) {
         set(key, value.map { JSONValue.array($0.map(JSONValue.string)) })
     }
-    public var value: JSONValue { .object(members) }
+    package var value: JSONValue { .object(members) }
 }
 
 // MARK: - Codable bridge (for users who want to move between JSONValue and their own types)
@@ -163,29 +163,31 @@ extension JSONValue: Codable {
 
 /// Types with a fixed JSON shape on the Relay wire. One mapping per type, used by both the SDK
 /// (to send commands, to read events) and the local server (the reverse).
-public protocol JSONRepresentable: Sendable {
+package protocol JSONRepresentable: Sendable {
     init(json: JSONValue) throws(WireError)
     var json: JSONValue { get }
 }
 
 /// Why a frame or a member could not be read.
 public struct WireError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What was wrong, naming the member and where it was read.
     public var description: String
+    /// An error with this text.
     public init(_ description: String) { self.description = description }
 
-    public static func missing(_ member: String, in context: String) -> WireError {
+    package static func missing(_ member: String, in context: String) -> WireError {
         WireError("\(context): missing or mistyped member '\(member)'")
     }
 }
 
 extension JSONValue {
     /// A required string member, or a `WireError` naming it.
-    public func requireString(_ key: String, in context: String) throws(WireError) -> String {
+    package func requireString(_ key: String, in context: String) throws(WireError) -> String {
         guard let text = self[key]?.stringValue else { throw .missing(key, in: context) }
         return text
     }
 
-    public func requireObject(_ key: String, in context: String) throws(WireError) -> JSONValue {
+    package func requireObject(_ key: String, in context: String) throws(WireError) -> JSONValue {
         guard let member = self[key], member.objectValue != nil else { throw .missing(key, in: context) }
         return member
     }

@@ -85,7 +85,7 @@ public struct CallEvent: Sendable, Hashable {
     /// The most specific name (`play.finished`, `answered`, …).
     public let name: CallEventName
     /// The event as decoded from the wire, once, for listeners, streams and operations alike.
-    public let wire: CallingEvent
+    package let wire: CallingEvent
 
     /// The event params as Relay sent them (for `detect.*` and `fax.*`, the inner object).
     /// Built from `wire` when read, so events nobody reads cost no JSON.

@@ -93,7 +93,8 @@ public final class Call: Sendable, CustomStringConvertible {
     public let from: String
     public let to: String
     public let timeout: Int?
-    public let direction: String
+    /// Whether the call came in or was dialled.
+    public let direction: CallDirection
 
     let session: Session
     let logger: Logger
@@ -109,7 +110,7 @@ public final class Call: Sendable, CustomStringConvertible {
         self.from = from
         self.to = to
         self.timeout = timeout
-        self.direction = direction
+        self.direction = CallDirection(rawValue: direction)
         store = Mutex(Store(id: id, nodeID: nodeID, state: state, context: context))
     }
 
@@ -131,7 +132,7 @@ public final class Call: Sendable, CustomStringConvertible {
     public var active: Bool { !ended }
     public var busy: Bool { store.withLock { $0.endReason == "busy" } }
     public var failed: Bool { store.withLock { $0.endReason == "error" } }
-    public var endReason: String? { store.withLock { $0.endReason } }
+    public var endReason: CallEndReason? { store.withLock { $0.endReason.map(CallEndReason.init(rawValue:)) } }
 
     public var description: String {
         "Call(\(id ?? "tag:\(tag)"), \(direction) \(from) → \(to), \(state?.rawValue ?? "new"))"
@@ -224,7 +225,7 @@ public final class Call: Sendable, CustomStringConvertible {
         let span = tracer.startSpan("call", ofKind: direction == "inbound" ? .server : .client)
         if span.isRecording {
             span.updateAttributes { attributes in
-                attributes["signalwire.call.direction"] = direction
+                attributes["signalwire.call.direction"] = direction.rawValue
                 attributes["signalwire.call.from"] = from
                 attributes["signalwire.call.to"] = to
                 if let id { attributes["signalwire.call_id"] = id }
@@ -264,7 +265,7 @@ public final class Call: Sendable, CustomStringConvertible {
         }
         if let span {
             if let id, span.isRecording { span.updateAttributes { $0["signalwire.call_id"] = id } }
-            if let reason = endReason { span.attributes["signalwire.call.end_reason"] = reason }
+            if let reason = endReason { span.attributes["signalwire.call.end_reason"] = reason.rawValue }
             span.end()
         }
         let event = RelayEvent(name: CallState.ended.rawValue, event: ended)
@@ -391,11 +392,12 @@ public final class Call: Sendable, CustomStringConvertible {
 
     /// Hangs up and waits for the call to end.
     /// - Parameter reason: `hangup` (default), `cancel`, `busy`, `noAnswer`, `decline` or `error`.
-    public func hangup(reason: String = "hangup") async throws -> HangupResult {
+    public func hangup(reason: CallEndReason = .hangup) async throws -> HangupResult {
         let component = try await run(
-            .hangup(reason: reason), method: RelayMethod.end, controlID: newControlID(), params: EndCommand(call: address, reason: reason).json)
+            .hangup(reason: reason.rawValue), method: RelayMethod.end, controlID: newControlID(),
+            params: EndCommand(call: address, reason: reason.rawValue).json)
         let store = component.snapshot
-        return HangupResult(successful: store.successful, event: store.event, reason: store.endReason ?? reason)
+        return HangupResult(successful: store.successful, event: store.event, reason: store.endReason.map(CallEndReason.init(rawValue:)) ?? reason)
     }
 
     // MARK: Connect
@@ -512,7 +514,7 @@ public final class Call: Sendable, CustomStringConvertible {
     // MARK: Record
 
     public func record(
-        beep: Bool? = nil, format: String? = nil, stereo: Bool? = nil, direction: String? = nil,
+        beep: Bool? = nil, format: RecordFormat? = nil, stereo: Bool? = nil, direction: MediaDirection? = nil,
         initialTimeout: Double? = nil, endSilenceTimeout: Double? = nil, terminators: String? = nil
     ) async throws -> RecordResult {
         try await recordAsync(
@@ -522,11 +524,11 @@ public final class Call: Sendable, CustomStringConvertible {
     }
 
     public func recordAsync(
-        beep: Bool? = nil, format: String? = nil, stereo: Bool? = nil, direction: String? = nil,
+        beep: Bool? = nil, format: RecordFormat? = nil, stereo: Bool? = nil, direction: MediaDirection? = nil,
         initialTimeout: Double? = nil, endSilenceTimeout: Double? = nil, terminators: String? = nil
     ) async throws -> RecordAction {
         let options = RecordOptions(
-            beep: beep, format: format, stereo: stereo, direction: direction, initialTimeout: initialTimeout,
+            beep: beep, format: format?.rawValue, stereo: stereo, direction: direction?.rawValue, initialTimeout: initialTimeout,
             endSilenceTimeout: endSilenceTimeout, terminators: terminators)
         let address = self.address
         return RecordAction(
@@ -560,15 +562,15 @@ public final class Call: Sendable, CustomStringConvertible {
 
     /// Streams the call's audio to `device` until the call ends or the tap is stopped.
     /// - Parameter direction: `listen` (what the caller hears), `speak` (what they say) or `both`.
-    public func tap(direction: String, device: TapDevice) async throws -> TapResult {
+    public func tap(direction: MediaDirection, device: TapDevice) async throws -> TapResult {
         try await tapAsync(direction: direction, device: device).wait()
     }
 
-    public func tapAsync(direction: String, device: TapDevice) async throws -> TapAction {
+    public func tapAsync(direction: MediaDirection, device: TapDevice) async throws -> TapAction {
         let address = self.address
         return TapAction(
             core: try await action(.tap, method: RelayMethod.tap, stopMethod: RelayMethod.tapStop) { controlID in
-                TapCommand(component: ComponentAddress(call: address, controlID: controlID), direction: direction, device: device).json
+                TapCommand(component: ComponentAddress(call: address, controlID: controlID), direction: direction.rawValue, device: device).json
             })
     }
 

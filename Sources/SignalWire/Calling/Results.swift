@@ -19,7 +19,7 @@ public struct HangupResult: Sendable {
     public let successful: Bool
     public let event: RelayEvent?
     /// The `end_reason` Relay reported, or the requested reason.
-    public let reason: String
+    public let reason: CallEndReason
 }
 
 public struct ConnectResult: Sendable {
@@ -61,10 +61,10 @@ public struct RecordResult: Sendable {
 public struct DetectResult: Sendable {
     public let successful: Bool
     public let event: RelayEvent?
-    /// `machine`, `fax` or `digit`.
-    public let type: String?
-    /// `HUMAN`, `MACHINE`, `UNKNOWN`, `CED`, `CNG`, the digits, or `finished`/`error`.
-    public let result: String?
+    /// Which detector ran: `machine`, `fax` or `digit`.
+    public let type: DetectType?
+    /// What it found: `HUMAN`, `MACHINE`, `UNKNOWN`, `CED`, `CNG`, the digits, or `finished`/`error`.
+    public let result: DetectOutcome?
 }
 
 public struct FaxResult: Sendable {
@@ -111,7 +111,9 @@ extension Component.Store {
     var recordResult: RecordResult {
         RecordResult(successful: successful, event: event, url: url ?? "", duration: duration ?? 0, size: size ?? 0)
     }
-    var detectResult_: DetectResult { DetectResult(successful: successful, event: event, type: detectType, result: detectResult) }
+    var detectResult_: DetectResult { DetectResult(
+            successful: successful, event: event, type: detectType.map(DetectType.init(rawValue:)),
+            result: detectResult.map(DetectOutcome.init(rawValue:))) }
     var faxResult: FaxResult {
         FaxResult(
             successful: successful, event: event, direction: faxParams?["direction"]?.stringValue,

@@ -2,22 +2,17 @@ import Logging
 import RelayWire
 import Synchronization
 
-/// The six states of a message: `received` for inbound ones, the rest for outbound ones.
-public enum MessageState: String, Sendable, Hashable, CaseIterable {
-    case received, queued, initiated, sent, delivered, undelivered, failed
-}
-
 /// An SMS or MMS (`Relay.Messaging.Message`).
 public struct Message: Sendable, Hashable {
     public let id: String
-    /// The raw state string; `messageState` gives the typed value when known.
-    public let state: String
+    /// The state, as Relay reported it (unknown states keep their text).
+    public let state: MessageState
     public let context: String
     public let from: String?
     public let to: String?
     public let body: String?
-    /// `inbound` or `outbound`.
-    public let direction: String?
+    /// Whether the message was received or sent.
+    public let direction: MessageDirection?
     /// Media URLs.
     public let media: [String]
     public let segments: Int?
@@ -25,16 +20,14 @@ public struct Message: Sendable, Hashable {
     /// Why delivery failed, on `undelivered` and `failed`.
     public let reason: String?
 
-    public var messageState: MessageState? { MessageState(rawValue: state) }
-
     init(_ event: MessageEvent) {
         id = event.messageID
-        state = event.state
+        state = MessageState(rawValue: event.state)
         context = event.context
         from = event.from
         to = event.to
         body = event.body
-        direction = event.direction
+        direction = event.direction.map(MessageDirection.init(rawValue:))
         media = event.media
         segments = event.segments
         tags = event.tags

@@ -88,6 +88,11 @@ extension JSONValue {
 
 // MARK: - Literals
 
+extension JSONValue: CustomStringConvertible {
+    /// The value as compact JSON text, keys sorted: `{"job":42}`.
+    public var description: String { jsonString }
+}
+
 extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,
     ExpressibleByFloatLiteral, ExpressibleByStringLiteral, ExpressibleByArrayLiteral,
     ExpressibleByDictionaryLiteral

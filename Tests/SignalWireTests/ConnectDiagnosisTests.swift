@@ -110,3 +110,39 @@ final class LogLines: Sendable {
         }
     }
 }
+
+@Suite("Logs and descriptions", .timeLimit(.minutes(3)))
+struct LogsAndDescriptionsTests {
+    @Test func traceShowsFramesWithSecretsMaskedAndDebugSaysWhyACommandWasSkipped() async throws {
+        let lines = LogLines()
+        var logger = Logger(label: "client") { _ in lines.handler() }
+        logger.logLevel = .trace
+        try await withRelayServer { [logger] server in
+            let client = try RelayClient(project: "local-project", token: "local-token", host: server.url ?? "", configuration: testConfiguration(), logger: logger)
+            try await client.connect()
+            try await client.receive(contexts: ["office"])
+            let call = try await answeredCall(client)
+            _ = try await call.hangup()
+            _ = try await call.waitForEnded()
+            let late = try await call.playTTS(text: "too late")
+            #expect(!late.successful)
+            await client.disconnect()
+        }
+        #expect(lines.contains("connected to Relay"))
+        #expect(lines.contains("receiving on contexts"))
+        #expect(lines.contains("frame out"))
+        #expect(lines.contains("frame in"))
+        #expect(lines.contains(#""token":"***""#))
+        #expect(lines.contains(#""signature":"***""#))
+        #expect(!lines.all.contains { $0.contains("local-token") }, "the token never reaches a log line")
+        #expect(lines.contains("command skipped: the call has ended"))
+    }
+
+    @Test func valuesPrintAsTheyRead() {
+        let task: JSONValue = ["job": 42, "tags": ["a"]]
+        #expect("\(task)" == #"{"job":42,"tags":["a"]}"#)
+        #expect(RelayError.timeout(method: "calling.play", seconds: 10).description == "calling.play got no response within 10.0 s")
+        #expect(CallEndReason.busy == "busy")
+        #expect(MessageState(rawValue: "new_state").rawValue == "new_state", "unknown values are kept")
+    }
+}

@@ -324,6 +324,7 @@ public final class Call: Sendable, CustomStringConvertible {
     private func start(_ component: Component, method: String, params: JSONValue) async throws {
         component.store.withLock { $0.payload = params }
         if ended {
+            logger.debug("command skipped: the call has ended", metadata: ["method": "\(method)", "call_id": "\(id ?? tag)"])
             component.terminate()
             return
         }
@@ -335,7 +336,7 @@ public final class Call: Sendable, CustomStringConvertible {
             let result = try await session.execute(method, params: params)
             component.recordExecuteResult(result)
         } catch let error as RelayError where error.isCommandFailure {
-            logger.warning("Relay command failed", metadata: ["method": "\(method)", "error": "\(error)"])
+            logger.debug("command failed: Relay refused it", metadata: ["method": "\(method)", "call_id": "\(id ?? tag)", "error": "\(error)"])
             unregister(component)
             component.terminate()
         } catch {

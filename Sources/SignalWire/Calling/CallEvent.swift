@@ -74,7 +74,10 @@ public enum CallEventName: String, Sendable, Hashable, CaseIterable {
 }
 
 /// One event of a call, as delivered to listeners and to `Call.events`.
-public struct CallEvent: Sendable, Hashable {
+public struct CallEvent: Sendable, Hashable, CustomStringConvertible {
+    /// `play.finished {payload JSON}`: the event's name and what Relay sent.
+    public var description: String { "\(name.rawValue) \(payload)" }
+
     /// Which operation (or the call itself) the event is about.
     public enum Kind: String, Sendable, Hashable {
         case state, connect, play, prompt, record, fax, sendDigits, tap, detect

@@ -3,7 +3,7 @@ import Synchronization
 import Tracing
 
 /// The event that completed (or last updated) an operation (`Relay.Event`).
-public struct RelayEvent: Sendable, Hashable {
+public struct RelayEvent: Sendable, Hashable, CustomStringConvertible {
     /// e.g. `answered`, `finished`, `digit`, `MACHINE`.
     public let name: String
     private let source: Source
@@ -34,6 +34,9 @@ public struct RelayEvent: Sendable, Hashable {
         self.name = name
         source = .wire(event)
     }
+
+    /// `name {payload JSON}`, such as `finished {"state":"finished"}`.
+    public var description: String { "\(name) \(payload)" }
 
     /// Events are equal when their names and payloads are, however the payload is held.
     public static func == (lhs: RelayEvent, rhs: RelayEvent) -> Bool {

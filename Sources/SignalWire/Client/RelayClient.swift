@@ -134,6 +134,7 @@ public final class RelayClient: Sendable {
         guard !new.isEmpty else { return }
         do {
             _ = try await session.execute(RelayMethod.receive, params: ReceiveCommand(contexts: new).json)
+            logger.info("receiving on contexts", metadata: ["contexts": "\(new.joined(separator: ","))"])
         } catch {
             dispatcher.removeContexts(new)
             throw error

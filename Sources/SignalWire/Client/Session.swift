@@ -207,6 +207,7 @@ final class Session: TransportDelegate, Sendable {
         let state = self.state.value
         var request = request
         if state.phase == .closed || state.phase == .stopped {
+            logger.debug("request not sent: the client is not connected", metadata: ["method": "\(request.kind.name)"])
             request.promise.fail(RelayError.notConnected)
             return
         }
@@ -218,6 +219,7 @@ final class Session: TransportDelegate, Sendable {
             transmit(id: request.id)
         } else {
             guard state.queue.count < configuration.maximumQueuedRequests else {
+                logger.debug("request not sent: too many are waiting for the connection", metadata: ["method": "\(request.kind.name)"])
                 request.promise.fail(RelayError.queueFull(limit: configuration.maximumQueuedRequests))
                 return
             }
@@ -275,6 +277,10 @@ final class Session: TransportDelegate, Sendable {
         bytes.append(UInt8(ascii: "}"))
         // A lone request goes out at once. With others in flight, one flush covers every
         // request written in this turn of the event loop: one `writev` instead of one each.
+        if logger.logLevel <= .trace {
+            let text = bytes.withUnsafeBytes { FrameRedaction.masked($0) }
+            logger.trace("frame out", metadata: ["frame": "\(text)"])
+        }
         let alone = state.pending.count <= 1 && !state.flushScheduled
         WebSocketTransport.writeText(bytes, to: channel, mask: state.maskEntropy.next(), flush: alone)
         if !alone && !state.flushScheduled {
@@ -496,6 +502,10 @@ final class Session: TransportDelegate, Sendable {
     // MARK: - TransportDelegate (on the event loop)
 
     func transport(didReceive text: ByteBuffer) {
+        if logger.logLevel <= .trace {
+            let masked = text.withUnsafeReadableBytes { FrameRedaction.masked($0) }
+            logger.trace("frame in", metadata: ["frame": "\(masked)"])
+        }
         let parsed = text.withUnsafeReadableBytes { bytes in
             Result { () throws(WireError) in try BladeFrame(json: JSONCodec.parse(bytes)) }
         }

@@ -25,6 +25,22 @@ for p in problems:
     print('check-readme:', p, file=sys.stderr)
 sys.exit(1 if problems else 0)
 PY
+# Code in the DocC articles is compiled code too: each ```swift block's lines (indentation
+# aside) appear in order in a file under Examples/ or Tests/.
+python3 - <<'PY'
+import glob, re, sys
+compiled = [open(p, encoding='utf-8').read() for p in glob.glob('Examples/**/*.swift', recursive=True) + glob.glob('Tests/**/*.swift', recursive=True)]
+compiled = ['\n'.join(l.strip() for l in text.split('\n')) for text in compiled]
+problems = []
+for article in glob.glob('Sources/*/*.docc/*.md'):
+    for block in re.findall(r'```swift\n(.*?)```', open(article, encoding='utf-8').read(), re.S):
+        lines = '\n'.join(l.strip() for l in block.strip('\n').split('\n'))
+        if not any(lines in text for text in compiled):
+            problems.append(f'{article}: a swift block is not in any compiled file:\n{block}')
+for p in problems:
+    print('check-readme:', p, file=sys.stderr)
+sys.exit(1 if problems else 0)
+PY
 bin="$(swift build --show-bin-path)"
 for program in readme-receptionist readme-outbound; do
   set +e

@@ -4,6 +4,7 @@
 
 /// States a call moves through, in the order Relay moves through them.
 public enum CallState: String, Sendable, Hashable, CaseIterable, Comparable {
+    /// A lifecycle state: `created`, `ringing`, `answered`, `ending`, `ended`.
     case created, ringing, answered, ending, ended
 
     /// Position in the lifecycle: `created` is 0, `ended` is 4.

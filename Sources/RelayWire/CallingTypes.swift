@@ -86,9 +86,13 @@ package enum DeviceGroups {
 
 /// One item of a play list or a ringback list.
 public enum Media: JSONRepresentable, Hashable {
+    /// An audio file at `url`.
     case audio(url: String)
+    /// Text to speech.
     case tts(text: String, language: String? = nil, gender: String? = nil)
+    /// Silence for `duration` seconds.
     case silence(duration: Double)
+    /// A ringtone such as `us`, optionally cut to `duration` seconds.
     case ringtone(name: String, duration: Double? = nil)
     /// A media type this library does not model, passed through unchanged.
     case other(type: String, params: [String: JSONValue])
@@ -149,10 +153,15 @@ public enum Media: JSONRepresentable, Hashable {
 
 /// `collect` of `calling.play_and_collect`.
 public struct CollectOptions: JSONRepresentable, Hashable {
+    /// Options for collecting DTMF digits.
     public struct Digits: Sendable, Hashable {
+        /// Digits to collect at most.
         public var max: Int?
+        /// Digits that end input, such as `#`.
         public var terminators: String?
+        /// Seconds allowed between digits.
         public var digitTimeout: Double?
+        /// Digit options; nil members use Relay's defaults.
         public init(max: Int? = nil, terminators: String? = nil, digitTimeout: Double? = nil) {
             self.max = max
             self.terminators = terminators
@@ -160,11 +169,17 @@ public struct CollectOptions: JSONRepresentable, Hashable {
         }
     }
 
+    /// Options for recognising speech.
     public struct Speech: Sendable, Hashable {
+        /// Seconds of silence that end speech.
         public var endSilenceTimeout: Double?
+        /// Seconds speech may last.
         public var speechTimeout: Double?
+        /// Language to recognise, such as `en-US`.
         public var language: String?
+        /// Words or phrases to expect.
         public var hints: [String]?
+        /// Speech options; nil members use Relay's defaults.
         public init(endSilenceTimeout: Double? = nil, speechTimeout: Double? = nil, language: String? = nil, hints: [String]? = nil) {
             self.endSilenceTimeout = endSilenceTimeout
             self.speechTimeout = speechTimeout
@@ -173,11 +188,16 @@ public struct CollectOptions: JSONRepresentable, Hashable {
         }
     }
 
+    /// Seconds to wait for the first input.
     public var initialTimeout: Double?
+    /// Digit options, or nil not to collect digits.
     public var digits: Digits?
+    /// Speech options, or nil not to recognise speech.
     public var speech: Speech?
+    /// Report partial speech results as events.
     public var partialResults: Bool?
 
+    /// Collect options; nil members use Relay's defaults.
     public init(initialTimeout: Double? = nil, digits: Digits? = nil, speech: Speech? = nil, partialResults: Bool? = nil) {
         self.initialTimeout = initialTimeout
         self.digits = digits
@@ -271,10 +291,14 @@ package struct RecordOptions: JSONRepresentable, Hashable {
 
 /// `detect` of `calling.detect`.
 public enum DetectOptions: JSONRepresentable, Hashable {
+    /// Answering-machine detection (seconds and thresholds; nil uses Relay's defaults).
     case machine(initialTimeout: Double? = nil, endSilenceTimeout: Double? = nil, machineVoiceThreshold: Double? = nil, machineWordsThreshold: Double? = nil)
+    /// Fax tone detection: `CED`, `CNG`, or either when nil.
     case fax(tone: String? = nil)
+    /// DTMF detection of the given digits, or any when nil.
     case digit(digits: String? = nil)
 
+    /// `machine`, `fax` or `digit`.
     public var type: String {
         switch self {
         case .machine: "machine"
@@ -314,14 +338,18 @@ public enum DetectOptions: JSONRepresentable, Hashable {
 
 /// Where a tap sends its media: `{"type": "rtp"|"ws", "params": {...}}`.
 public struct TapDevice: JSONRepresentable, Hashable {
+    /// `rtp` or `ws`.
     public var type: String
+    /// The device's params as Relay reads them.
     public var params: [String: JSONValue]
 
+    /// A device of any type.
     public init(type: String, params: [String: JSONValue]) {
         self.type = type
         self.params = params
     }
 
+    /// Sends the media over RTP to `address:port`.
     public static func rtp(address: String, port: Int, codec: String? = nil, ptime: Int? = nil, rate: Int? = nil) -> TapDevice {
         var params = JSONObjectBuilder()
         params.set("addr", address)
@@ -332,6 +360,7 @@ public struct TapDevice: JSONRepresentable, Hashable {
         return TapDevice(type: "rtp", params: params.members)
     }
 
+    /// Sends the media over a WebSocket to `uri`.
     public static func ws(uri: String, codec: String? = nil, rate: Int? = nil) -> TapDevice {
         var params = JSONObjectBuilder()
         params.set("uri", uri)
@@ -347,11 +376,17 @@ public struct TapDevice: JSONRepresentable, Hashable {
 
     package var json: JSONValue { ["type": .string(type), "params": .object(params)] }
 
+    /// The RTP address.
     public var address: String? { params["addr"]?.stringValue }
+    /// The RTP port.
     public var port: Int? { params["port"]?.intValue }
+    /// The WebSocket URI.
     public var uri: String? { params["uri"]?.stringValue }
+    /// The codec, such as `PCMU`.
     public var codec: String? { params["codec"]?.stringValue }
+    /// The sample rate.
     public var rate: Int? { params["rate"]?.intValue }
+    /// The packet time in milliseconds.
     public var ptime: Int? { params["ptime"]?.intValue }
 }
 

@@ -1,23 +1,32 @@
 /// A JSON document as a value. Integers and floating-point numbers stay distinct so that
 /// `6.0` goes back on the wire as `6.0`, exactly as the official SDKs send it.
 public enum JSONValue: Sendable, Hashable {
+    /// JSON `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
+    /// A number without a fraction.
     case int(Int)
+    /// A number with a fraction.
     case double(Double)
+    /// A string.
     case string(String)
+    /// An array.
     case array([JSONValue])
+    /// An object.
     case object([String: JSONValue])
 }
 
 // MARK: - Lenient accessors (network input is never trusted to have the documented type)
 
 extension JSONValue {
+    /// The member `key` of an object; nil for other values.
     public subscript(key: String) -> JSONValue? {
         if case .object(let members) = self { return members[key] }
         return nil
     }
 
+    /// The element at `index` of an array; nil out of range or for other values.
     public subscript(index: Int) -> JSONValue? {
         if case .array(let items) = self, items.indices.contains(index) { return items[index] }
         return nil
@@ -30,8 +39,10 @@ extension JSONValue {
         return current
     }
 
+    /// Whether this is `null`.
     public var isNull: Bool { if case .null = self { return true } else { return false } }
 
+    /// The string, or nil for other values.
     public var stringValue: String? {
         if case .string(let text) = self { return text }
         return nil
@@ -65,16 +76,19 @@ extension JSONValue {
 
     private static let decimalCharacters = Set("0123456789.eE+-".utf8)
 
+    /// The boolean, or nil for other values.
     public var boolValue: Bool? {
         if case .bool(let flag) = self { return flag }
         return nil
     }
 
+    /// The elements, or nil for other values.
     public var arrayValue: [JSONValue]? {
         if case .array(let items) = self { return items }
         return nil
     }
 
+    /// The members, or nil for other values.
     public var objectValue: [String: JSONValue]? {
         if case .object(let members) = self { return members }
         return nil

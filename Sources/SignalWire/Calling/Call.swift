@@ -6,11 +6,16 @@ import Tracing
 
 /// A device to connect a call to. `from` and `timeout` default to the call's own.
 public struct ConnectDevice: Sendable, Hashable {
+    /// The device type; `phone` is the only one Relay offers.
     public var callType: String
+    /// The number to call, in E.164 form.
     public var to: String
+    /// The caller ID to show; nil uses the call's own `from`.
     public var from: String?
+    /// Seconds to ring before giving up; nil uses the call's own timeout.
     public var timeout: Int?
 
+    /// A device of any type.
     public init(callType: String = "phone", to: String, from: String? = nil, timeout: Int? = nil) {
         self.callType = callType
         self.to = to
@@ -18,6 +23,7 @@ public struct ConnectDevice: Sendable, Hashable {
         self.timeout = timeout
     }
 
+    /// A phone number to connect to.
     public static func phone(to: String, from: String? = nil, timeout: Int? = nil) -> ConnectDevice {
         ConnectDevice(to: to, from: from, timeout: timeout)
     }
@@ -25,10 +31,14 @@ public struct ConnectDevice: Sendable, Hashable {
 
 /// What to collect in a prompt: digits, speech or both, with their options.
 public struct Collect: Sendable, Hashable {
+    /// Seconds to wait for the first input.
     public var initialTimeout: Double?
+    /// Options for collecting digits; nil does not collect digits.
     public var digits: CollectOptions.Digits?
+    /// Options for recognising speech; nil does not listen for speech.
     public var speech: CollectOptions.Speech?
 
+    /// What to collect, with every option given.
     public init(initialTimeout: Double? = nil, digits: CollectOptions.Digits? = nil, speech: CollectOptions.Speech? = nil) {
         self.initialTimeout = initialTimeout
         self.digits = digits
@@ -89,9 +99,13 @@ public final class Call: Sendable, CustomStringConvertible {
 
     /// Client-side id used to match events before Relay assigns `id`.
     public let tag: String
+    /// The device type (`phone`).
     public let callType: String
+    /// The calling number.
     public let from: String
+    /// The called number.
     public let to: String
+    /// Seconds to ring before the call gives up, when set.
     public let timeout: Int?
     /// Whether the call came in or was dialled.
     public let direction: CallDirection
@@ -120,18 +134,27 @@ public final class Call: Sendable, CustomStringConvertible {
 
     /// Relay's call id, known once the first event for the call arrived.
     public var id: String? { store.withLock { $0.id } }
+    /// The Relay node that owns the call, known with `id`.
     public var nodeID: String? { store.withLock { $0.nodeID } }
+    /// The latest state Relay reported; nil before the first event.
     public var state: CallState? { store.withLock { $0.state } }
+    /// The state before `state`.
     public var previousState: CallState? { store.withLock { $0.previousState } }
+    /// The context an inbound call arrived on.
     public var context: String? { store.withLock { $0.context } }
     /// The leg this call is connected to, if any.
     public var peer: Call? { store.withLock { $0.peer } }
+    /// Whether the call is answered right now.
     public var answered: Bool { state == .answered }
     /// True once the call is `ending` or `ended`.
     public var ended: Bool { state?.isOver ?? false }
+    /// Whether the call is not yet ending or ended.
     public var active: Bool { !ended }
+    /// Whether the call ended because the line was busy.
     public var busy: Bool { store.withLock { $0.endReason == "busy" } }
+    /// Whether the call ended because it could not be placed.
     public var failed: Bool { store.withLock { $0.endReason == "error" } }
+    /// Why the call ended (`end_reason`), once it has.
     public var endReason: CallEndReason? { store.withLock { $0.endReason.map(CallEndReason.init(rawValue:)) } }
 
     public var description: String {
@@ -430,6 +453,10 @@ public final class Call: Sendable, CustomStringConvertible {
         try await connect([devices], ringback: ringback)
     }
 
+    /// Starts connecting this call to devices and returns once Relay accepted the command.
+    /// - Parameters:
+    ///   - devices: groups tried in series; the devices of one group ring in parallel.
+    ///   - ringback: what the caller hears while the devices ring.
     public func connectAsync(_ devices: [[ConnectDevice]], ringback: [Media] = []) async throws -> ConnectAction {
         let command = connectCommand(devices, ringback: ringback)
         // calling.connect has no control_id: connect events are matched by call, and Python
@@ -446,10 +473,18 @@ public final class Call: Sendable, CustomStringConvertible {
 
     // MARK: Play
 
+    /// Plays media in order and waits until playback ends.
+    /// - Parameters:
+    ///   - media: audio files, TTS, silence or ringtones.
+    ///   - volume: -40 dB … +40 dB; 0 leaves it unchanged.
     public func play(_ media: [Media], volume: Double = 0) async throws -> PlayResult {
         try await playAsync(media, volume: volume).wait()
     }
 
+    /// Starts playing media and returns an action to pause, resume, change volume or stop it.
+    /// - Parameters:
+    ///   - media: audio files, TTS, silence or ringtones.
+    ///   - volume: -40 dB … +40 dB; 0 leaves it unchanged.
     public func playAsync(_ media: [Media], volume: Double = 0) async throws -> PlayAction {
         let address = self.address
         return PlayAction(
@@ -458,19 +493,32 @@ public final class Call: Sendable, CustomStringConvertible {
             })
     }
 
+    /// Plays an audio file and waits until it ends.
     public func playAudio(url: String, volume: Double = 0) async throws -> PlayResult { try await play([.audio(url: url)], volume: volume) }
+    /// Starts playing an audio file; see `playAsync(_:volume:)`.
     public func playAudioAsync(url: String, volume: Double = 0) async throws -> PlayAction { try await playAsync([.audio(url: url)], volume: volume) }
+    /// Plays silence for `duration` seconds.
     public func playSilence(duration: Double) async throws -> PlayResult { try await play([.silence(duration: duration)]) }
+    /// Starts playing silence; see `playAsync(_:volume:)`.
     public func playSilenceAsync(duration: Double) async throws -> PlayAction { try await playAsync([.silence(duration: duration)]) }
+    /// Plays a ringtone (`us`, `gb`, …) and waits until it ends.
     public func playRingtone(name: String, duration: Double? = nil, volume: Double = 0) async throws -> PlayResult {
         try await play([.ringtone(name: name, duration: duration)], volume: volume)
     }
+    /// Starts playing a ringtone; see `playAsync(_:volume:)`.
     public func playRingtoneAsync(name: String, duration: Double? = nil, volume: Double = 0) async throws -> PlayAction {
         try await playAsync([.ringtone(name: name, duration: duration)], volume: volume)
     }
+    /// Speaks `text` and waits until it has been said.
+    /// - Parameters:
+    ///   - text: what to say (SSML is passed through).
+    ///   - language: such as `en-US`; Relay's default when nil.
+    ///   - gender: `male` or `female`; Relay's default when nil.
+    ///   - volume: -40 dB … +40 dB; 0 leaves it unchanged.
     public func playTTS(text: String, language: String? = nil, gender: String? = nil, volume: Double = 0) async throws -> PlayResult {
         try await play([.tts(text: text, language: language, gender: gender)], volume: volume)
     }
+    /// Starts speaking `text`; see `playTTS(text:language:gender:volume:)`.
     public func playTTSAsync(text: String, language: String? = nil, gender: String? = nil, volume: Double = 0) async throws -> PlayAction {
         try await playAsync([.tts(text: text, language: language, gender: gender)], volume: volume)
     }
@@ -482,6 +530,11 @@ public final class Call: Sendable, CustomStringConvertible {
         try await promptAsync(collect, media: media, volume: volume).wait()
     }
 
+    /// Starts a prompt and returns an action to change its volume or stop it.
+    /// - Parameters:
+    ///   - collect: what to collect.
+    ///   - media: what to play while collecting.
+    ///   - volume: -40 dB … +40 dB; nil leaves it unchanged.
     public func promptAsync(_ collect: Collect, media: [Media], volume: Double? = nil) async throws -> PromptAction {
         guard collect.digits != nil || collect.speech != nil else {
             throw RelayError.invalidArgument("a prompt needs digits, speech or both to collect")
@@ -493,27 +546,47 @@ public final class Call: Sendable, CustomStringConvertible {
             })
     }
 
+    /// Plays an audio file while collecting input, and waits for the input.
     public func promptAudio(_ collect: Collect, url: String, volume: Double? = nil) async throws -> PromptResult {
         try await prompt(collect, media: [.audio(url: url)], volume: volume)
     }
+    /// Starts a prompt that plays an audio file; see `promptAsync(_:media:volume:)`.
     public func promptAudioAsync(_ collect: Collect, url: String, volume: Double? = nil) async throws -> PromptAction {
         try await promptAsync(collect, media: [.audio(url: url)], volume: volume)
     }
+    /// Speaks `text` while collecting input, and waits for the input.
+    ///
+    /// ```swift
+    /// let pin = try await call.promptTTS(.digits(max: 4, terminators: "#"), text: "Enter your PIN")
+    /// if pin.successful { print(pin.result ?? "") }
+    /// ```
     public func promptTTS(_ collect: Collect, text: String, language: String? = nil, gender: String? = nil, volume: Double? = nil) async throws -> PromptResult {
         try await prompt(collect, media: [.tts(text: text, language: language, gender: gender)], volume: volume)
     }
+    /// Starts a prompt that speaks `text`; see `promptAsync(_:media:volume:)`.
     public func promptTTSAsync(_ collect: Collect, text: String, language: String? = nil, gender: String? = nil, volume: Double? = nil) async throws -> PromptAction {
         try await promptAsync(collect, media: [.tts(text: text, language: language, gender: gender)], volume: volume)
     }
+    /// Plays a ringtone while collecting input, and waits for the input.
     public func promptRingtone(_ collect: Collect, name: String, duration: Double? = nil, volume: Double? = nil) async throws -> PromptResult {
         try await prompt(collect, media: [.ringtone(name: name, duration: duration)], volume: volume)
     }
+    /// Starts a prompt that plays a ringtone; see `promptAsync(_:media:volume:)`.
     public func promptRingtoneAsync(_ collect: Collect, name: String, duration: Double? = nil, volume: Double? = nil) async throws -> PromptAction {
         try await promptAsync(collect, media: [.ringtone(name: name, duration: duration)], volume: volume)
     }
 
     // MARK: Record
 
+    /// Records the call and waits until the recording ends.
+    /// - Parameters:
+    ///   - beep: play a beep first.
+    ///   - format: `mp3` or `wav`.
+    ///   - stereo: each side on its own channel.
+    ///   - direction: which side to record.
+    ///   - initialTimeout: seconds of silence allowed before anything is said.
+    ///   - endSilenceTimeout: seconds of silence that end the recording.
+    ///   - terminators: DTMF digits that end the recording.
     public func record(
         beep: Bool? = nil, format: RecordFormat? = nil, stereo: Bool? = nil, direction: MediaDirection? = nil,
         initialTimeout: Double? = nil, endSilenceTimeout: Double? = nil, terminators: String? = nil
@@ -524,6 +597,8 @@ public final class Call: Sendable, CustomStringConvertible {
         ).wait()
     }
 
+    /// Starts recording and returns an action to stop it; the URL is known at once.
+    /// Parameters as in `record(beep:format:stereo:direction:initialTimeout:endSilenceTimeout:terminators:)`.
     public func recordAsync(
         beep: Bool? = nil, format: RecordFormat? = nil, stereo: Bool? = nil, direction: MediaDirection? = nil,
         initialTimeout: Double? = nil, endSilenceTimeout: Double? = nil, terminators: String? = nil
@@ -546,6 +621,7 @@ public final class Call: Sendable, CustomStringConvertible {
         try await sendDigitsAsync(digits).wait()
     }
 
+    /// Starts sending DTMF digits; see `sendDigits(_:)`.
     public func sendDigitsAsync(_ digits: String) async throws -> SendDigitsAction {
         if digits.isEmpty { throw RelayError.invalidArgument("no digits to send") }
         if let bad = SendDigitsCommand.firstInvalidCharacter(in: digits) {
@@ -567,6 +643,7 @@ public final class Call: Sendable, CustomStringConvertible {
         try await tapAsync(direction: direction, device: device).wait()
     }
 
+    /// Starts tapping media; see `tap(direction:device:)`.
     public func tapAsync(direction: MediaDirection, device: TapDevice) async throws -> TapAction {
         let address = self.address
         return TapAction(
@@ -595,6 +672,14 @@ public final class Call: Sendable, CustomStringConvertible {
             })
     }
 
+    /// Detects whether a person or a machine answered, and waits for the answer.
+    /// - Parameters:
+    ///   - initialTimeout: seconds to wait for the first sound.
+    ///   - endSilenceTimeout: seconds of silence that end a greeting.
+    ///   - machineVoiceThreshold: seconds of speech that mean a machine.
+    ///   - machineWordsThreshold: words that mean a machine.
+    ///   - timeout: seconds the detector runs.
+    ///   - waitForBeep: with a machine, wait for its beep before returning.
     public func detectAnsweringMachine(
         initialTimeout: Double? = nil, endSilenceTimeout: Double? = nil, machineVoiceThreshold: Double? = nil, machineWordsThreshold: Double? = nil,
         timeout: Double? = nil, waitForBeep: Bool = false
@@ -604,6 +689,7 @@ public final class Call: Sendable, CustomStringConvertible {
             timeout: timeout, waitForBeep: waitForBeep)
     }
 
+    /// Starts answering-machine detection; see `detectAnsweringMachine`.
     public func detectAnsweringMachineAsync(
         initialTimeout: Double? = nil, endSilenceTimeout: Double? = nil, machineVoiceThreshold: Double? = nil, machineWordsThreshold: Double? = nil,
         timeout: Double? = nil
@@ -637,6 +723,7 @@ public final class Call: Sendable, CustomStringConvertible {
     public func detectDigit(digits: String? = nil, timeout: Double? = nil) async throws -> DetectResult {
         try await detect(.digit(digits: digits), timeout: timeout)
     }
+    /// Starts digit detection; see `detectDigit(digits:timeout:)`.
     public func detectDigitAsync(digits: String? = nil, timeout: Double? = nil) async throws -> DetectAction {
         try await detectAsync(.digit(digits: digits), timeout: timeout)
     }
@@ -645,14 +732,17 @@ public final class Call: Sendable, CustomStringConvertible {
     public func detectFax(tone: String? = nil, timeout: Double? = nil) async throws -> DetectResult {
         try await detect(.fax(tone: tone), timeout: timeout)
     }
+    /// Starts fax tone detection; see `detectFax(tone:timeout:)`.
     public func detectFaxAsync(tone: String? = nil, timeout: Double? = nil) async throws -> DetectAction {
         try await detectAsync(.fax(tone: tone), timeout: timeout)
     }
 
     // MARK: Fax
 
+    /// Receives a fax and waits until it is complete.
     public func faxReceive() async throws -> FaxResult { try await faxReceiveAsync().wait() }
 
+    /// Starts receiving a fax and returns an action to stop it.
     public func faxReceiveAsync() async throws -> FaxAction {
         let address = self.address
         return FaxAction(
@@ -667,6 +757,7 @@ public final class Call: Sendable, CustomStringConvertible {
         try await faxSendAsync(document: document, identity: identity, header: header).wait()
     }
 
+    /// Starts sending a fax; see `faxSend(document:identity:header:)`.
     public func faxSendAsync(document: String, identity: String? = nil, header: String? = nil) async throws -> FaxAction {
         let address = self.address
         return FaxAction(
@@ -683,6 +774,7 @@ public final class Call: Sendable, CustomStringConvertible {
         try await waitFor(states)
     }
 
+    /// Waits until the call reaches one of `states` (or a later state); false when it ended first.
     public func waitFor(_ states: [CallState]) async throws -> Bool {
         let component = Component(kind: .awaitState(states), controlID: newControlID())
         let decided = store.withLock { store -> Bool? in
@@ -699,9 +791,13 @@ public final class Call: Sendable, CustomStringConvertible {
         return component.snapshot.successful
     }
 
+    /// Waits until the call rings; false when it ended first.
     public func waitForRinging() async throws -> Bool { try await waitFor(.ringing) }
+    /// Waits until the call is answered; false when it ended first.
     public func waitForAnswered() async throws -> Bool { try await waitFor(.answered) }
+    /// Waits until the call is ending.
     public func waitForEnding() async throws -> Bool { try await waitFor(.ending) }
+    /// Waits until the call has ended.
     public func waitForEnded() async throws -> Bool { try await waitFor(.ended) }
 }
 

@@ -3,7 +3,9 @@ import Logging
 import RelayWire
 import Synchronization
 
+/// Facts about this SDK.
 public enum SignalWireSDK {
+    /// This SDK's version, sent to Relay in the `agent` field.
     public static let version = "0.1.0"
     /// SignalWire's Relay host, used when no host is given.
     public static let defaultHost = "relay.signalwire.com"
@@ -13,9 +15,13 @@ public enum SignalWireSDK {
 public enum ClientEvent: String, Sendable, Hashable, CaseIterable {
     /// The session is established; commands can be sent.
     case ready = "ready"
+    /// A WebSocket connection opened.
     case socketOpen = "signalwire.socket.open"
+    /// The WebSocket connection closed.
     case socketClose = "signalwire.socket.close"
+    /// A frame arrived.
     case socketMessage = "signalwire.socket.message"
+    /// The connection failed.
     case socketError = "signalwire.socket.error"
 }
 
@@ -35,11 +41,17 @@ public struct ListenerID: Sendable, Hashable {
 /// let dial = try await client.calling.dial(from: "+15551110000", to: "+15552220000")
 /// ```
 public final class RelayClient: Sendable {
+    /// The project ID.
     public let project: String
+    /// The host as given (see the README's table of host forms).
     public let host: String
+    /// Outbound calls and inbound call handlers.
     public let calling: Calling
+    /// Sending messages and receiving them.
     public let messaging: Messaging
+    /// Receiving tasks.
     public let tasking: Tasking
+    /// Where the client logs.
     public let logger: Logger
 
     let session: Session

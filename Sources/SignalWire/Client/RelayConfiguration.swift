@@ -22,6 +22,7 @@ public struct RelayConfiguration: Sendable {
     public var firstConnectRetryTime: Duration = .seconds(30)
     /// Reconnect delay after a drop: doubles from `initial` up to `maximum`, with jitter.
     public var reconnectInitialDelay: Duration = .seconds(1)
+    /// The longest reconnect delay.
     public var reconnectMaximumDelay: Duration = .seconds(30)
     /// Ask Relay to resume the previous session (`sessionid` in `blade.connect`, previous
     /// protocol in setup) so in-flight requests and calls survive a reconnect.
@@ -40,6 +41,7 @@ public struct RelayConfiguration: Sendable {
     /// Where the connection's event loop comes from.
     public var eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
 
+    /// The defaults.
     public init() {}
 }
 

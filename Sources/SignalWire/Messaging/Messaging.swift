@@ -4,18 +4,25 @@ import Synchronization
 
 /// An SMS or MMS (`Relay.Messaging.Message`).
 public struct Message: Sendable, Hashable {
+    /// Relay's id for the message.
     public let id: String
     /// The state, as Relay reported it (unknown states keep their text).
     public let state: MessageState
+    /// The context the message belongs to.
     public let context: String
+    /// The sender.
     public let from: String?
+    /// The recipient.
     public let to: String?
+    /// The text.
     public let body: String?
     /// Whether the message was received or sent.
     public let direction: MessageDirection?
     /// Media URLs.
     public let media: [String]
+    /// SMS segments the body takes.
     public let segments: Int?
+    /// Tags given when it was sent.
     public let tags: [String]
     /// Why delivery failed, on `undelivered` and `failed`.
     public let reason: String?

@@ -40,7 +40,9 @@ public final class Tasking: Sendable {
 /// let delivered = try await task.deliver(context: "office", message: ["uuid": "unique id"])
 /// ```
 public struct RelayTask: Sendable {
+    /// The project that receives the task.
     public let project: String
+    /// The host tasks are posted to.
     public let host: String
     private let token: String
     private let httpClient: HTTPClient

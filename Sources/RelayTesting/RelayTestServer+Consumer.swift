@@ -20,7 +20,7 @@ extension RelayTestServer {
     /// ```
     ///
     /// - Throws: what the consumer threw while starting (wrong credentials, …), a
-    ///   ``RelayServerError`` when it was not receiving within `timeout`, or what `body` threw.
+    ///   `RelayServerError` when it was not receiving within `timeout`, or what `body` threw.
     public func running<Result: Sendable>(
         _ consumer: some Consumer, timeout: Duration = .seconds(20), _ body: () async throws -> Result
     ) async throws -> Result {

@@ -37,7 +37,7 @@ extension TimelineEntry {
         public var description: String { rawValue }
     }
 
-    /// ``kind`` typed: `entry.category == .collect`.
+    /// `kind` typed: `entry.category == .collect`.
     public var category: Kind { Kind(rawValue: kind) }
 
     /// For a ``Kind/state`` entry, the state the call reached; otherwise nil.

@@ -11,6 +11,7 @@ public struct JournalEntry: Sendable, Hashable {
     /// The frame text exactly as sent or received (tokens in `blade.connect` are masked).
     public var text: String
 
+    /// The lab API's JSON form.
     public var json: JSONValue {
         let frame = (try? JSONCodec.parse(text)) ?? .string(text)
         return ["dir": .string(direction), "time": .double(time), "frame": frame]

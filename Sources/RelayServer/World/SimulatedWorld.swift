@@ -17,10 +17,13 @@ public struct PartyBehavior: Sendable, Hashable {
 
     /// What picks up.
     public enum Kind: String, Sendable, Hashable {
+        /// A person, an answering machine or a fax machine.
         case human, machine, fax
     }
 
+    /// How the party picks up.
     public var answer: Answer
+    /// What picks up.
     public var kind: Kind
     /// DTMF the party keys at digits prompts, one string per prompt in order (e.g. `["1234#"]`).
     public var digits: [String]
@@ -37,6 +40,7 @@ public struct PartyBehavior: Sendable, Hashable {
     /// Pages a fax party sends when we receive a fax from it. Default 2.
     public var faxPages: Int
 
+    /// A party; the defaults make a person who answers after one ring.
     public init(
         answer: Answer = .afterRings(1), kind: Kind = .human, digits: [String] = [], speech: [String] = [],
         repeatsInput: Bool = false, hangupAfter: Double? = nil, messageSeconds: Double = 10,
@@ -160,6 +164,7 @@ public struct SimulatedWorld: Sendable {
     /// in the lab API (`"script": "name"`).
     public var scripts: [String: PartyBehavior]
 
+    /// A world; nil members use the standard one's defaults.
     public init(
         numbers: [String: PartyBehavior] = [:], routes: [String: String] = [:], fallback: PartyBehavior = .human,
         ringSeconds: Double = 2, scripts: [String: PartyBehavior] = [:]

@@ -438,7 +438,9 @@ public final class Call: Sendable, CustomStringConvertible {
     }
 
     /// Connects this call to other devices and waits until one answers or all fail.
-    /// - Parameter devices: groups tried in series; devices inside a group ring in parallel.
+    /// - Parameters:
+    ///   - devices: groups tried in series; devices inside a group ring in parallel.
+    ///   - ringback: what the caller hears while the devices ring.
     public func connect(_ devices: [[ConnectDevice]], ringback: [Media] = []) async throws -> ConnectResult {
         try await connectAsync(devices, ringback: ringback).wait()
     }
@@ -638,7 +640,9 @@ public final class Call: Sendable, CustomStringConvertible {
     // MARK: Tap
 
     /// Streams the call's audio to `device` until the call ends or the tap is stopped.
-    /// - Parameter direction: `listen` (what the caller hears), `speak` (what they say) or `both`.
+    /// - Parameters:
+    ///   - direction: `listen` (what the caller hears), `speak` (what they say) or `both`.
+    ///   - device: where the media goes: `TapDevice.rtp(address:port:codec:ptime:rate:)` or `TapDevice.ws(uri:codec:rate:)`.
     public func tap(direction: MediaDirection, device: TapDevice) async throws -> TapResult {
         try await tapAsync(direction: direction, device: device).wait()
     }

@@ -44,6 +44,7 @@ public struct Message: Sendable, Hashable {
 
 /// Result of `Messaging.send` (`Relay.Messaging.SendResult`).
 public struct SendResult: Sendable, Hashable {
+    /// Whether Relay accepted the message for sending.
     public let successful: Bool
     /// Relay's id for the message, to match later state changes.
     public let messageID: String?

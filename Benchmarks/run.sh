@@ -280,12 +280,18 @@ if wants server; then
   start_relay server-load; say "server-load: $LOAD_CALLS live calls for ${LOAD_SECONDS}s"
   # Bounded on its own: dialing 10,000 calls takes ~10 s here; a driver stuck on a lost event
   # must not hold the run for STEP_TIMEOUT.
-  timeout "${LOAD_TIMEOUT:-180}" "${CLIENT_PIN[@]}" "$BENCH" server-load --url "$URL" --calls "$LOAD_CALLS" \
+  timeout "${LOAD_TIMEOUT:-180}" "${CLIENT_PIN[@]}" "$BENCH" server-load --url "$URL" --server-pid "$SERVER_PID" --calls "$LOAD_CALLS" \
     --seconds "$LOAD_SECONDS" --json "$OUT/server-load-swift.json" >"$LOGS/server-load-driver.log" 2>&1 \
     || { say "server-load failed or stuck (status $?); sessions: $(curl -s "$HTTP/lab/sessions" | head -c 400)"; \
          curl -s "$HTTP/lab/sessions" >"$LOGS/server-load-sessions.json" 2>/dev/null || true; }
   # The server's peak resident memory (it held those calls); VmHWM of its process.
   awk '/VmHWM/ {printf "{\"server_peak_rss_bytes\": %d}\n", $2 * 1024}' "/proc/$SERVER_PID/status" >"$OUT/server-rss.json" 2>/dev/null || true
+  stop_server  # The same driver against the floor, which answers every call and play at once: what the
+  # driver and the machine allow, so the server's figure reads as a share of it.
+  start_floor server-load-floor; say "server-load against the floor responder"
+  timeout "${LOAD_TIMEOUT:-180}" "${CLIENT_PIN[@]}" "$BENCH" server-load --url "$URL" --server-pid "$SERVER_PID" --calls "$LOAD_CALLS" \
+    --seconds "$LOAD_SECONDS" --json "$OUT/server-load-floor.json" >"$LOGS/server-load-floor-driver.log" 2>&1 \
+    || say "server-load against the floor failed (status $?)"
   stop_server
 fi
 

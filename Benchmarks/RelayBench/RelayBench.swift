@@ -222,11 +222,14 @@ struct ServerLoad: AsyncParsableCommand {
     @Option(help: "Live calls to hold.") var calls = 2_000
     @Option(help: "Seconds to keep the calls playing.") var seconds = 5.0
     @Option var concurrency = 100
+    @Option(help: "The server's pid: reports its CPU time per event during the play phase.") var serverPID: Int?
 
     func run() async throws {
         let client = try connection.client()
         try await client.connect()
         let live = try await answeredCalls(client, count: calls, concurrency: concurrency)
+        let serverCPUBefore = serverPID.flatMap { processCPUSeconds(pid: $0) }
+        let ownCPUBefore = processCPUSeconds(pid: Int(getpid()))
         let events = Counter()
         for call in live { call.on(.playStateChange) { _ in _ = events.increment() } }
         let deadline = ContinuousClock.now + .seconds(seconds)
@@ -242,10 +245,18 @@ struct ServerLoad: AsyncParsableCommand {
         }
         let elapsed = ContinuousClock.now - started
         let count = events.value
-        try connection.write([
+        var figures: [String: JSONValue] = [
             "benchmark": "server_load", "live_calls": .int(live.count),
             "play_events_per_second": .double((Double(count) / elapsed.seconds).rounded()),
-        ])
+        ]
+        if let before = serverCPUBefore, let after = serverPID.flatMap({ processCPUSeconds(pid: $0) }), count > 0 {
+            figures["server_cpu_us_per_event"] = .double(((after - before) / Double(count) * 1e7).rounded() / 10)
+            figures["server_cores"] = .double(((after - before) / elapsed.seconds * 100).rounded() / 100)
+        }
+        if let before = ownCPUBefore, let after = processCPUSeconds(pid: Int(getpid())), count > 0 {
+            figures["driver_cpu_us_per_event"] = .double(((after - before) / Double(count) * 1e7).rounded() / 10)
+        }
+        try connection.write(figures)
         await client.disconnect()
     }
 }
@@ -260,6 +271,17 @@ func percentile(_ sorted: [Int64], _ fraction: Double) -> Double {
     guard !sorted.isEmpty else { return 0 }
     let index = min(sorted.count - 1, Int((Double(sorted.count) * fraction).rounded(.down)))
     return (Double(sorted[index]) / 100).rounded() / 10
+}
+
+/// CPU seconds (user + system) a process has used so far, from /proc/PID/stat.
+func processCPUSeconds(pid: Int) -> Double? {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+        let afterName = text.range(of: ") ", options: .backwards)
+    else { return nil }
+    // Fields after the command name start at field 3 (state): utime and stime are fields 14 and 15.
+    let fields = text[afterName.upperBound...].split(separator: " ")
+    guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
 }
 
 /// Resident set size of this process, from /proc/self/statm.

@@ -157,10 +157,21 @@ def main():
     summary['server'] = dict(sl, **(rss or {}))
     lines.append('### the server alone (`relay serve --speed %s`, driven by the Swift SDK)' % meta.get('settings', {}).get('speed', '?'))
     lines.append('')
-    lines.append('| live calls held | play events/s | server peak RSS |')
-    lines.append('|---|---|---|')
-    lines.append('| %s | %s | %s |' % (fmt_n(sl.get('live_calls')), fmt_n(sl.get('play_events_per_second')),
-                                      '%.0f MiB' % (rss['server_peak_rss_bytes'] / 2**20) if rss else '—'))
+    fl = figs.get('server-load-floor') or {}
+    summary['server_floor'] = fl or None
+    lines.append('| server | live calls held | play events/s | server CPU µs/event | driver CPU µs/event | server peak RSS |')
+    lines.append('|---|---|---|---|---|---|')
+    lines.append('| `relay serve` | %s | %s | %s | %s | %s |' % (
+        fmt_n(sl.get('live_calls')), fmt_n(sl.get('play_events_per_second')), sl.get('server_cpu_us_per_event', '—'),
+        sl.get('driver_cpu_us_per_event', '—'), '%.0f MiB' % (rss['server_peak_rss_bytes'] / 2**20) if rss else '—'))
+    if fl:
+      lines.append('| floor responder | %s | %s | %s | %s | — |' % (
+          fmt_n(fl.get('live_calls')), fmt_n(fl.get('play_events_per_second')), fl.get('server_cpu_us_per_event', '—'),
+          fl.get('driver_cpu_us_per_event', '—')))
+      share = ratio(sl.get('play_events_per_second'), fl.get('play_events_per_second'))
+      summary['server']['share_of_floor'] = share
+      lines.append('')
+      lines.append('`relay serve` reaches %s of the floor\'s events/s with the same driver in the same run.' % fmt_x(share))
     lines.append('')
 
   # ---- targets (issue 4) ----

@@ -182,6 +182,33 @@ package struct BroadcastParams: Sendable, Hashable {
         return builder.value
     }
 
+    /// The whole `blade.broadcast` request carrying these params, with request id `id`, as
+    /// compact JSON bytes: the same members as encoding
+    /// `{"jsonrpc","id","method","params": json}`, written without building the envelope's objects
+    /// (a server sends one per event).
+    public func requestBytes(id: String) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(1024)
+        output.append(contentsOf: #"{"jsonrpc":"2.0","id":"#.utf8)
+        JSONCodec.writeString(id, into: &output)
+        output.append(contentsOf: #","method":"#.utf8)
+        JSONCodec.writeString(BladeMethod.broadcast, into: &output)
+        output.append(contentsOf: #","params":{"protocol":"#.utf8)
+        JSONCodec.writeString(protocolName, into: &output)
+        output.append(contentsOf: #","channel":"#.utf8)
+        JSONCodec.writeString(channel, into: &output)
+        output.append(contentsOf: #","event":"#.utf8)
+        JSONCodec.writeString(event, into: &output)
+        if let broadcasterNodeID {
+            output.append(contentsOf: #","broadcaster_nodeid":"#.utf8)
+            JSONCodec.writeString(broadcasterNodeID, into: &output)
+        }
+        output.append(contentsOf: #","params":"#.utf8)
+        JSONCodec.write(notification, into: &output, sortedKeys: false)
+        output.append(contentsOf: "}}".utf8)
+        return output
+    }
+
     /// `params.params.event_type` (absent for tasks).
     package var eventType: String? { notification["event_type"]?.stringValue }
     /// `params.params.params`: the event-specific members.

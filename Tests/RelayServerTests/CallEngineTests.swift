@@ -380,7 +380,7 @@ extension CallEngineTests {
                     "3.0 call1 state ending hangup",
                     "3.0 call1 state ended hangup",
                 ])
-            #expect(h.tapEffects.map(\.effect) == [.startTap(key: "call1/g-tap", .rtp(host: "127.0.0.1", port: 5004, ptime: 20)), .stopTap(key: "call1/g-tap")])
+            #expect(h.tapEffects.map(\.effect) == [.startTap(key: "call1/g-tap", .rtp(host: "127.0.0.1", port: 5004, format: .standard)), .stopTap(key: "call1/g-tap")])
             #expect(h.tapEffects.map(\.time) == [2, 3])
             let count = h.emitted.count
             h.runUntilIdle()
@@ -511,7 +511,7 @@ extension CallEngineTests {
             let id = parent(h)
             let typed = h.run(.connect(ConnectCommand(call: h.call(id), devices: [[phone(Phone.human)]], ringback: [.ringtone(name: "us")])))
             #expect(typed.code == "200")
-            #expect(h.snapshot(id)?.timeline.contains { $0.text == "ringback: ringtone us" } == true)
+            #expect(h.snapshot(id)?.timeline.contains { $0.text == "ringback: ringtone us (440+480 Hz, 2.0s on 4.0s off)" } == true)
             h.runUntilIdle()
 
             let other = h.answeredInbound(from: "+15551239999")
@@ -1207,7 +1207,7 @@ extension CallEngineTests {
                 ])
         }
 
-        @Test("READY comes at max(2.6 s, greeting) and not at all after the timeout", arguments: [(1.0, 20.0, true, 2.6), (10, 8, false, 0)])
+        @Test("READY comes at the end of the greeting and not at all after the timeout", arguments: [(3.0, 20.0, true, 3.0), (10, 8, false, 0)])
         func greeting(greeting: Double, timeout: Double, ready: Bool, readyAt: Double) {
             let h = EngineHarness()
             let id = h.answeredInbound(behavior: PartyBehavior(kind: .machine, greetingSeconds: greeting))
@@ -1488,7 +1488,7 @@ extension CallEngineTests {
             #expect(source[path: "params", "rate"] == 8000)
             let port = try #require(source[path: "params", "port"]?.intValue)
             #expect((40000..<60000).contains(port) && port % 2 == 0)
-            #expect(h.lastEffects.contains(.startTap(key: "call1/t1", .rtp(host: "127.0.0.1", port: 5004, ptime: 30))))
+            #expect(h.lastEffects.contains(.startTap(key: "call1/t1", .rtp(host: "127.0.0.1", port: 5004, format: TapFormat(codec: .pcmu, rate: 8000, ptime: 30)))))
             guard case .tap(let tapping) = h.events(of: id).last?.event else {
                 Issue.record("no tap event")
                 return
@@ -1512,7 +1512,7 @@ extension CallEngineTests {
             let id = h.answeredInbound()
             let result = h.run(.tap(TapCommand(component: h.component(id, "t"), direction: "both", device: .rtp(address: host, port: 4000))))
             #expect(result.code == "200")
-            #expect(h.tapEffects.map(\.effect) == (loopback ? [.startTap(key: "call1/t", .rtp(host: host, port: 4000, ptime: 20))] : []))
+            #expect(h.tapEffects.map(\.effect) == (loopback ? [.startTap(key: "call1/t", .rtp(host: host, port: 4000, format: .standard))] : []))
             #expect(h.lines(call: id).last == "0.0 tap t tapping")
         }
 
@@ -1527,7 +1527,7 @@ extension CallEngineTests {
                     """)
             #expect(result.code == "200")
             #expect(result.members["source_device"] == ["type": "ws", "params": ["uri": "ws://127.0.0.1:8080/tap/t%2F1", "codec": "PCMU", "rate": 8000]])
-            #expect(h.tapEffects.map(\.effect) == [.startTap(key: "call1/t/1", .webSocket(uri: "ws://127.0.0.1:9000/media"))])
+            #expect(h.tapEffects.map(\.effect) == [.startTap(key: "call1/t/1", .webSocket(uri: "ws://127.0.0.1:9000/media", format: .standard))])
             for (control, uri) in [("wss", "wss://127.0.0.1:9000/media"), ("remote", "ws://example.com/media")] {
                 #expect(h.run(.tap(TapCommand(component: h.component(id, control), direction: "both", device: .ws(uri: uri)))).code == "200")
             }

@@ -231,18 +231,67 @@ struct CallTests {
     }
 }
 
+extension CallTests {
+    @Test func rtpTapHonoursCodecRateAndPtime() async throws {
+        try await withRelayTestServer(speed: 100) { server in
+            let packets = PacketCounter()
+            let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .channelInitializer { channel in channel.pipeline.addHandler(packets) }
+                .bind(host: "127.0.0.1", port: 0).get()
+            let port = try #require(channel.localAddress?.port)
+            let client = try await BladeTestClient.connect(server.url)
+            try await client.handshake(project: server.project, token: server.token)
+            let call = try await dialAnswered(client)
+            let result = try await client.execute(
+                "calling.tap",
+                ids(call, [
+                    "control_id": "t1", "tap": ["type": "audio", "params": ["direction": "both"]],
+                    "device": ["type": "rtp", "params": ["addr": "127.0.0.1", "port": .int(port), "codec": "PCMA", "rate": 16000, "ptime": 10]],
+                ]))
+            #expect(result[path: "source_device", "params", "codec"] == "PCMA")
+            #expect(result[path: "source_device", "params", "rate"] == 16000)
+            _ = try await client.event("calling.call.tap")
+            let deadline = ContinuousClock.now + .seconds(10)
+            while packets.count < 4, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            _ = try await client.execute("calling.tap.stop", ids(call, ["control_id": "t1"]))
+            _ = try await client.event("calling.call.tap")
+            #expect(packets.firstPayloadType == 8, "PCMA is RTP payload type 8")
+            // 16 kHz × 10 ms = 160 samples a packet, one byte each.
+            #expect(!packets.payloadSizes.isEmpty && packets.payloadSizes.allSatisfy { $0 == 160 })
+            #expect(packets.timestampSteps.allSatisfy { $0 == 160 })
+            try await channel.close()
+            await client.close()
+        }
+    }
+}
+
 final class PacketCounter: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
     private let lock = NSLock()
     private var packets = 0
     private var payloadType: UInt8?
+    private var sizes: [Int] = []
+    private var timestamps: [UInt32] = []
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         lock.lock()
         packets += 1
         if payloadType == nil, let byte: UInt8 = envelope.data.getInteger(at: envelope.data.readerIndex + 1) { payloadType = byte & 0x7F }
+        if sizes.count < 8 {
+            sizes.append(envelope.data.readableBytes - 12)
+            if let stamp: UInt32 = envelope.data.getInteger(at: envelope.data.readerIndex + 4) { timestamps.append(stamp) }
+        }
         lock.unlock()
+    }
+
+    /// Payload bytes of the first packets (after the 12-byte RTP header).
+    var payloadSizes: [Int] { lock.lock(); defer { lock.unlock() }; return sizes }
+    /// RTP timestamp steps between the first packets.
+    var timestampSteps: [UInt32] {
+        lock.lock()
+        defer { lock.unlock() }
+        return zip(timestamps.dropFirst(), timestamps).map { $0 &- $1 }
     }
 
     var count: Int { lock.lock(); defer { lock.unlock() }; return packets }

@@ -1,7 +1,9 @@
 import Foundation
 import Logging
 import NIOCore
+import NIOEmbedded
 import NIOPosix
+import NIOWebSocket
 @testable import RelayServer
 import RelayTesting
 import RelayWire
@@ -273,7 +275,7 @@ struct HardeningTests {
         #expect(first)
         #expect(!second, "a second 900 KB frame exceeds 1 MiB")
         #expect(bytes.closedForOverflow)
-        #expect(bytes.queued.bytes == 900_000)
+        #expect(bytes.queued.bytes == 0, "an overflowed queue is released at once")
         #expect(!bytes.send("small"), "closed: later frames are refused")
 
         let frames = ConnectionHandle(id: 2, remoteAddress: "test", limit: 16)
@@ -281,18 +283,122 @@ struct HardeningTests {
         #expect(!frames.send("one too many"))
         #expect(frames.closedForOverflow)
 
-        let drained = ConnectionHandle(id: 3, remoteAddress: "test", limit: 16)
-        drained.setByteLimit(1 << 20)
-        // Written frames leave the count (the writer takes them from the stream).
-        var writer = drained.stream.makeAsyncIterator()
-        var accepted = 0
-        for _ in 0..<100 {
-            if drained.send(reply) { accepted += 1 }
-            if case .text(let text, _) = await writer.next() { drained.didWrite(text) }
+    }
+
+    /// The loop drains the queue straight onto the socket, one flush per drain; while the
+    /// socket is full the queue holds the frames, and it overflows at its bound.
+    @Test func theQueueDrainsOnTheLoopAndHoldsFramesWhileTheSocketIsFull() throws {
+        let channel = EmbeddedChannel()
+        var flushes = 0
+        let handle = ConnectionHandle(id: 3, remoteAddress: "test", limit: 16)
+        handle.setByteLimit(1 << 20)
+        try channel.pipeline.syncOperations.addHandler(FlushCounter { flushes += 1 })
+        try channel.pipeline.syncOperations.addHandler(ConnectionWritabilityHandler(handle: handle))
+        #expect(handle.send("before attach"), "frames queue before the socket is bound")
+        handle.attach(channel)
+        for index in 0..<10 { #expect(handle.send("frame \(index)")) }
+        #expect(handle.queued.frames == 11, "nothing is written until the loop runs")
+        channel.embeddedEventLoop.run()
+        var texts: [String] = []
+        while let frame = try channel.readOutbound(as: WebSocketFrame.self) {
+            #expect(frame.opcode == .text && frame.fin)
+            texts.append(String(buffer: frame.data))
         }
-        #expect(accepted == 100)
-        #expect(!drained.closedForOverflow)
-        #expect(drained.queued == (0, 0))
+        #expect(texts == ["before attach"] + (0..<10).map { "frame \($0)" }, "every frame, in order")
+        #expect(flushes == 1, "one flush for the whole burst")
+        #expect(handle.queued == (0, 0))
+        #expect(handle.writtenFrames == 11)
+
+        // A full socket: frames wait in the queue, which is bounded.
+        channel.isWritable = false
+        channel.pipeline.fireChannelWritabilityChanged()
+        for index in 0..<16 { #expect(handle.send("held \(index)")) }
+        channel.embeddedEventLoop.run()
+        #expect(try channel.readOutbound(as: WebSocketFrame.self) == nil, "nothing is written to a full socket")
+        #expect(handle.queued.frames == 16)
+        // The socket drains: everything held goes out, in order.
+        channel.isWritable = true
+        channel.pipeline.fireChannelWritabilityChanged()
+        channel.embeddedEventLoop.run()
+        var held: [String] = []
+        while let frame = try channel.readOutbound(as: WebSocketFrame.self) { held.append(String(buffer: frame.data)) }
+        #expect(held == (0..<16).map { "held \($0)" })
+        #expect(!handle.closedForOverflow)
+
+        // Full again, and a 17th frame overflows: the queue is dropped and the socket must close.
+        channel.isWritable = false
+        channel.pipeline.fireChannelWritabilityChanged()
+        for index in 0..<16 { #expect(handle.send("stuck \(index)")) }
+        #expect(!handle.send("one too many"))
+        #expect(handle.closedForOverflow)
+        #expect(handle.queued == (0, 0), "an overflowed queue is released at once")
+        #expect(!handle.send("later"), "closed: later frames are refused")
+        _ = try? channel.finish()
+    }
+
+    /// A flush can drain the socket (writable again) while the drain that ran it still holds the
+    /// queue: the queue must not stall then. (It did once: 4,330 frames waited for an event that
+    /// had already come, and a client's `blade.ping` went unanswered.)
+    @Test func aSocketThatDrainsDuringTheFlushDoesNotStallTheQueue() throws {
+        let channel = EmbeddedChannel()
+        let handle = ConnectionHandle(id: 5, remoteAddress: "test", limit: 4096)
+        handle.setByteLimit(16 << 20)
+        // A socket that fills on the first write and drains on the next flush, like a kernel buffer.
+        try channel.pipeline.syncOperations.addHandler(FillingSocket(channel: channel))
+        try channel.pipeline.syncOperations.addHandler(ConnectionWritabilityHandler(handle: handle))
+        handle.attach(channel)
+        let count = 600  // more than one drain batch, so frames are still queued when it blocks
+        for index in 0..<count { #expect(handle.send("frame \(index)")) }
+        channel.embeddedEventLoop.run()
+        var seen = 0
+        while try channel.readOutbound(as: WebSocketFrame.self) != nil { seen += 1 }
+        #expect(seen == count, "every frame leaves once the socket drained")
+        #expect(handle.queued.frames == 0)
+        _ = try? channel.finish()
+    }
+
+    /// A resume replays every broadcast among the last bytes written, not a fixed count: a
+    /// client that goes away can leave thousands of small frames unread in its kernel buffer.
+    @Test func aResumeReplaysEveryBroadcastWrittenWithinTheSlack() throws {
+        let channel = EmbeddedChannel()
+        let handle = ConnectionHandle(id: 6, remoteAddress: "test", limit: 1 << 20)
+        handle.setByteLimit(64 << 20)
+        try channel.pipeline.syncOperations.addHandler(ConnectionWritabilityHandler(handle: handle))
+        handle.attach(channel)
+        let session = BladeSession(id: "s", project: .default, nodeID: "n", signature: "sig", limits: .init(pendingEvents: 100, journal: 0))
+        session.withState { state in
+            state.protocolName = "p"
+            BladeSession.bind(handle, &state)
+        }
+        let count = 3000  // about 0.6 MiB: all within the slack, well over the old 1,024 frames
+        for index in 0..<count {
+            session.deliver(.task(TaskNotification(context: "c", message: ["n": .int(index)])), globalFaults: SessionFaults(), serverNodeID: "server")
+        }
+        channel.embeddedEventLoop.run()
+        #expect(handle.written.frames == count, "all written to the socket")
+        let replayFrom = session.withState { state -> BladeSession.FramePosition? in
+            BladeSession.lose(handle, &state)
+            return state.replayFrom
+        }
+        #expect(replayFrom?.index == 1, "every broadcast may still be in the kernel's buffers")
+        #expect(session.canResume)
+        _ = try? channel.finish()
+    }
+
+    /// `close()` lets what is queued go out first, then signals the transport.
+    @Test func closeWritesWhatIsQueuedFirst() async throws {
+        let channel = EmbeddedChannel()
+        let handle = ConnectionHandle(id: 4, remoteAddress: "test", limit: 16)
+        try channel.pipeline.syncOperations.addHandler(ConnectionWritabilityHandler(handle: handle))
+        handle.attach(channel)
+        #expect(handle.send("last words"))
+        handle.close()
+        #expect(!handle.send("too late"))
+        channel.embeddedEventLoop.run()
+        let frame = try channel.readOutbound(as: WebSocketFrame.self)
+        #expect(frame.map { String(buffer: $0.data) } == "last words")
+        for await _ in handle.drained {}  // finishes: the transport may close the socket now
+        _ = try? channel.finish()
     }
 
     // MARK: 5. Unauthenticated connections
@@ -461,6 +567,7 @@ struct DescriptorExhaustionTests {
             try await Task.sleep(for: .milliseconds(20))
         }
         let pid = process.processIdentifier
+        let warningsBefore = errors.text.components(separatedBy: "cannot accept").count - 1
         let before = try #require(Self.cpuSeconds(pid: pid))
         let window = ContinuousClock.now
         try await Task.sleep(for: .seconds(2))  // a measurement window, not a wait for an event
@@ -468,9 +575,12 @@ struct DescriptorExhaustionTests {
         let elapsed = ContinuousClock.now - window
         let busy = (after - before) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         let warnings = errors.text.components(separatedBy: "cannot accept").count - 1
-        print("hardening: out of descriptors, relay serve used \(Int(busy * 100))% of a core; \(warnings) warning(s)")
+        print("hardening: out of descriptors, relay serve used \(Int(busy * 100))% of a core; \(warnings) warning(s) in all")
         #expect(busy < 0.3, "the accept loop must not spin")
-        #expect(warnings == 1, "one warning per episode")
+        // One warning per episode, not per failed accept (that would be thousands a second). On a
+        // loaded machine the connect burst can outlast the 10 s head timeout, which frees
+        // descriptors and starts a second episode: so count only the measurement window.
+        #expect(warnings - warningsBefore <= 1, "at most one new episode in 2 s: \(warnings - warningsBefore) warnings")
 
         // Freeing descriptors ends the episode: a new client is served again.
         for probe in probes { await probe.close() }
@@ -506,4 +616,36 @@ final class StderrCollector: Sendable {
     }
 
     var text: String { buffer.withLock { $0 } }
+}
+
+/// Counts flushes passing down the pipeline.
+private final class FlushCounter: ChannelOutboundHandler {
+    typealias OutboundIn = Any
+    private let counted: () -> Void
+    init(_ counted: @escaping () -> Void) { self.counted = counted }
+    func flush(context: ChannelHandlerContext) {
+        counted()
+        context.flush()
+    }
+}
+
+/// Turns the channel unwritable on each write and writable again (with the event) on each flush.
+private final class FillingSocket: ChannelOutboundHandler {
+    typealias OutboundIn = Any
+    private let channel: EmbeddedChannel
+    init(channel: EmbeddedChannel) { self.channel = channel }
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        context.write(data, promise: promise)
+        if channel.isWritable {
+            channel.isWritable = false
+            context.pipeline.fireChannelWritabilityChanged()
+        }
+    }
+    func flush(context: ChannelHandlerContext) {
+        context.flush()
+        if !channel.isWritable {
+            channel.isWritable = true
+            context.pipeline.fireChannelWritabilityChanged()
+        }
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import RelayServer
+import RelayTesting
 import RelayWire
 import SignalWire
 import Testing
@@ -12,8 +13,9 @@ struct GoldenCase: Sendable, CustomTestStringConvertible {
     let method: String
     var index = 0
     var dialTimeout: Int? = nil
-    /// Cases that control a running operation need it to still be running: slower clock.
-    var speed: Double = 200
+    /// Cases that control a running operation need it to still be running, however loaded the
+    /// machine: they run on the manual clock, where nothing finishes unless the test moves time.
+    var manualClock = false
     let run: @Sendable (Call) async throws -> Void
 
     var testDescription: String { "\(scenario) → \(method)#\(index)" }
@@ -58,14 +60,14 @@ struct GoldenCase: Sendable, CustomTestStringConvertible {
                 volume: 5)
             #expect(result.successful)
         },
-        GoldenCase(scenario: "call_play_async_controls", method: RelayMethod.play, speed: 5) { call in
+        GoldenCase(scenario: "call_play_async_controls", method: RelayMethod.play, manualClock: true) { call in
             let action = try await call.playAsync([.tts(text: "Long announcement")], volume: -2.5)
             _ = await action.pause()
             _ = await action.resume()
             _ = await action.volume(-3)
             _ = await action.stop()
         },
-        GoldenCase(scenario: "call_play_async_controls", method: RelayMethod.playVolume, speed: 5) { call in
+        GoldenCase(scenario: "call_play_async_controls", method: RelayMethod.playVolume, manualClock: true) { call in
             // Long enough to still be playing while it is controlled.
             let action = try await call.playAsync([.silence(duration: 600)], volume: -2.5)
             #expect(await action.pause().successful)
@@ -116,13 +118,13 @@ struct GoldenCase: Sendable, CustomTestStringConvertible {
         GoldenCase(scenario: "call_prompt_ringtone_async", method: RelayMethod.playAndCollect) { call in
             _ = try await call.promptRingtoneAsync(.both(speechLanguage: "en-GB"), name: "uk").wait()
         },
-        GoldenCase(scenario: "call_prompt_async_controls", method: RelayMethod.playAndCollectVolume, speed: 5) { call in
+        GoldenCase(scenario: "call_prompt_async_controls", method: RelayMethod.playAndCollectVolume, manualClock: true) { call in
             let action = try await call.promptAsync(.digits(max: 3), media: [.silence(duration: 600)])
             #expect(await action.volume(6).successful)
             #expect(await action.stop().successful)
             _ = try await action.wait()
         },
-        GoldenCase(scenario: "call_prompt_async_controls", method: RelayMethod.playAndCollectStop, speed: 5) { call in
+        GoldenCase(scenario: "call_prompt_async_controls", method: RelayMethod.playAndCollectStop, manualClock: true) { call in
             let action = try await call.promptAsync(.digits(max: 3), media: [.silence(duration: 600)])
             _ = await action.volume(6)
             _ = await action.stop()
@@ -137,7 +139,7 @@ struct GoldenCase: Sendable, CustomTestStringConvertible {
         GoldenCase(scenario: "call_record_defaults", method: RelayMethod.record) { call in
             _ = try await call.record()
         },
-        GoldenCase(scenario: "call_record_async_stop", method: RelayMethod.recordStop, speed: 5) { call in
+        GoldenCase(scenario: "call_record_async_stop", method: RelayMethod.recordStop, manualClock: true) { call in
             let action = try await call.recordAsync(beep: false, stereo: false, direction: "listen")
             #expect(action.url?.isEmpty == false, "calling.record answers with the recording url")
             #expect(await action.stop().successful)
@@ -153,16 +155,16 @@ struct GoldenCase: Sendable, CustomTestStringConvertible {
             #expect(outcome.successful)
         },
         // Tap
-        GoldenCase(scenario: "call_tap_rtp", method: RelayMethod.tap, speed: 5) { call in
+        GoldenCase(scenario: "call_tap_rtp", method: RelayMethod.tap, manualClock: true) { call in
             let action = try await call.tapAsync(direction: "both", device: .rtp(address: "192.168.1.1", port: 1234, codec: "PCMU", ptime: 20, rate: 8000))
             _ = await action.stop()
             _ = try await action.wait()
         },
-        GoldenCase(scenario: "call_tap_ws", method: RelayMethod.tap, speed: 5) { call in
+        GoldenCase(scenario: "call_tap_ws", method: RelayMethod.tap, manualClock: true) { call in
             let action = try await call.tapAsync(direction: "listen", device: .ws(uri: "wss://example.domain.com/endpoint", codec: "OPUS", rate: 16000))
             _ = await action.stop()
         },
-        GoldenCase(scenario: "call_tap_async_stop", method: RelayMethod.tapStop, speed: 5) { call in
+        GoldenCase(scenario: "call_tap_async_stop", method: RelayMethod.tapStop, manualClock: true) { call in
             let action = try await call.tapAsync(direction: "speak", device: .rtp(address: "127.0.0.1", port: 5000))
             #expect(await action.stop().successful)
             let result = try await action.wait()
@@ -186,7 +188,7 @@ struct GoldenCase: Sendable, CustomTestStringConvertible {
             _ = try await call.detect(
                 .machine(initialTimeout: 4.5, endSilenceTimeout: 1, machineVoiceThreshold: 1.25, machineWordsThreshold: 6), timeout: 45, waitForBeep: true)
         },
-        GoldenCase(scenario: "call_detect_async_stop", method: RelayMethod.detectStop, speed: 5) { call in
+        GoldenCase(scenario: "call_detect_async_stop", method: RelayMethod.detectStop, manualClock: true) { call in
             let action = try await call.detectAsync(.machine(), timeout: 60)
             #expect(await action.stop().successful)
             _ = try await action.wait()
@@ -203,7 +205,7 @@ struct GoldenCase: Sendable, CustomTestStringConvertible {
         GoldenCase(scenario: "call_detect_digit", method: RelayMethod.detect) { call in
             _ = try await call.detectDigit(digits: "123", timeout: 15)
         },
-        GoldenCase(scenario: "call_detect_digit_async", method: RelayMethod.detect, speed: 5) { call in
+        GoldenCase(scenario: "call_detect_digit_async", method: RelayMethod.detect, manualClock: true) { call in
             let action = try await call.detectDigitAsync()
             _ = await action.stop()
         },
@@ -217,11 +219,11 @@ struct GoldenCase: Sendable, CustomTestStringConvertible {
         GoldenCase(scenario: "call_fax_send_async", method: RelayMethod.sendFax) { call in
             _ = try await call.faxSendAsync(document: "https://example.com/fax.pdf").wait()
         },
-        GoldenCase(scenario: "call_fax_receive", method: RelayMethod.receiveFax, speed: 5) { call in
+        GoldenCase(scenario: "call_fax_receive", method: RelayMethod.receiveFax, manualClock: true) { call in
             let action = try await call.faxReceiveAsync()
             _ = await action.stop()
         },
-        GoldenCase(scenario: "call_fax_receive_async_stop", method: RelayMethod.receiveFaxStop, speed: 5) { call in
+        GoldenCase(scenario: "call_fax_receive_async_stop", method: RelayMethod.receiveFaxStop, manualClock: true) { call in
             let action = try await call.faxReceiveAsync()
             #expect(await action.stop().successful)
             _ = try await action.wait()
@@ -260,9 +262,16 @@ struct GoldenFrameTests {
     @Test(arguments: GoldenCase.all)
     func commandMatchesPython(_ golden: GoldenCase) async throws {
         let expected = try Golden.command(golden.scenario, method: golden.method, index: golden.index)
-        try await withRelayServer(speed: golden.speed) { server in
+        try await withRelayTestServer(speed: 200, configure: { $0.clockMode = golden.manualClock ? .manual : nil }) { testServer in
+            let server = testServer.server
             try await withClient(server) { client in
-                let dial = try await client.calling.dial(from: "+12029999999", to: "+12028888888", timeout: golden.dialTimeout)
+                async let dialing = client.calling.dial(from: "+12029999999", to: "+12028888888", timeout: golden.dialTimeout)
+                if golden.manualClock {
+                    // The call rings for one ring (2 s) once the server has it.
+                    #expect(await eventually { await !server.calls().isEmpty })
+                    await server.advanceClock(by: 2)
+                }
+                let dial = try await dialing
                 #expect(dial.successful)
                 try await golden.run(dial.call)
                 let sent = await sentCommands(server, method: golden.method)

@@ -504,7 +504,7 @@ struct CallEngine {
     private static func invalidMedia(_ media: [Media]) -> CommandResult? {
         if media.isEmpty { return .failure("400", "Missing 'play' (array of media)") }
         for (index, item) in media.enumerated() {
-            if let problem = item.problem { return .failure("400", "Invalid media: play[\(index)]: \(problem)") }
+            if let problem = item.problem ?? MediaRules.serverProblem(item) { return .failure("400", "Invalid media: play[\(index)]: \(problem)") }
         }
         return nil
     }
@@ -563,6 +563,14 @@ struct CallEngine {
             finish(callID, controlID)
             log(callID, "play", "finished")
             emit(callID, .play(ComponentStateEvent(address: address, state: "finished")))
+        case .playFailed(let reason):
+            finish(callID, controlID)
+            log(callID, "play", "error: \(reason)")
+            emit(callID, .play(ComponentStateEvent(address: address, state: "error")))
+        case .promptFailed(let reason):
+            finish(callID, controlID)
+            log(callID, "collect", "error: \(reason)")
+            emit(callID, .collect(CollectEvent(address: address, result: CollectResult(type: "error"))))
         case .promptPlayed:
             collectInput(callID, controlID)
         case .collected(let result):
@@ -573,6 +581,7 @@ struct CallEngine {
                 let terminator = result.params["terminator"]?.stringValue ?? ""
                 log(callID, "collect", "digits \(digits)" + (terminator.isEmpty ? "" : " (terminator \(terminator))"))
             case "speech": log(callID, "collect", "speech \"\(result.params["text"]?.stringValue ?? "")\"")
+            case "no_match": log(callID, "collect", "no match")
             default: log(callID, "collect", "no input")
             }
             emit(callID, .collect(CollectEvent(address: address, result: result)))
@@ -583,6 +592,8 @@ struct CallEngine {
             emit(callID, .record(RecordEvent(address: address, state: "no_input", url: record.url, record: record.record)))
         case .recordFinished:
             finishRecording(callID, controlID, why: "end of speech")
+        case .recordTerminated(let key):
+            finishRecording(callID, controlID, why: "terminator \(key)")
         case .detected(let type, let event):
             log(callID, "detect", "\(type): \(event)")
             emit(callID, .detect(DetectEvent(address: address, type: type, event: event)))
@@ -591,6 +602,13 @@ struct CallEngine {
             finish(callID, controlID)
             log(callID, "detect", "finished (timeout)")
             emit(callID, .detect(DetectEvent(address: address, type: component.detectType, event: "finished")))
+        case .detectFailed:
+            guard let component = calls[callID]?.components[controlID] else { return }
+            finish(callID, controlID)
+            log(callID, "detect", "error: the detector failed")
+            emit(callID, .detect(DetectEvent(address: address, type: component.detectType, event: "error")))
+        case .faxError(let reason):
+            faxError(callID, controlID, reason: reason)
         case .faxFailed:
             guard let component = calls[callID]?.components[controlID] else { return }
             finish(callID, controlID)
@@ -613,11 +631,20 @@ struct CallEngine {
         guard let total = mediaDuration(command.media) else { return .failure("400", "Invalid media") }
         var component = ComponentRecord(controlID: controlID, kind: .play)
         component.volume = command.volume ?? 0
-        component.finishAt = env.now + total
+        var end = total
+        let failure = MediaRules.failure(of: command.media, world: env.world, recordings: { recordingDurations[$0] })
+        if let failure {
+            end = failure.at
+            component.endStep = .playFailed(reason: failure.reason)
+        }
+        component.finishAt = env.now + end
         if let failure = start(callID, component) { return failure }
         log(callID, "play", "playing " + command.media.map(MediaRules.describe).joined(separator: ", "), .array(command.media.map(\.json)))
-        emit(callID, .play(ComponentStateEvent(address: address(callID, controlID), state: "playing")))
-        after(total, callID, controlID, .playFinished)
+        // Media that fails before anything was heard never reports `playing`.
+        if failure?.index != 0 {
+            emit(callID, .play(ComponentStateEvent(address: address(callID, controlID), state: "playing")))
+        }
+        after(end, callID, controlID, component.endStep)
         return .ok("Playing", ["control_id": .string(controlID), "call_id": .string(callID)])
     }
 
@@ -637,7 +664,7 @@ struct CallEngine {
         component.finishAt = env.now + component.remaining
         calls[callID]?.components[controlID] = component
         log(callID, "play", "resumed")
-        after(component.remaining, callID, controlID, .playFinished)
+        after(component.remaining, callID, controlID, component.endStep)
         return .ok("Resumed")
     }
 
@@ -652,7 +679,11 @@ struct CallEngine {
         component.collect = command.collect
         if let failure = start(callID, component) { return failure }
         log(callID, "play", "prompt playing " + command.media.map(MediaRules.describe).joined(separator: ", "), .array(command.media.map(\.json)))
-        after(total, callID, controlID, .promptPlayed)
+        if let failure = MediaRules.failure(of: command.media, world: env.world, recordings: { recordingDurations[$0] }) {
+            after(failure.at, callID, controlID, .promptFailed(reason: failure.reason))
+        } else {
+            after(total, callID, controlID, .promptPlayed)
+        }
         return .ok("Prompting", ["control_id": .string(controlID), "call_id": .string(callID)])
     }
 
@@ -668,10 +699,12 @@ struct CallEngine {
         }
         if let speech = collect.speech, let words = call.nextSpeech() {
             calls[callID] = call
-            let wordCount = words.split(separator: " ").count
-            let wait = 0.5 + Double(wordCount) * 0.4 + (speech.endSilenceTimeout ?? 1)
-            after(wait, callID, controlID, .collected(.speech(words, confidence: 92.5)))
-            return
+            // An empty entry is a prompt the party lets pass in silence.
+            if !words.split(separator: " ").isEmpty {
+                let outcome = PromptRules.collectSpeech(words, options: speech, party: call.behavior)
+                after(outcome.wait, callID, controlID, .collected(outcome.result))
+                return
+            }
         }
         after(collect.initialTimeout ?? 5, callID, controlID, .collected(CollectResult(type: "no_input")))
     }
@@ -698,10 +731,16 @@ struct CallEngine {
         log(callID, "record", "recording" + (options.beep == true ? " (beep)" : ""), options.json)
         emit(callID, .record(RecordEvent(address: address(callID, controlID), state: "recording", url: url, record: options.json)))
         let talk = behavior.kind == .fax ? 0 : behavior.messageSeconds
-        if talk <= 0 {
-            after(options.initialTimeout ?? 5, callID, controlID, .recordNoInput)
+        let silence = behavior.speaksAfter ?? 0
+        let initialTimeout = options.initialTimeout ?? 5
+        // An initial_timeout of 0 waits for speech forever (Relay: "disable with 0").
+        if talk <= 0 || (initialTimeout > 0 && silence >= initialTimeout) {
+            after(initialTimeout, callID, controlID, .recordNoInput)
+        } else if let key = behavior.recordKey, (options.terminators ?? "#*").contains(key) {
+            // The key ends the recording at once, without waiting for end_silence_timeout.
+            after(silence + talk + 0.1, callID, controlID, .recordTerminated(key: String(key)))
         } else {
-            after(talk + (options.endSilenceTimeout ?? 1), callID, controlID, .recordFinished)
+            after(silence + talk + (options.endSilenceTimeout ?? 1), callID, controlID, .recordFinished)
         }
         return .ok("Recording", ["url": .string(url), "control_id": .string(controlID), "call_id": .string(callID)])
     }
@@ -754,10 +793,15 @@ struct CallEngine {
         var keys: String?
         if case .digit = command.detect { keys = calls[callID]?.nextDigits() }
         let plan = DetectRules.plan(command.detect, behavior: behavior, outbound: calls[callID]?.direction == "outbound", keys: keys)
-        for (at, event) in plan where at < timeout {
+        let errorAt = behavior.detectErrorAfter.flatMap { $0 <= timeout ? $0 : nil }
+        for (at, event) in plan where at < (errorAt ?? timeout) {
             after(at, callID, controlID, .detected(type: command.detect.type, event: event))
         }
-        after(timeout, callID, controlID, .detectTimedOut)
+        if let errorAt {
+            after(errorAt, callID, controlID, .detectFailed)
+        } else {
+            after(timeout, callID, controlID, .detectTimedOut)
+        }
         return .ok("Detecting", ["control_id": .string(controlID), "call_id": .string(callID)])
     }
 
@@ -803,7 +847,9 @@ struct CallEngine {
         let sending = sendDocument != nil
         if let failure = start(callID, component) { return failure }
         log(callID, "fax", sending ? "sending \(component.document)" : "waiting for a fax")
-        if behavior.kind == .fax {
+        if sending, let fault = env.world.mediaFault(url: component.document), fault.failsFax {
+            after(fault.seconds, callID, controlID, .faxError(reason: "the document \(component.document) could not be fetched: \(fault)"))
+        } else if behavior.kind == .fax {
             after(2, callID, controlID, .faxPage(sending: sending))
         } else {
             after(sending ? 5 : 10, callID, controlID, .faxFailed)
@@ -813,6 +859,18 @@ struct CallEngine {
 
     private mutating func faxPage(_ callID: String, _ controlID: String, sending: Bool) {
         guard var component = calls[callID]?.components[controlID], let call = calls[callID] else { return }
+        let page = component.pages + 1
+        if call.behavior.faxErrorAtPage == page {
+            faxError(callID, controlID, reason: "the line dropped during page \(page)")
+            return
+        }
+        if call.behavior.faxFailAtPage == page {
+            finish(callID, controlID)
+            let text = "Page \(page) could not be \(sending ? "sent" : "received"): too many transmission errors"
+            log(callID, "fax", "finished unsuccessfully: \(text) (\(component.pages) page(s) got through)")
+            emit(callID, .fax(faxFinished(callID, component, success: false, text: text)))
+            return
+        }
         component.pages += 1
         calls[callID]?.components[controlID] = component
         log(callID, "fax", "page \(component.pages) \(sending ? "sent" : "received")")
@@ -828,6 +886,20 @@ struct CallEngine {
         }
         log(callID, "fax", "finished: \(component.pages) page(s) \(sending ? "sent" : "received at \(component.document)")")
         emit(callID, .fax(faxFinished(callID, component, success: true, text: "OK")))
+    }
+
+    /// `fax.error`: the fax broke off. The params say how far it got.
+    private mutating func faxError(_ callID: String, _ controlID: String, reason: String) {
+        guard let component = calls[callID]?.components[controlID] else { return }
+        finish(callID, controlID)
+        log(callID, "fax", "error: \(reason) (\(component.pages) page(s) got through)")
+        var event = faxFinished(callID, component, success: false, text: reason)
+        event.type = "error"
+        if case .object(var params) = event.params {
+            params["description"] = .string(reason)
+            event.params = .object(params)
+        }
+        emit(callID, .fax(event))
     }
 
     // MARK: - Send digits
@@ -851,22 +923,29 @@ struct CallEngine {
             return .failure("400", "Invalid tap direction '\(command.direction)': use listen, speak or both")
         }
         let device = command.device
+        let format: TapFormat
+        switch TapFormat.parse(device) {
+        case .success(let parsed): format = parsed
+        case .failure(let error): return .failure("400", error.description)
+        }
         var target: TapTarget?
         let source: JSONValue
+        // The source echoes the format the tap streams in.
+        let codec = JSONValue.string(format.codec.rawValue)
         switch device.type {
         case "rtp":
             guard let host = device.address, let port = device.port, (1...65535).contains(port) else {
                 return .failure("400", "An rtp tap device needs 'addr' and 'port'")
             }
-            if RTPTapSender.isLoopback(host) { target = .rtp(host: host, port: port, ptime: device.ptime ?? 20) }
-            source = ["type": "rtp", "params": ["addr": "127.0.0.1", "port": .int(40000 + Int.random(in: 0..<10000) * 2), "codec": "PCMU", "rate": 8000]]
+            if RTPTapSender.isLoopback(host), format.isSendable { target = .rtp(host: host, port: port, format: format) }
+            source = ["type": "rtp", "params": ["addr": "127.0.0.1", "port": .int(40000 + Int.random(in: 0..<10000) * 2), "codec": codec, "rate": .int(format.rate)]]
         case "ws":
             guard let uri = device.uri, uri.hasPrefix("ws://") || uri.hasPrefix("wss://") else {
                 return .failure("400", "A ws tap device needs 'uri' (ws:// or wss://)")
             }
-            if WebSocketTapSender.loopbackTarget(uri) != nil { target = .webSocket(uri: uri) }
+            if WebSocketTapSender.loopbackTarget(uri) != nil, format.isSendable { target = .webSocket(uri: uri, format: format) }
             let base = env.baseURL.hasPrefix("https://") ? "wss://" + env.baseURL.dropFirst(8) : "ws://" + env.baseURL.dropFirst(env.baseURL.hasPrefix("http://") ? 7 : 0)
-            source = ["type": "ws", "params": ["uri": .string("\(base)/tap/\(URLPath.encode(controlID))"), "codec": "PCMU", "rate": 8000]]
+            source = ["type": "ws", "params": ["uri": .string("\(base)/tap/\(URLPath.encode(controlID))"), "codec": codec, "rate": .int(format.rate)]]
         default:
             return .failure("400", "Invalid tap device type '\(device.type)': use rtp or ws")
         }

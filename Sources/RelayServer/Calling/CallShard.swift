@@ -169,10 +169,10 @@ final class CallShard: Sendable {
         let logger = self.logger
         // The senders run until the switch stops them (component done, call over, shutdown).
         switch target {
-        case .rtp(let host, let port, let ptime):
-            spawn { await RTPTapSender.run(host: host, port: port, ptime: ptime, tapSwitch: tapSwitch, logger: logger) }
-        case .webSocket(let uri):
-            spawn { await WebSocketTapSender.run(uri: uri, tapSwitch: tapSwitch, logger: logger) }
+        case .rtp(let host, let port, let format):
+            spawn { await RTPTapSender.run(host: host, port: port, format: format, tapSwitch: tapSwitch, logger: logger) }
+        case .webSocket(let uri, let format):
+            spawn { await WebSocketTapSender.run(uri: uri, format: format, tapSwitch: tapSwitch, logger: logger) }
         }
     }
 }

@@ -11,6 +11,8 @@ struct ComponentRecord: Sendable {
     var finishAt: Double = 0
     var remaining: Double = 0
     var paused = false
+    /// Play: the step that ends it (`playFinished`, or `playFailed` for media that fails), kept for resume.
+    var endStep: ComponentStep = .playFinished
     var volume: Double = 0
     /// Record: the `record` object echoed in events; start time, URL and channels.
     var record: JSONValue = .object([:])

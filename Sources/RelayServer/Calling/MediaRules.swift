@@ -31,10 +31,30 @@ enum MediaRules {
         switch media {
         case .tts(let text, _, _): "tts \"\(text)\""
         case .silence(let seconds): "silence \(seconds)s"
-        case .ringtone(let name, _): "ringtone \(name)"
+        case .ringtone(let name, _): "ringtone \(name)" + (Ringtones.cadence(name).map { " (\($0.text))" } ?? "")
         case .audio(let url): "audio \(url)"
         case .other(let type, _): type
         }
+    }
+
+    /// Why the server refuses an item that the shared wire rule (`Media.problem`) lets through:
+    /// a ringtone name the reference does not list.
+    static func serverProblem(_ media: Media) -> String? {
+        if case .ringtone(let name, _) = media, Ringtones.cadence(name) == nil { return Ringtones.unknown(name) }
+        return nil
+    }
+
+    /// Where a play list fails: the first audio item whose URL fails (``MediaFault``), reached
+    /// after the items before it have played plus the fetch time. `nil` when every item plays.
+    static func failure(of media: [Media], world: SimulatedWorld, recordings: (String) -> Double?) -> (at: Double, index: Int, reason: String)? {
+        var elapsed = 0.0
+        for (index, item) in media.enumerated() {
+            if case .audio(let url) = item, recordings(url) == nil, let fault = world.mediaFault(url: url) {
+                return (elapsed + fault.seconds, index, "play[\(index)] \(url): \(fault)")
+            }
+            elapsed += duration(of: item, recordings: recordings) ?? 0
+        }
+        return nil
     }
 
     /// Seconds to send DTMF: 0.1 s per key, 0.5 s per `w`, 1 s per `W`.

@@ -11,20 +11,36 @@ final class TapSwitch: Sendable {
     var isOn: Bool { on.withLock { $0 } }
 }
 
-/// Streams PCMU RTP packets (a quiet 440 Hz tone) to a loopback address for as long as a tap
-/// lives. Non-loopback destinations are never sent to (a local simulator must not spray
+/// Streams RTP packets (a quiet 440 Hz tone in the tap's codec, rate and ptime) to a loopback
+/// address for as long as a tap lives. Non-loopback destinations are never sent to (a local simulator must not spray
 /// packets at real networks).
 enum RTPTapSender {
     static func isLoopback(_ host: String) -> Bool {
         host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 
-    /// One `ptime` of μ-law samples of a 440 Hz tone, starting at sample `offset`.
-    static func payload(samples: Int, offset: Int) -> [UInt8] {
-        (0..<samples).map { index in
-            let value = sin(Double(offset + index) * 2 * Double.pi * 440 / 8000) * 3000
-            return muLaw(Int16(value))
+    /// One packet of a 440 Hz tone in `format` (G.711 μ-law or A-law at its rate), from sample `offset`.
+    static func payload(_ format: TapFormat, offset: Int) -> [UInt8] {
+        (0..<format.samplesPerPacket).map { index in
+            let value = Int16(sin(Double(offset + index) * 2 * Double.pi * 440 / Double(format.rate)) * 3000)
+            return format.codec == .pcma ? aLaw(value) : muLaw(value)
         }
+    }
+
+    /// G.711 A-law (ITU-T G.711, even bits inverted).
+    static func aLaw(_ sample: Int16) -> UInt8 {
+        var value = Int(sample) >> 3  // 13-bit magnitude range
+        let sign = value >= 0 ? 0x80 : 0
+        if value < 0 { value = -value - 1 }
+        value = min(value, 0xFFF)
+        var exponent = 0
+        var shifted = value >> 5
+        while shifted > 0 && exponent < 7 {
+            exponent += 1
+            shifted >>= 1
+        }
+        let mantissa = exponent < 2 ? (value >> 1) & 0x0F : (value >> exponent) & 0x0F
+        return UInt8(truncatingIfNeeded: (sign | (exponent << 4) | mantissa) ^ 0x55)
     }
 
     static func muLaw(_ sample: Int16) -> UInt8 {
@@ -43,7 +59,7 @@ enum RTPTapSender {
         return UInt8(truncatingIfNeeded: ~(sign | (exponent << 4) | mantissa))
     }
 
-    static func run(host: String, port: Int, ptime: Int, tapSwitch: TapSwitch, logger: Logger) async {
+    static func run(host: String, port: Int, format: TapFormat, tapSwitch: TapSwitch, logger: Logger) async {
         let address = host == "localhost" ? "127.0.0.1" : host
         let target: SocketAddress
         do {
@@ -60,7 +76,7 @@ enum RTPTapSender {
             logger.debug("tap: cannot open a UDP socket", metadata: ["relay.error": "\(error)"])
             return
         }
-        let samples = max(80, 8 * ptime)
+        let samples = format.samplesPerPacket
         var sequence = UInt16.random(in: 0...UInt16.max)
         var timestamp = UInt32.random(in: 0...UInt32.max / 2)
         let ssrc = UInt32.random(in: 1...UInt32.max)
@@ -68,23 +84,24 @@ enum RTPTapSender {
         while tapSwitch.isOn && !Task.isCancelled {
             var buffer = channel.allocator.buffer(capacity: 12 + samples)
             buffer.writeInteger(UInt8(0x80))
-            buffer.writeInteger(UInt8(0))  // payload type 0 = PCMU
+            buffer.writeInteger(format.payloadType)
             buffer.writeInteger(sequence)
             buffer.writeInteger(timestamp)
             buffer.writeInteger(ssrc)
-            buffer.writeBytes(payload(samples: samples, offset: offset))
+            buffer.writeBytes(payload(format, offset: offset))
             channel.writeAndFlush(AddressedEnvelope(remoteAddress: target, data: buffer), promise: nil)
             sequence &+= 1
             timestamp &+= UInt32(samples)
             offset += samples
-            try? await Task.sleep(for: .milliseconds(max(10, ptime)))
+            try? await Task.sleep(for: .milliseconds(max(10, format.ptime)))
         }
         try? await channel.close()
     }
 }
 
 /// Streams a tap to a loopback `ws://` URI: a WebSocket client that sends one binary frame of
-/// PCMU (8 kHz, 20 ms = 160 bytes) every 20 ms for the tap's life. Other URIs are accepted
+/// G.711 in the tap's codec and rate (`rate × ptime / 1000` bytes; 160 for PCMU 8 kHz 20 ms)
+/// every `ptime` ms for the tap's life. Other URIs are accepted
 /// but not connected to.
 enum WebSocketTapSender {
     static func loopbackTarget(_ uri: String) -> (host: String, port: Int, path: String)? {
@@ -108,7 +125,7 @@ enum WebSocketTapSender {
         return (bare == "localhost" ? "127.0.0.1" : bare, port, path)
     }
 
-    static func run(uri: String, tapSwitch: TapSwitch, logger: Logger) async {
+    static func run(uri: String, format: TapFormat, tapSwitch: TapSwitch, logger: Logger) async {
         guard let target = loopbackTarget(uri) else { return }
         do {
             let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -136,8 +153,8 @@ enum WebSocketTapSender {
                 }
                 var offset = 0
                 while tapSwitch.isOn && !Task.isCancelled {
-                    let payload = RTPTapSender.payload(samples: 160, offset: offset)
-                    offset += 160
+                    let payload = RTPTapSender.payload(format, offset: offset)
+                    offset += payload.count
                     var frame = ByteBuffer()
                     frame.writeInteger(UInt8(0x82))
                     frame.writeInteger(UInt8(0x80 | 126))
@@ -146,7 +163,7 @@ enum WebSocketTapSender {
                     frame.writeBytes(mask)
                     frame.writeBytes(payload.enumerated().map { $0.element ^ mask[$0.offset % 4] })
                     try await outbound.write(frame)
-                    try? await Task.sleep(for: .milliseconds(20))
+                    try? await Task.sleep(for: .milliseconds(max(10, format.ptime)))
                 }
                 // Close frame (masked, empty).
                 var close = ByteBuffer()

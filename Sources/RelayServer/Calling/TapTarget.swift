@@ -1,7 +1,7 @@
 import RelayWire
 
-/// Where a tap sends its media.
+/// Where a tap sends its media, and in what format.
 enum TapTarget: Sendable, Equatable {
-    case rtp(host: String, port: Int, ptime: Int)
-    case webSocket(uri: String)
+    case rtp(host: String, port: Int, format: TapFormat)
+    case webSocket(uri: String, format: TapFormat)
 }

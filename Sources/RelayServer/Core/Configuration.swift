@@ -104,8 +104,9 @@ public struct RelayServerConfiguration: Sendable {
     /// How simulated time passes. `nil` (the default) means scaled real time at ``speed``;
     /// ``ClockMode/manual`` stops time until it is advanced.
     public var clockMode: ClockMode?
-    /// Call engines run in parallel, one per event loop; calls are spread over them by id.
-    /// Default `nil`: one per core.
+    /// Call engines run in parallel, each behind its own lock, their timers spread over the
+    /// event loops; calls are spread over them by id. Default `nil`: 16 (at most 16), so a timer
+    /// and a request rarely wait for the same lock.
     public var callShards: Int?
 
     /// The clock in force.

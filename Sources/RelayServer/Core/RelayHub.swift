@@ -24,7 +24,7 @@ final class RelayHub: Sendable {
     private let nextShard = AtomicCounter()
 
     init(configuration: RelayServerConfiguration, logger: Logger, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
-        let count = max(1, min(configuration.callShards ?? System.coreCount, 16))
+        let count = max(1, min(configuration.callShards ?? 16, 16))
         self.configuration = configuration
         self.logger = logger
         clock = SimulationClock(mode: configuration.clock)

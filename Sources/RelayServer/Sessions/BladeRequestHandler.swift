@@ -76,7 +76,7 @@ struct BladeRequestHandler: Sendable {
         if let session = registry.session(of: connection) {
             session.send(frame)
         } else {
-            connection.send(BladeSession.text(of: frame))
+            connection.send(BladeSession.encode(frame))
         }
     }
 

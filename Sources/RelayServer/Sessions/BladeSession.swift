@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import RelayWire
 import Synchronization
 
@@ -19,10 +20,13 @@ final class BladeSession: Sendable {
     }
 
     static let rememberedResults = 1024
-    static let rememberedBroadcasts = 8192
-    /// Frames already handed to a socket that may still have been lost with it (kernel
-    /// buffers, a network in between): they are sent again on resume, with the ones never written.
-    static let replaySlack = 1024
+    static let rememberedBroadcasts = 16384
+    /// Bytes already handed to a socket that may still have been lost with it: a client that
+    /// goes away leaves what sits unread in the kernels' buffers (an autotuned loopback socket
+    /// holds a few MiB). Broadcasts among them are sent again on resume, with the ones never
+    /// written; clients drop the copies they did get by frame id. (A fixed count of frames was
+    /// too few: 1,000 concurrent call flows lost events to it.)
+    static let replaySlackBytes = 4 << 20
 
     /// Where a frame went: the connection (counted per session) and its position on it.
     struct FramePosition: Sendable, Hashable, Comparable {
@@ -41,6 +45,8 @@ final class BladeSession: Sendable {
         /// Counts the connections this session has had, and the frames sent on the current one.
         var connectionSerial = 0
         var framesOnConnection = 0
+        /// Bytes queued on the current connection (they are written in the same order).
+        var bytesOnConnection = 0
         var disconnectGeneration = 0
         var pending: [RelayNotification] = []
         var journal: [JournalEntry] = []
@@ -53,7 +59,7 @@ final class BladeSession: Sendable {
         /// Broadcasts sent lately, with where they went: a socket that dies takes the ones it
         /// had not written (and maybe the last ones it had) with it, so a resumed session gets
         /// them again, with the same ids.
-        var recentBroadcasts: [(position: FramePosition, text: String)] = []
+        var recentBroadcasts: [(position: FramePosition, endByte: Int, frame: ByteBuffer)] = []
         var replayOnSubscribe = false
         /// Broadcasts sent so far: numbers their frame ids.
         var broadcastCount = 0
@@ -115,22 +121,31 @@ final class BladeSession: Sendable {
     /// Writes a frame on the session's socket (journaled). False when it could not be queued.
     @discardableResult
     func send(_ frame: JSONValue) -> Bool {
-        let text = Self.text(of: frame)
+        let bytes = Self.encode(frame)
         return state.withLock { state in
             guard let connection = state.connection else { return false }
-            Self.journal(&state, limit: limits.journal, direction: "out", text: text)
-            return Self.write(text, to: connection, &state)
+            Self.journal(&state, limit: limits.journal, direction: "out", frame: bytes)
+            return Self.write(bytes, to: connection, &state)
         }
     }
 
     /// Queues a frame on the connection, counting it.
-    private static func write(_ text: String, to connection: ConnectionHandle, delay: Double = 0, _ state: inout State) -> Bool {
+    private static func write(_ frame: ByteBuffer, to connection: ConnectionHandle, delay: Double = 0, _ state: inout State) -> Bool {
         state.framesOnConnection += 1
-        return connection.send(text, delay: delay)
+        state.bytesOnConnection += frame.readableBytes
+        return connection.send(frame, delay: delay)
     }
 
+    /// The first frame on `connection` that may not have reached the client: the first not
+    /// written, or an earlier broadcast within the last ``replaySlackBytes`` written.
     private static func firstUnsure(on connection: ConnectionHandle, _ state: State) -> FramePosition {
-        FramePosition(connection: state.connectionSerial, index: max(1, connection.writtenFrames - replaySlack + 1))
+        let (written, writtenBytes) = connection.written
+        let sureBytes = writtenBytes - replaySlackBytes
+        var index = written + 1
+        for entry in state.recentBroadcasts where entry.position.connection == state.connectionSerial && entry.endByte > sureBytes {
+            index = min(index, entry.position.index)
+        }
+        return FramePosition(connection: state.connectionSerial, index: max(1, index))
     }
 
     /// A connection was bound to this session (a new one, or a resume).
@@ -139,10 +154,11 @@ final class BladeSession: Sendable {
         state.connection = connection
         state.connectionSerial += 1
         state.framesOnConnection = 0
+        state.bytesOnConnection = 0
     }
 
     /// The session's connection is gone: what it had not written (and the last
-    /// ``replaySlack`` frames it had) may be lost.
+    /// last ``replaySlackBytes`` it had) may be lost.
     static func lose(_ connection: ConnectionHandle, _ state: inout State) {
         guard state.connection === connection else { return }
         // Keep the earliest: a connection lost before the replay of the previous one ran.
@@ -150,20 +166,21 @@ final class BladeSession: Sendable {
         state.connection = nil
     }
 
-    static func text(of frame: JSONValue) -> String {
+    /// The frame's bytes as they go on the wire.
+    static func encode(_ frame: JSONValue) -> ByteBuffer {
         // Wire order: member order does not matter to any SDK, and sorting costs.
-        String(decoding: JSONCodec.serialize(frame, sortedKeys: false), as: UTF8.self)
+        ByteBuffer(bytes: JSONCodec.serialize(frame, sortedKeys: false))
     }
 
-    static func journal(_ state: inout State, limit: Int, direction: String, text: String) {
+    static func journal(_ state: inout State, limit: Int, direction: String, frame: ByteBuffer) {
         guard limit > 0 else { return }
-        state.journal.append(JournalEntry(direction: direction, time: SimulationClock.unixNow, text: text))
+        state.journal.append(JournalEntry(direction: direction, time: SimulationClock.unixNow, frame: frame))
         // Trim in chunks: removing from the front on every frame is O(n) each.
         if state.journal.count > limit + limit / 4 { state.journal.removeFirst(state.journal.count - limit) }
     }
 
     func journalIncoming(_ text: String) {
-        state.withLock { Self.journal(&$0, limit: limits.journal, direction: "in", text: text) }
+        state.withLock { Self.journal(&$0, limit: limits.journal, direction: "in", frame: ByteBuffer(string: text)) }
     }
 
     /// Sends a broadcast, or keeps it while the session is away (within its grace period).
@@ -184,25 +201,23 @@ final class BladeSession: Sendable {
             notification: notification.json(
                 protocolName: protocolName, projectID: project.id, spaceID: project.spaceID, timestamp: SimulationClock.unixNow),
             broadcasterNodeID: serverNodeID)
-        // Unique per session across resumes, and cheaper than a UUID per event.
-        let frame: JSONValue = [
-            "jsonrpc": "2.0", "id": .string("\(nodeID)-\(number)"), "method": .string(BladeMethod.broadcast), "params": broadcast.json,
-        ]
-        let text = Self.text(of: frame)
+        // The id is unique per session across resumes, and cheaper than a UUID per event.
+        let frame = ByteBuffer(bytes: broadcast.requestBytes(id: "\(nodeID)-\(number)"))
         state.withLock { state in
             guard let connection = state.connection, state.protocolName == protocolName else {
                 keep(notification, in: &state)
                 return
             }
-            Self.journal(&state, limit: limits.journal, direction: "out", text: text)
-            if !Self.write(text, to: connection, delay: faults.eventDelay, &state) {
+            Self.journal(&state, limit: limits.journal, direction: "out", frame: frame)
+            if !Self.write(frame, to: connection, delay: faults.eventDelay, &state) {
                 // The socket is closing (stalled or dropped): keep the event for the resume.
                 state.framesOnConnection -= 1
+                state.bytesOnConnection -= frame.readableBytes
                 keep(notification, in: &state)
                 return
             }
-            rememberBroadcast(text, in: &state)
-            if faults.duplicateEvents { _ = Self.write(text, to: connection, delay: faults.eventDelay, &state) }
+            rememberBroadcast(frame, in: &state)
+            if faults.duplicateEvents { _ = Self.write(frame, to: connection, delay: faults.eventDelay, &state) }
         }
     }
 
@@ -219,8 +234,9 @@ final class BladeSession: Sendable {
         }
     }
 
-    private func rememberBroadcast(_ text: String, in state: inout State) {
-        state.recentBroadcasts.append((FramePosition(connection: state.connectionSerial, index: state.framesOnConnection), text))
+    private func rememberBroadcast(_ frame: ByteBuffer, in state: inout State) {
+        state.recentBroadcasts.append(
+            (FramePosition(connection: state.connectionSerial, index: state.framesOnConnection), state.bytesOnConnection, frame))
         if state.recentBroadcasts.count > Self.rememberedBroadcasts + Self.rememberedBroadcasts / 4 {
             let excess = state.recentBroadcasts.count - Self.rememberedBroadcasts
             state.lastForgotten = state.recentBroadcasts[excess - 1].position
@@ -241,24 +257,25 @@ final class BladeSession: Sendable {
 
     /// After `blade.subscription add`: what the last socket may have lost in flight, then what
     /// was kept while away. Returns the notifications to deliver again.
-    func takeReplay() -> (frames: [String], pending: [RelayNotification]) {
+    func takeReplay() -> (frames: [ByteBuffer], pending: [RelayNotification]) {
         state.withLock { state in
-            var frames: [String] = []
+            var frames: [ByteBuffer] = []
             if state.replayOnSubscribe, let connection = state.connection {
                 state.replayOnSubscribe = false
                 guard let from = state.replayFrom else { return (frames, takePending(&state)) }
                 var complete = true
                 for index in state.recentBroadcasts.indices where state.recentBroadcasts[index].position >= from {
-                    let text = state.recentBroadcasts[index].text
-                    guard complete, Self.write(text, to: connection, &state) else {
+                    let frame = state.recentBroadcasts[index].frame
+                    guard complete, Self.write(frame, to: connection, &state) else {
                         // This socket died too: the next resume replays all of it again.
                         complete = false
                         continue
                     }
-                    Self.journal(&state, limit: limits.journal, direction: "out", text: text)
+                    Self.journal(&state, limit: limits.journal, direction: "out", frame: frame)
                     // It now rides on this connection: if this one dies, it is replayed again.
                     state.recentBroadcasts[index].position = FramePosition(connection: state.connectionSerial, index: state.framesOnConnection)
-                    frames.append(text)
+                    state.recentBroadcasts[index].endByte = state.bytesOnConnection
+                    frames.append(frame)
                 }
                 if complete { state.replayFrom = nil }
             }

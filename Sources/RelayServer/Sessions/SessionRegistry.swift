@@ -228,7 +228,7 @@ final class SessionRegistry: Sendable {
         }
         for handle in handles {
             let frame: JSONValue = ["jsonrpc": "2.0", "id": .string(newID()), "method": .string(BladeMethod.disconnect)]
-            handle.send(BladeSession.text(of: frame))
+            handle.send(BladeSession.encode(frame))
             if closeSockets { handle.close() }
         }
     }

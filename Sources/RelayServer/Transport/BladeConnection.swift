@@ -5,8 +5,8 @@ import NIOWebSocket
 import RelayWire
 import Synchronization
 
-/// Serves one Blade WebSocket connection: a reader feeding the hub, a writer draining the
-/// connection's bounded queue, and a pinger sending WebSocket ping control frames. When any
+/// Serves one Blade WebSocket connection: a reader feeding the hub, the connection's bounded
+/// queue drained by its event loop (``ConnectionHandle``), and a pinger sending WebSocket ping control frames. When any
 /// of them ends (client gone, server closing the socket) the others are cancelled and the
 /// socket closes.
 ///
@@ -44,6 +44,14 @@ enum BladeConnection {
         let handle = await hub.openConnection(remoteAddress: remoteAddress)
         handle.setByteLimit(limits.outboundByteLimit)
         registry.link(for: channel)?.attach(handle)
+        // Frames go from `handle.send` straight onto the channel's loop; this handler resumes
+        // them when a full socket drains.
+        do {
+            try await channel.pipeline.addHandler(ConnectionWritabilityHandler(handle: handle)).get()
+            handle.attach(channel)
+        } catch {
+            handle.socketClosed()
+        }
         logger.debug("websocket connected", metadata: ["relay.connection": "\(handle.id)", "relay.remote": "\(remoteAddress)"])
         let pingInterval = configuration.pingInterval
         let maximumSize = configuration.maximumMessageSize * 4
@@ -51,19 +59,8 @@ enum BladeConnection {
         let handshakeTimeout = limits.handshakeTimeout
         let ending = await withTaskGroup(of: Ending.self) { group -> Ending in
             group.addTask {
-                for await item in handle.stream {
-                    switch item {
-                    case .text(let text, let delay):
-                        // Out of the queue: from here NIO's buffer (bounded by its watermark) holds it.
-                        handle.didWrite(text)
-                        if delay > 0 {
-                            do { try await Task.sleep(for: .seconds(delay)) } catch { return .normal }
-                        }
-                        do { try await outbound.write(.text(text)) } catch { return .normal }
-                    case .close:
-                        return .normal
-                    }
-                }
+                // Finishes once what was queued before `close()` is written (the loop writes it).
+                for await _ in handle.drained {}
                 return handle.closedForOverflow ? .overflow : .normal
             }
             group.addTask {
@@ -169,6 +166,7 @@ enum BladeConnection {
             try? await outbound.close(.policyViolation, reason: "blade.connect not completed in time")
             channel.close(promise: nil)
         }
+        handle.socketClosed()
         await hub.connectionClosed(handle)
         logger.debug("websocket closed", metadata: ["relay.connection": "\(handle.id)"])
     }

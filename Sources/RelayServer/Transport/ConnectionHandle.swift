@@ -1,55 +1,67 @@
+import NIOCore
+import NIOWebSocket
 import RelayWire
 import Synchronization
 
-/// The server's handle on one WebSocket connection: a bounded outbound queue drained by the
-/// connection's writer task.
+/// The server's handle on one WebSocket connection: a bounded outbound queue that the
+/// connection's event loop drains straight onto the socket.
 ///
-/// The queue is bounded in frames (``RelayServerConfiguration/outboundBufferLimit``) and in
-/// bytes (``RelayServerConfiguration/outboundByteLimit``). When a frame would exceed either,
-/// the client is considered stalled: the frame is dropped and the socket is closed at once,
-/// without waiting for the queue to drain (it never would). The session stays resumable.
+/// Any thread may ``send(_:delay:)``. The first frame queued while the loop is not already
+/// draining schedules one drain; the drain writes everything queued by then and flushes once,
+/// so a burst of events costs one hop to the loop and one `writev`, not one of each per frame.
+///
+/// The queue holds what the socket could not take yet (the channel is not writable). It is
+/// bounded in frames (``RelayServerConfiguration/outboundBufferLimit``) and in bytes
+/// (``RelayServerConfiguration/outboundByteLimit``). When a frame would exceed either, the
+/// client is considered stalled: the frame is dropped and the socket is closed at once, without
+/// waiting for the queue to drain (it never would). The session stays resumable.
 final class ConnectionHandle: Sendable {
-    enum Item: Sendable {
-        /// A text frame; `delay` (real seconds) is waited before writing it (event-delay fault).
-        case text(String, delay: Double)
-        /// Close the socket after everything queued before it was written.
-        case close
-    }
-
     let id: UInt64
     let remoteAddress: String
-    let stream: AsyncStream<Item>
     /// Finishes when the socket must close now (queue overflow): the transport closes the channel.
     let aborted: AsyncStream<Never>
+    /// Finishes once everything queued before ``close()`` was written: the transport ends the connection.
+    let drained: AsyncStream<Never>
     /// Finishes once the connection completed `blade.connect`.
     let authenticatedSignal: AsyncStream<Never>
-    private let continuation: AsyncStream<Item>.Continuation
     private let authenticatedContinuation: AsyncStream<Never>.Continuation
     private let abortContinuation: AsyncStream<Never>.Continuation
+    private let drainedContinuation: AsyncStream<Never>.Continuation
     private let frameLimit: Int
 
+    private struct Frame {
+        var data: ByteBuffer
+        /// Real seconds to wait before writing it (event-delay fault); zero once waited.
+        var delay: Double
+    }
+
     private struct State {
+        var queue = CircularBuffer<Frame>()
+        var channel: (any Channel)?
+        /// A drain is scheduled on the loop, running, or waiting out a delayed frame.
+        var draining = false
+        /// `close()` was called: no more frames; the socket closes once `queue` is written.
+        var closing = false
         var closed = false
         var overflowed = false
-        var frames = 0
         var bytes = 0
-        /// Frames the writer has taken from the queue, ever.
+        /// Frames and bytes handed to the socket, ever.
         var written = 0
+        var writtenBytes = 0
         var byteLimit = 16 << 20
         var authenticated = false
-        /// Ids of `blade.connect` requests not answered yet (transport-side authentication fallback).
     }
 
     private let state = Mutex(State())
+    /// Frames handed to the channel per drain before it checks writability again.
+    private static let batch = 256
 
     init(id: UInt64, remoteAddress: String, limit: Int) {
         self.id = id
         self.remoteAddress = remoteAddress
         frameLimit = max(1, limit)
-        // Counting happens in `send`; the stream's own bound (one slot more, for the final
-        // `.close`) is only a backstop.
-        (stream, continuation) = AsyncStream.makeStream(of: Item.self, bufferingPolicy: .bufferingOldest(frameLimit + 1))
         (aborted, abortContinuation) = AsyncStream.makeStream(of: Never.self)
+        (drained, drainedContinuation) = AsyncStream.makeStream(of: Never.self)
         (authenticatedSignal, authenticatedContinuation) = AsyncStream.makeStream(of: Never.self)
     }
 
@@ -58,73 +70,170 @@ final class ConnectionHandle: Sendable {
         state.withLock { $0.byteLimit = max(1024, bytes) }
     }
 
-    /// Queues a frame. Returns `false` when the connection is already closed, or when this frame
-    /// overflowed the queue (the socket is then closed at once and ``closedForOverflow`` becomes
-    /// `true`). Never logs: the transport logs an overflow once per connection.
+    /// Binds the socket: frames queued so far go out now. The transport calls this once, after
+    /// it put a ``ConnectionWritabilityHandler`` for this handle into the channel's pipeline.
+    func attach(_ channel: any Channel) {
+        let schedule = state.withLock { state -> Bool in
+            state.channel = channel
+            return Self.claimDrain(&state)
+        }
+        if schedule { channel.eventLoop.execute { self.drain() } }
+    }
+
+    /// Queues a frame. Returns `false` when the connection is closing or closed, or when this
+    /// frame overflowed the queue (the socket is then closed at once and ``closedForOverflow``
+    /// becomes `true`). Never logs: the transport logs an overflow once per connection.
     @discardableResult
-    func send(_ text: String, delay: Double = 0) -> Bool {
-        let size = text.utf8.count
-        enum Outcome { case queued, closed, overflow }
+    func send(_ frame: ByteBuffer, delay: Double = 0) -> Bool {
+        enum Outcome { case queued(schedule: (any Channel)?), refused, overflow }
         let outcome: Outcome = state.withLock { state in
-            if state.closed { return .closed }
-            if state.frames + 1 > frameLimit || state.bytes + size > state.byteLimit {
+            if state.closing || state.closed { return .refused }
+            if state.queue.count + 1 > frameLimit || state.bytes + frame.readableBytes > state.byteLimit {
                 state.closed = true
                 state.overflowed = true
+                state.queue.removeAll()
+                state.bytes = 0
                 return .overflow
             }
-            // Yield under the lock so concurrent senders keep their order in the queue.
-            guard case .enqueued = continuation.yield(.text(text, delay: delay)) else {
-                state.closed = true
-                return .closed
-            }
-            state.frames += 1
-            state.bytes += size
-            return .queued
+            state.queue.append(Frame(data: frame, delay: delay))
+            state.bytes += frame.readableBytes
+            return .queued(schedule: Self.claimDrain(&state) ? state.channel : nil)
         }
         switch outcome {
-        case .queued:
+        case .queued(let channel):
+            channel?.eventLoop.execute { self.drain() }
             return true
-        case .closed:
+        case .refused:
             return false
         case .overflow:
-            continuation.finish()
             abortContinuation.finish()
+            drainedContinuation.finish()
             return false
         }
     }
 
-    /// Called by the writer when it takes a frame from the queue to write it.
-    func didWrite(_ text: String) {
-        let size = text.utf8.count
-        state.withLock { state in
-            state.frames = max(0, state.frames - 1)
-            state.bytes = max(0, state.bytes - size)
-            state.written += 1
+    /// Queues a frame given as text.
+    @discardableResult
+    func send(_ text: String) -> Bool { send(ByteBuffer(string: text)) }
+
+    /// Whether the caller must schedule a drain (and now owns it).
+    private static func claimDrain(_ state: inout State) -> Bool {
+        guard !state.draining, state.channel != nil, !state.closed, !state.queue.isEmpty || state.closing else { return false }
+        state.draining = true
+        return true
+    }
+
+    /// Runs on the channel's loop: writes what is queued while the socket takes it, with one flush.
+    private func drain() {
+        enum Next { case done, wait(Double), blocked, finished }
+        guard let channel = state.withLock({ $0.channel }) else { return }
+        channel.eventLoop.assertInEventLoop()
+        var wroteAny = false
+        var next = Next.done
+        while true {
+            if !channel.isWritable {
+                next = .blocked
+                break
+            }
+            let (frames, after): ([ByteBuffer], Next?) = state.withLock { state in
+                var frames: [ByteBuffer] = []
+                while frames.count < Self.batch, let first = state.queue.first {
+                    if first.delay > 0 {
+                        // Wait before this one; the frames after it wait with it, keeping order.
+                        state.queue[state.queue.startIndex].delay = 0
+                        return (frames, .wait(first.delay))
+                    }
+                    state.queue.removeFirst()
+                    state.bytes -= first.data.readableBytes
+                    state.written += 1
+                    state.writtenBytes += first.data.readableBytes
+                    frames.append(first.data)
+                }
+                if frames.count == Self.batch { return (frames, nil) }
+                if state.closing || state.closed {
+                    state.closed = true
+                    return (frames, .finished)
+                }
+                state.draining = false
+                return (frames, .done)
+            }
+            for frame in frames {
+                channel.write(WebSocketFrame(fin: true, opcode: .text, data: frame), promise: nil)
+            }
+            wroteAny = wroteAny || !frames.isEmpty
+            if let after {
+                next = after
+                break
+            }
+        }
+        if wroteAny { channel.flush() }
+        switch next {
+        case .done:
+            break
+        case .wait(let seconds):
+            channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(seconds * 1_000_000_000))) { self.drain() }
+        case .blocked:
+            // ``writabilityChanged(writable:)`` resumes. The flush above may already have made
+            // the socket writable again (its event then found this drain still running), so look
+            // once more now that the next event will find none.
+            let again = state.withLock { state in
+                state.draining = false
+                return channel.isWritable && Self.claimDrain(&state)
+            }
+            if again { channel.eventLoop.execute { self.drain() } }
+        case .finished:
+            drainedContinuation.finish()
         }
     }
 
-    /// Frames the writer has handed to the socket so far. The rest of what was queued never
-    /// left the process.
+    /// The socket can take more (called on the loop by ``ConnectionWritabilityHandler``).
+    func writabilityChanged(writable: Bool) {
+        guard writable else { return }
+        let channel = state.withLock { Self.claimDrain(&$0) ? $0.channel : nil }
+        // Not inline: this can be called from inside a flush that a drain is running.
+        channel?.eventLoop.execute { self.drain() }
+    }
+
+    /// Frames handed to the socket so far. The rest of what was queued never left the process.
     var writtenFrames: Int { state.withLock { $0.written } }
+
+    /// Frames and bytes handed to the socket so far.
+    var written: (frames: Int, bytes: Int) { state.withLock { ($0.written, $0.writtenBytes) } }
 
     /// Closes the socket once the frames already queued are written.
     func close() {
-        let wasClosed = state.withLock { state in
-            defer { state.closed = true }
-            return state.closed
+        let schedule: (any Channel)?? = state.withLock { state in
+            if state.closing || state.closed { return nil }
+            state.closing = true
+            return .some(Self.claimDrain(&state) ? state.channel : nil)
         }
-        if wasClosed { return }
-        continuation.yield(.close)
-        continuation.finish()
+        guard let schedule else { return }
+        if let channel = schedule {
+            channel.eventLoop.execute { self.drain() }
+        } else if state.withLock({ $0.channel == nil }) {
+            // Never attached (or attaching failed): nothing can be written any more.
+            state.withLock { $0.closed = true }
+            drainedContinuation.finish()
+        }
     }
 
-    var isClosed: Bool { state.withLock { $0.closed } }
+    /// Ends the handle for a socket that is gone: nothing queued will be written.
+    func socketClosed() {
+        state.withLock { state in
+            state.closed = true
+            state.queue.removeAll()
+            state.bytes = 0
+        }
+        drainedContinuation.finish()
+    }
+
+    var isClosed: Bool { state.withLock { $0.closed || $0.closing } }
 
     /// `true` once the socket was closed because the client stopped reading (queue overflow).
     var closedForOverflow: Bool { state.withLock { $0.overflowed } }
 
     /// Frames and bytes waiting in the outbound queue.
-    var queued: (frames: Int, bytes: Int) { state.withLock { ($0.frames, $0.bytes) } }
+    var queued: (frames: Int, bytes: Int) { state.withLock { ($0.queue.count, $0.bytes) } }
 
     /// Marks the connection as having completed `blade.connect`: the transport then allows
     /// messages up to ``RelayServerConfiguration/maximumMessageSize`` and stops the handshake timer.
@@ -135,4 +244,20 @@ final class ConnectionHandle: Sendable {
 
     /// `true` once the connection completed `blade.connect`.
     var isAuthenticated: Bool { state.withLock { $0.authenticated } }
+}
+
+/// Sits at the end of a Blade connection's pipeline and tells its ``ConnectionHandle`` when
+/// the socket can take more frames.
+final class ConnectionWritabilityHandler: ChannelInboundHandler, RemovableChannelHandler, Sendable {
+    typealias InboundIn = WebSocketFrame
+    private let handle: ConnectionHandle
+
+    init(handle: ConnectionHandle) {
+        self.handle = handle
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        handle.writabilityChanged(writable: context.channel.isWritable)
+        context.fireChannelWritabilityChanged()
+    }
 }

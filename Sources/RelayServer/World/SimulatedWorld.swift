@@ -27,7 +27,8 @@ public struct PartyBehavior: Sendable, Hashable {
     public var kind: Kind
     /// DTMF the party keys at digits prompts, one string per prompt in order (e.g. `["1234#"]`).
     public var digits: [String]
-    /// Words the party says at speech prompts, one string per prompt in order.
+    /// Words the party says at speech prompts, one string per prompt in order (an empty string:
+    /// the party lets that prompt pass in silence).
     public var speech: [String]
     /// Keep answering every later prompt with the last entry instead of going silent.
     public var repeatsInput: Bool
@@ -39,13 +40,46 @@ public struct PartyBehavior: Sendable, Hashable {
     public var greetingSeconds: Double
     /// Pages a fax party sends when we receive a fax from it. Default 2.
     public var faxPages: Int
+    /// The language the party speaks (BCP 47). A speech prompt in another language (by primary
+    /// subtag: `en-GB` matches `en-US`) gives `no_match`. Default `en-US`.
+    public var speechLanguage: String
+    /// How sure the recogniser is of the party's words (0–100). Below 50 the prompt gives
+    /// `no_match`, unless the words match a `hints` entry, which adds 30. Default 92.5.
+    public var speechConfidence: Double
+    /// Seconds of silence before the party starts talking: its greeting when answered (for
+    /// answering-machine detection, default 0.25) or its message when recorded (default 0).
+    public var speaksAfter: Double?
+    /// Seconds a human talks when answering ("Hello?"). Default 0.25.
+    public var helloSeconds: Double
+    /// Seconds between the end of a machine's greeting and its beep. Default 0.
+    public var beepDelay: Double
+    /// A key the party presses when done talking to a recording; it ends the recording when it
+    /// is one of the record's `terminators` (default `#*`). Default none.
+    public var recordKey: Character?
+    /// The fax breaks off with `fax.error` at this page (the earlier pages get through).
+    public var faxErrorAtPage: Int?
+    /// The fax ends `finished` with `success: false` at this page (the earlier pages get through).
+    public var faxFailAtPage: Int?
+    /// Any detector on the call fails with `detect.error` this many seconds after it starts.
+    public var detectErrorAfter: Double?
 
     /// A party; the defaults make a person who answers after one ring.
     public init(
         answer: Answer = .afterRings(1), kind: Kind = .human, digits: [String] = [], speech: [String] = [],
         repeatsInput: Bool = false, hangupAfter: Double? = nil, messageSeconds: Double = 10,
-        greetingSeconds: Double = 4, faxPages: Int = 2
+        greetingSeconds: Double = 4, faxPages: Int = 2, speechLanguage: String = "en-US", speechConfidence: Double = 92.5,
+        speaksAfter: Double? = nil, helloSeconds: Double = 0.25, beepDelay: Double = 0, recordKey: Character? = nil,
+        faxErrorAtPage: Int? = nil, faxFailAtPage: Int? = nil, detectErrorAfter: Double? = nil
     ) {
+        self.speechLanguage = speechLanguage
+        self.speechConfidence = speechConfidence
+        self.speaksAfter = speaksAfter
+        self.helloSeconds = helloSeconds
+        self.beepDelay = beepDelay
+        self.recordKey = recordKey
+        self.faxErrorAtPage = faxErrorAtPage
+        self.faxFailAtPage = faxFailAtPage
+        self.detectErrorAfter = detectErrorAfter
         self.answer = answer
         self.kind = kind
         self.digits = digits
@@ -63,7 +97,9 @@ public struct PartyBehavior: Sendable, Hashable {
     /// Reads a behaviour/caller script from JSON. Members (all optional):
     /// `answer` (`"busy"`, `"never"`, `"fail"` or a number of rings), `kind` (`human`, `machine`, `fax`),
     /// `digits` (string or array of strings), `speech` (string or array), `repeat` (bool),
-    /// `hangup_after` (seconds), `message_seconds`, `greeting_seconds`, `fax_pages`.
+    /// `hangup_after` (seconds), `message_seconds`, `greeting_seconds`, `fax_pages`, `speech_language`,
+    /// `speech_confidence`, `speaks_after`, `hello_seconds`, `beep_delay`, `record_key`,
+    /// `fax_error_at_page`, `fax_fail_at_page`, `detect_error_after`.
     public init(json: JSONValue, base: PartyBehavior = .human) throws(WireError) {
         self = base
         guard json.objectValue != nil else { throw WireError("a caller script must be a JSON object") }
@@ -108,6 +144,41 @@ public struct PartyBehavior: Sendable, Hashable {
         if let seconds = json["message_seconds"]?.doubleValue { messageSeconds = max(0, seconds) }
         if let seconds = json["greeting_seconds"]?.doubleValue { greetingSeconds = max(0, seconds) }
         if let pages = json["fax_pages"]?.intValue { faxPages = max(1, pages) }
+        try readOutcomeMembers(json)
+    }
+
+    /// The members that script unhappy outcomes (issue 12); each is checked, none is clamped silently.
+    private mutating func readOutcomeMembers(_ json: JSONValue) throws(WireError) {
+        func seconds(_ key: String) throws(WireError) -> Double? {
+            guard let value = json[key], value != .null else { return nil }
+            guard let number = value.doubleValue, number.isFinite, number >= 0 else { throw WireError("'\(key)' must be a number of seconds ≥ 0") }
+            return number
+        }
+        func page(_ key: String) throws(WireError) -> Int? {
+            guard let value = json[key], value != .null else { return nil }
+            guard let number = value.intValue, number >= 1 else { throw WireError("'\(key)' must be a page number ≥ 1") }
+            return number
+        }
+        if let language = json["speech_language"] {
+            guard let text = language.stringValue, !text.isEmpty else { throw WireError("'speech_language' must be a language tag such as \"en-US\"") }
+            speechLanguage = text
+        }
+        if let value = json["speech_confidence"] {
+            guard let number = value.doubleValue, (0...100).contains(number) else { throw WireError("'speech_confidence' must be a number from 0 to 100") }
+            speechConfidence = number
+        }
+        if let value = try seconds("speaks_after") { speaksAfter = value }
+        if let value = try seconds("hello_seconds") { helloSeconds = value }
+        if let value = try seconds("beep_delay") { beepDelay = value }
+        if let value = json["record_key"] {
+            guard let text = value.stringValue, text.count == 1, let key = text.first, "0123456789*#ABCD".contains(key) else {
+                throw WireError("'record_key' must be one DTMF key: 0-9, *, # or A-D")
+            }
+            recordKey = key
+        }
+        if let value = try page("fax_error_at_page") { faxErrorAtPage = value }
+        if let value = try page("fax_fail_at_page") { faxFailAtPage = value }
+        if let value = try seconds("detect_error_after") { detectErrorAfter = value }
     }
 
     var json: JSONValue {
@@ -128,6 +199,15 @@ public struct PartyBehavior: Sendable, Hashable {
         builder.set("message_seconds", messageSeconds)
         builder.set("greeting_seconds", greetingSeconds)
         builder.set("fax_pages", faxPages)
+        builder.set("speech_language", speechLanguage)
+        builder.set("speech_confidence", speechConfidence)
+        builder.set("speaks_after", speaksAfter)
+        builder.set("hello_seconds", helloSeconds)
+        builder.set("beep_delay", beepDelay)
+        builder.set("record_key", recordKey.map { String($0) })
+        builder.set("fax_error_at_page", faxErrorAtPage)
+        builder.set("fax_fail_at_page", faxFailAtPage)
+        builder.set("detect_error_after", detectErrorAfter)
         return builder.value
     }
 }
@@ -148,6 +228,16 @@ public struct PartyBehavior: Sendable, Hashable {
 /// | `+12015550106` | human who keys `1234#` at every digits prompt |
 /// | `+12015550107` | human who says "yes" at every speech prompt |
 /// | `+12015550108` | answers, then hangs up 2 s later |
+/// | `+12015550120` | answering machine with a 1 s greeting (passes for a human: `HUMAN` at 2 s) |
+/// | `+12015550121` | human with a 3 s hello (passes for a machine: `MACHINE` at 1.5 s, `READY` at 3.25 s) |
+/// | `+12015550122` | answering machine whose beep comes 30 s after its 4 s greeting |
+/// | `+12015550123` | answering machine whose detectors fail after 2 s (`detect.error`) |
+/// | `+12015550124` | fax machine (3 pages) whose fax breaks off at page 2 (`fax.error`) |
+/// | `+12015550125` | fax machine (3 pages) that fails page 2 (`finished`, `success: false`) |
+/// | `+12015550126` | human who mumbles "billing" at every speech prompt (confidence 35: `no_match` unless hinted) |
+/// | `+12015550127` | human who says "oui" in French (`fr-FR`) at every speech prompt |
+/// | `+12015550128` | human who leaves a 3 s message and presses `#` |
+/// | `+12015550129` | human silent for 8 s before talking (record `no_input`, detect `UNKNOWN`) |
 /// | anything else | like `+12015550100` |
 ///
 /// Messaging: `+12015550110` gives `undelivered`, `+12015550111` gives `failed` (see ``SimulatedWorld/messageFailure(to:)``).
@@ -163,12 +253,16 @@ public struct SimulatedWorld: Sendable {
     /// Named caller scripts from a world file (`"scripts": {"name": {...}}`), usable by name
     /// in the lab API (`"script": "name"`).
     public var scripts: [String: PartyBehavior]
+    /// Media URLs that fail when played or fetched (world file `"media": {"<url>": "404"}`), on
+    /// top of the URL conventions of ``MediaFault/init(conventionsOf:)``.
+    public var media: [String: MediaFault]
 
     /// A world; nil members use the standard one's defaults.
     public init(
         numbers: [String: PartyBehavior] = [:], routes: [String: String] = [:], fallback: PartyBehavior = .human,
-        ringSeconds: Double = 2, scripts: [String: PartyBehavior] = [:]
+        ringSeconds: Double = 2, scripts: [String: PartyBehavior] = [:], media: [String: MediaFault] = [:]
     ) {
+        self.media = media
         self.numbers = numbers
         self.routes = routes
         self.fallback = fallback
@@ -187,7 +281,22 @@ public struct SimulatedWorld: Sendable {
         "+12015550106": PartyBehavior(digits: ["1234#"], repeatsInput: true),
         "+12015550107": PartyBehavior(speech: ["yes"], repeatsInput: true),
         "+12015550108": PartyBehavior(hangupAfter: 2),
+        "+12015550120": PartyBehavior(kind: .machine, greetingSeconds: 1),
+        "+12015550121": PartyBehavior(helloSeconds: 3),
+        "+12015550122": PartyBehavior(kind: .machine, beepDelay: 30),
+        "+12015550123": PartyBehavior(kind: .machine, detectErrorAfter: 2),
+        "+12015550124": PartyBehavior(kind: .fax, faxPages: 3, faxErrorAtPage: 2),
+        "+12015550125": PartyBehavior(kind: .fax, faxPages: 3, faxFailAtPage: 2),
+        "+12015550126": PartyBehavior(speech: ["billing"], repeatsInput: true, speechConfidence: 35),
+        "+12015550127": PartyBehavior(speech: ["oui"], repeatsInput: true, speechLanguage: "fr-FR"),
+        "+12015550128": PartyBehavior(messageSeconds: 3, recordKey: "#"),
+        "+12015550129": PartyBehavior(speaksAfter: 8),
     ])
+
+    /// How the media at `url` fails, if it does: the world's `media` entry, else the URL conventions.
+    public func mediaFault(url: String) -> MediaFault? {
+        media[url] ?? MediaFault(conventionsOf: url)
+    }
 
     /// The behaviour at `number` (exact match, else ``fallback``).
     public func behavior(of number: String) -> PartyBehavior {
@@ -239,6 +348,15 @@ public struct SimulatedWorld: Sendable {
                     self.scripts[name] = try PartyBehavior(json: script)
                 } catch {
                     throw WireError("scripts.\(name): \(error.description)")
+                }
+            }
+        }
+        if let media = json["media"]?.objectValue {
+            for (url, fault) in media {
+                do throws(WireError) {
+                    self.media[url] = try MediaFault(json: fault)
+                } catch {
+                    throw WireError("media.\(url): \(error.description)")
                 }
             }
         }

@@ -506,6 +506,9 @@ final class Session: TransportDelegate, Sendable {
             let masked = text.withUnsafeReadableBytes { FrameRedaction.masked($0) }
             logger.trace("frame in", metadata: ["frame": "\(masked)"])
         }
+        // Any frame proves the link alive: a ping reply can queue behind thousands of events
+        // when the client reads slower than the server writes, and that is no reason to drop.
+        state.value.pingOutstanding = false
         let parsed = text.withUnsafeReadableBytes { bytes in
             Result { () throws(WireError) in try BladeFrame(json: JSONCodec.parse(bytes)) }
         }

@@ -15,6 +15,8 @@ let package = Package(
         .executable(name: "example-inbound-connect", targets: ["ExampleInboundConnect"]),
         .executable(name: "example-send-sms", targets: ["ExampleSendSMS"]),
         .executable(name: "example-task-consumer", targets: ["ExampleTaskConsumer"]),
+        .executable(name: "readme-receptionist", targets: ["ReadmeReceptionist"]),
+        .executable(name: "readme-outbound", targets: ["ReadmeOutbound"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -25,6 +27,12 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
+        // `swift package generate-documentation` (DocC); no code of it is linked.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        // Already in the graph through AsyncHTTPClient, with no traits, as there.
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.0.0", traits: []),
     ],
     targets: [
         // Pure wire values shared by the SDK and the local server: no I/O.
@@ -38,9 +46,13 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Configuration", package: "swift-configuration"),
             ]
         ),
         .target(
@@ -57,6 +69,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Configuration", package: "swift-configuration"),
             ]
         ),
         .target(
@@ -78,6 +91,9 @@ let package = Package(
         .executableTarget(name: "ExampleInboundConnect", dependencies: ["SignalWire"], path: "Examples/InboundConnect"),
         .executableTarget(name: "ExampleSendSMS", dependencies: ["SignalWire"], path: "Examples/SendSMS"),
         .executableTarget(name: "ExampleTaskConsumer", dependencies: ["SignalWire"], path: "Examples/TaskConsumer"),
+        // The README's programs, word for word (scripts/check-readme.sh).
+        .executableTarget(name: "ReadmeReceptionist", dependencies: ["SignalWire"], path: "Examples/Readme/Receptionist"),
+        .executableTarget(name: "ReadmeOutbound", dependencies: ["SignalWire"], path: "Examples/Readme/Outbound"),
         // `relay-bench`: the Swift side of Benchmarks/run.sh (release builds only).
         .executableTarget(
             name: "RelayBench",
@@ -90,6 +106,8 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
             ],
             path: "Benchmarks/RelayBench"
         ),
@@ -105,6 +123,9 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+                .product(name: "Configuration", package: "swift-configuration"),
             ]
         ),
         .testTarget(

@@ -10,7 +10,7 @@
 # Every process it starts is stopped by pid on exit; every client step runs under `timeout`.
 #
 # Knobs (environment):
-#   ONLY            benchmarks to run, any of: rtt calls memory server   (default: all)
+#   ONLY            benchmarks to run, any of: rtt calls memory server observability (default: all)
 #   RTT_SAMPLES     timed round trips after warm-up, Swift             (default 20000)
 #   RTT_WARMUP      untimed warm-up round trips                         (default 2000)
 #   PY_RTT_SAMPLES / PY_RTT_WARMUP   the same for Python              (default: as Swift)
@@ -28,13 +28,15 @@
 #   BENCH_SCRATCH   SwiftPM scratch path (default .build-bench)
 #   STEP_TIMEOUT    seconds allowed for one client step                 (default 900)
 #   CALLS_TIMEOUT   seconds a consumer may take after the last injection (default 120)
+#   OBS_ROUNDS      observability: passes of each side, alternating      (default 5)
+#   OBS_SAMPLES / OBS_BURST   sequential / 64-in-flight requests per pass (default 5000 / 20000)
 #   PLOT            path of the PNG (default docs/performance.png); PLOT=0 skips it
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-ONLY="${ONLY:-rtt calls memory server}"
+ONLY="${ONLY:-rtt calls memory server observability}"
 RTT_SAMPLES="${RTT_SAMPLES:-20000}"
 RTT_WARMUP="${RTT_WARMUP:-2000}"
 PY_RTT_SAMPLES="${PY_RTT_SAMPLES:-$RTT_SAMPLES}"
@@ -173,6 +175,7 @@ wants rtt && rm -f "$OUT"/rtt-*.json
 wants calls && rm -f "$OUT"/calls-*.json "$OUT"/cpu-calls-*.json
 wants memory && rm -f "$OUT"/memory-*.json
 wants server && rm -f "$OUT"/server-*.json
+wants observability && rm -f "$OUT"/observability.json
 rm -f "$LOGS"/*.log "$LOGS"/*.json
 "$VENV/bin/python" - "$OUT/meta.json" <<EOF
 import json, os, platform, subprocess, sys, datetime
@@ -289,6 +292,17 @@ if wants server; then
   timeout "${LOAD_TIMEOUT:-180}" "${CLIENT_PIN[@]}" "$BENCH" server-load --url "$URL" --server-pid "$SERVER_PID" --calls "$LOAD_CALLS" \
     --seconds "$LOAD_SECONDS" --json "$OUT/server-load-floor.json" >"$LOGS/server-load-floor-driver.log" 2>&1 \
     || say "server-load against the floor failed (status $?)"
+  stop_server
+fi
+
+# ---- 5. the cost of metrics and tracing: unbound vs an in-memory backend and tracer bound ----
+# One process, one server, passes alternating, so both sides see the same machine.
+if wants observability; then
+  start_relay observability; say "observability: unbound vs bound, ${OBS_ROUNDS:-5} rounds each"
+  swift_step observability --url "$URL" --rounds "${OBS_ROUNDS:-5}" --samples "${OBS_SAMPLES:-5000}" \
+    --burst "${OBS_BURST:-20000}" --json "$OUT/observability.json" >"$LOGS/observability.log" 2>&1 \
+    || say "observability failed: $(tail -1 "$LOGS/observability.log")"
+  [[ -f "$OUT/observability.json" ]] && say "observability: $(cat "$OUT/observability.json")"
   stop_server
 fi
 

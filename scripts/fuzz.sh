@@ -26,7 +26,7 @@ sources=(Sources/RelayWire/*.swift Tests/RelayWireTests/WireDecoders.swift Fuzz/
 if [[ ! -x "$BIN" ]] || [[ -n "$(find "${sources[@]}" -newer "$BIN" 2>/dev/null)" ]]; then
   echo "fuzz: building $BIN (-sanitize=$SANITIZE)" >&2
   rm -f "$BIN"
-  swiftc -sanitize="$SANITIZE" -parse-as-library -swift-version 6 -O -g \
+  swiftc -sanitize="$SANITIZE" -parse-as-library -swift-version 6 -package-name SignalWireRelay -O -g \
     -module-name RelayWireFuzz "${sources[@]}" -o "$BIN" 2>&1 | { grep -v 'Cannot export local symbol' || true; } >&2
   [[ -x "$BIN" ]] || { echo "fuzz: build failed" >&2; exit 1; }
 fi

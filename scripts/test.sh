@@ -10,6 +10,12 @@ cd "$ROOT"
 echo "== swift build" >&2
 swift build
 
+echo "== README programs match compiled files and fail cleanly" >&2
+scripts/check-readme.sh
+
+echo "== reference docs: a doc comment on every public declaration, DocC with 0 warnings" >&2
+scripts/check-docs.sh
+
 echo "== docs/API-MAPPING.md names only tests that exist" >&2
 scripts/check-api-mapping.sh
 

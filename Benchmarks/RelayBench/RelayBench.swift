@@ -14,7 +14,7 @@ struct RelayBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "relay-bench",
         abstract: "Benchmarks of the Swift Relay SDK.",
-        subcommands: [Floor.self, RoundTrip.self, CallFlow.self, Inject.self, Memory.self, ServerLoad.self])
+        subcommands: [Floor.self, RoundTrip.self, CallFlow.self, Inject.self, Memory.self, ServerLoad.self, ObservabilityCost.self])
 }
 
 struct Connection: ParsableArguments {

@@ -14,6 +14,8 @@
 import Foundation
 import SignalWire
 
+RelayLogging.bootstrap()  // LOG_LEVEL=debug shows skipped commands, LOG_LEVEL=trace every frame
+
 /// An environment variable, or `fallback` when it is unset or empty.
 func setting(_ name: String, _ fallback: String) -> String {
     guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { return fallback }

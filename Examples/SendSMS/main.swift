@@ -12,6 +12,8 @@
 import Foundation
 import SignalWire
 
+RelayLogging.bootstrap()  // LOG_LEVEL=debug shows skipped commands, LOG_LEVEL=trace every frame
+
 /// An environment variable, or `fallback` when it is unset or empty.
 func setting(_ name: String, _ fallback: String) -> String {
     guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { return fallback }
@@ -56,7 +58,7 @@ do {
     var final: Message?
     for await message in states where message.id == messageID {
         print("state: \(message.state)\(message.reason.map { " (\($0))" } ?? "")")
-        if let state = message.messageState, finalStates.contains(state) {
+        if finalStates.contains(message.state) {
             final = message
             break
         }
@@ -64,12 +66,11 @@ do {
     watchdog.cancel()
     await client.disconnect()
 
-    switch final?.messageState {
-    case .delivered?:
+    if let final, final.state == .delivered {
         print("done")
-    case .undelivered?, .failed?:
-        fail("message \(messageID) was not delivered: \(final?.reason ?? final?.state ?? "unknown reason")")
-    default:
+    } else if let final, final.state == .undelivered || final.state == .failed {
+        fail("message \(messageID) was not delivered: \(final.reason ?? final.state.rawValue)")
+    } else {
         print("no final state within 30 s; the message was sent")
     }
 } catch {

@@ -30,6 +30,7 @@ import Synchronization
 /// On graceful shutdown every connected client receives `blade.disconnect` and its socket is
 /// closed; the server then stops.
 public final class RelayServer: Service, Sendable {
+    /// What the server was started with.
     public let configuration: RelayServerConfiguration
     let hub: RelayHub
     let logger: Logger
@@ -194,6 +195,9 @@ public final class RelayServer: Service, Sendable {
     /// receiving `context` (or the context the world routes `to` to).
     ///
     /// - Parameters:
+    ///   - from: the caller's number.
+    ///   - to: the number called.
+    ///   - context: where the call is offered.
     ///   - script: how the caller behaves (digits to key, words to say, when to hang up).
     ///   - project: project id; default the first configured project.
     ///   - ringTimeout: simulated seconds the call rings before it ends `noAnswer`. Default 30.
@@ -307,7 +311,9 @@ public final class RelayServer: Service, Sendable {
 
 /// An error from the server's in-process API, with a message safe to show.
 public struct RelayServerError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What went wrong.
     public var message: String
+    /// An error with this message.
     public init(message: String) { self.message = message }
     public var description: String { message }
 }

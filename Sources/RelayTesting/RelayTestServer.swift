@@ -54,8 +54,8 @@ public final class RelayTestServer: Sendable {
     ///
     /// - Parameters:
     ///   - speed: simulated time runs this many times faster than real time. Default 50.
-    ///   - projects: accepted projects. Default: ``RelayProject/default``.
-    ///   - world: the simulated network. Default: ``SimulatedWorld/standard``.
+    ///   - projects: accepted projects. Default: `RelayProject.default`.
+    ///   - world: the simulated network. Default: `SimulatedWorld.standard`.
     ///   - configure: adjust any other configuration member.
     ///   - logger: the server's logger. Default: discards everything.
     public static func start(
@@ -88,8 +88,12 @@ public final class RelayTestServer: Sendable {
 
     /// Injects an inbound call and returns its `call_id`.
     /// - Parameters:
+    ///   - from: the caller's number.
+    ///   - to: the number called.
     ///   - context: the context it is offered on (one session receiving it gets `calling.call.receive`).
     ///   - script: the caller: digits to key, words to say, when to hang up.
+    ///   - project: the project whose consumers get the call; default the first.
+    ///   - ringTimeout: simulated seconds the call rings before it ends `noAnswer`.
     public func injectCall(
         from: String = "+12015550199", to: String = "+12015550000", context: String, script: PartyBehavior = .human,
         project: String? = nil, ringTimeout: Double = 30
@@ -133,7 +137,7 @@ public final class RelayTestServer: Sendable {
     public func journal(sessionID: String) async -> [JournalEntry] { await server.journal(sessionID: sessionID) ?? [] }
 
     /// Waits until a call reaches `state` (or a later one) and returns it.
-    /// - Throws: ``RelayServerError`` on timeout or for an unknown call.
+    /// - Throws: `RelayServerError` on timeout or for an unknown call.
     public func waitForCall(_ callID: String, state: CallState, timeout: Duration = .seconds(10)) async throws -> CallSnapshot {
         try await poll(timeout: timeout, what: "call \(callID) to reach \(state.rawValue)") {
             guard let call = await self.server.call(id: callID), call.state >= state else { return nil }

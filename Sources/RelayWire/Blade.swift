@@ -1,12 +1,12 @@
 /// One Blade JSON-RPC 2.0 frame: a request (either direction), a result or an error.
-public enum BladeFrame: Sendable, Hashable {
+package enum BladeFrame: Sendable, Hashable {
     case request(id: String, method: String, params: JSONValue)
     case result(id: String, result: JSONValue)
     case error(id: String, error: BladeError)
 
     /// Reads a frame. `params` may be missing (the server's `blade.disconnect` has none) and
     /// then reads as `{}`. Anything that is not a JSON-RPC object throws a `WireError`.
-    public init(json: JSONValue) throws(WireError) {
+    package init(json: JSONValue) throws(WireError) {
         guard json.objectValue != nil else { throw WireError("frame is not a JSON object") }
         let id: String? =
             switch json["id"] {
@@ -28,17 +28,17 @@ public enum BladeFrame: Sendable, Hashable {
         }
     }
 
-    public init(bytes: [UInt8]) throws(WireError) {
+    package init(bytes: [UInt8]) throws(WireError) {
         try self.init(json: JSONCodec.parse(bytes))
     }
 
-    public var id: String {
+    package var id: String {
         switch self {
         case .request(let id, _, _), .result(let id, _), .error(let id, _): id
         }
     }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         switch self {
         case .request(let id, let method, let params):
             ["jsonrpc": "2.0", "id": .string(id), "method": .string(method), "params": params]
@@ -50,113 +50,113 @@ public enum BladeFrame: Sendable, Hashable {
     }
 
     /// The frame as sent on the wire (member order not sorted).
-    public var bytes: [UInt8] { JSONCodec.serialize(json, sortedKeys: false) }
+    package var bytes: [UInt8] { JSONCodec.serialize(json, sortedKeys: false) }
 }
 
 /// A JSON-RPC error object.
-public struct BladeError: Error, Sendable, Hashable, CustomStringConvertible {
-    public var code: Int
-    public var message: String
+package struct BladeError: Error, Sendable, Hashable, CustomStringConvertible {
+    package var code: Int
+    package var message: String
 
-    public init(code: Int, message: String) {
+    package init(code: Int, message: String) {
         self.code = code
         self.message = message
     }
 
-    public init(json: JSONValue) {
+    package init(json: JSONValue) {
         code = json["code"]?.intValue ?? -32603
         message = json["message"]?.stringValue ?? "unknown error"
     }
 
-    public var json: JSONValue { ["code": .int(code), "message": .string(message)] }
-    public var description: String { "\(message) (\(code))" }
+    package var json: JSONValue { ["code": .int(code), "message": .string(message)] }
+    package var description: String { "\(message) (\(code))" }
 
-    public static let parseError = -32700
-    public static let invalidRequest = -32600
-    public static let methodNotFound = -32601
-    public static let invalidParams = -32602
-    public static let internalError = -32603
-    public static let timeout = -32000
-    public static let unauthorized = -32002
+    package static let parseError = -32700
+    package static let invalidRequest = -32600
+    package static let methodNotFound = -32601
+    package static let invalidParams = -32602
+    package static let internalError = -32603
+    package static let timeout = -32000
+    package static let unauthorized = -32002
 }
 
 /// Names of Blade and Relay methods, events and constants, spelled once.
-public enum BladeMethod {
-    public static let connect = "blade.connect"
-    public static let execute = "blade.execute"
-    public static let subscription = "blade.subscription"
-    public static let ping = "blade.ping"
-    public static let broadcast = "blade.broadcast"
-    public static let netcast = "blade.netcast"
-    public static let disconnect = "blade.disconnect"
-    public static let reauthenticate = "blade.reauthenticate"
+package enum BladeMethod {
+    package static let connect = "blade.connect"
+    package static let execute = "blade.execute"
+    package static let subscription = "blade.subscription"
+    package static let ping = "blade.ping"
+    package static let broadcast = "blade.broadcast"
+    package static let netcast = "blade.netcast"
+    package static let disconnect = "blade.disconnect"
+    package static let reauthenticate = "blade.reauthenticate"
 }
 
-public enum RelayMethod {
-    public static let setup = "setup"
-    public static let receive = "signalwire.receive"
-    public static let begin = "calling.begin"
-    public static let dial = "calling.dial"
-    public static let answer = "calling.answer"
-    public static let end = "calling.end"
-    public static let connect = "calling.connect"
-    public static let disconnect = "calling.disconnect"
-    public static let pass = "calling.pass"
-    public static let play = "calling.play"
-    public static let playStop = "calling.play.stop"
-    public static let playPause = "calling.play.pause"
-    public static let playResume = "calling.play.resume"
-    public static let playVolume = "calling.play.volume"
-    public static let playAndCollect = "calling.play_and_collect"
-    public static let playAndCollectStop = "calling.play_and_collect.stop"
-    public static let playAndCollectVolume = "calling.play_and_collect.volume"
-    public static let record = "calling.record"
-    public static let recordStop = "calling.record.stop"
-    public static let detect = "calling.detect"
-    public static let detectStop = "calling.detect.stop"
-    public static let sendFax = "calling.send_fax"
-    public static let sendFaxStop = "calling.send_fax.stop"
-    public static let receiveFax = "calling.receive_fax"
-    public static let receiveFaxStop = "calling.receive_fax.stop"
-    public static let sendDigits = "calling.send_digits"
-    public static let tap = "calling.tap"
-    public static let tapStop = "calling.tap.stop"
-    public static let messagingSend = "messaging.send"
+package enum RelayMethod {
+    package static let setup = "setup"
+    package static let receive = "signalwire.receive"
+    package static let begin = "calling.begin"
+    package static let dial = "calling.dial"
+    package static let answer = "calling.answer"
+    package static let end = "calling.end"
+    package static let connect = "calling.connect"
+    package static let disconnect = "calling.disconnect"
+    package static let pass = "calling.pass"
+    package static let play = "calling.play"
+    package static let playStop = "calling.play.stop"
+    package static let playPause = "calling.play.pause"
+    package static let playResume = "calling.play.resume"
+    package static let playVolume = "calling.play.volume"
+    package static let playAndCollect = "calling.play_and_collect"
+    package static let playAndCollectStop = "calling.play_and_collect.stop"
+    package static let playAndCollectVolume = "calling.play_and_collect.volume"
+    package static let record = "calling.record"
+    package static let recordStop = "calling.record.stop"
+    package static let detect = "calling.detect"
+    package static let detectStop = "calling.detect.stop"
+    package static let sendFax = "calling.send_fax"
+    package static let sendFaxStop = "calling.send_fax.stop"
+    package static let receiveFax = "calling.receive_fax"
+    package static let receiveFaxStop = "calling.receive_fax.stop"
+    package static let sendDigits = "calling.send_digits"
+    package static let tap = "calling.tap"
+    package static let tapStop = "calling.tap.stop"
+    package static let messagingSend = "messaging.send"
 }
 
-public enum RelayEventName {
+package enum RelayEventName {
     /// Broadcast `event` values.
-    public static let calling = "queuing.relay.events"
-    public static let messaging = "queuing.relay.messaging"
-    public static let tasks = "queuing.relay.tasks"
+    package static let calling = "queuing.relay.events"
+    package static let messaging = "queuing.relay.messaging"
+    package static let tasks = "queuing.relay.tasks"
 
     /// `event_type` values.
-    public static let callState = "calling.call.state"
-    public static let callReceive = "calling.call.receive"
-    public static let callConnect = "calling.call.connect"
-    public static let callPlay = "calling.call.play"
-    public static let callCollect = "calling.call.collect"
-    public static let callRecord = "calling.call.record"
-    public static let callDetect = "calling.call.detect"
-    public static let callFax = "calling.call.fax"
-    public static let callTap = "calling.call.tap"
-    public static let callSendDigits = "calling.call.send_digits"
-    public static let callDial = "calling.call.dial"
-    public static let callRefer = "calling.call.refer"
-    public static let messagingReceive = "messaging.receive"
-    public static let messagingState = "messaging.state"
+    package static let callState = "calling.call.state"
+    package static let callReceive = "calling.call.receive"
+    package static let callConnect = "calling.call.connect"
+    package static let callPlay = "calling.call.play"
+    package static let callCollect = "calling.call.collect"
+    package static let callRecord = "calling.call.record"
+    package static let callDetect = "calling.call.detect"
+    package static let callFax = "calling.call.fax"
+    package static let callTap = "calling.call.tap"
+    package static let callSendDigits = "calling.call.send_digits"
+    package static let callDial = "calling.call.dial"
+    package static let callRefer = "calling.call.refer"
+    package static let messagingReceive = "messaging.receive"
+    package static let messagingState = "messaging.state"
 }
 
 /// The `blade.broadcast` envelope around every event.
-public struct BroadcastParams: Sendable, Hashable {
-    public var protocolName: String
-    public var channel: String
-    public var event: String
+package struct BroadcastParams: Sendable, Hashable {
+    package var protocolName: String
+    package var channel: String
+    package var event: String
     /// The notification object (`params.params`): `event_type`, `params`, `context`, … .
-    public var notification: JSONValue
-    public var broadcasterNodeID: String?
+    package var notification: JSONValue
+    package var broadcasterNodeID: String?
 
-    public init(protocolName: String, event: String, notification: JSONValue, channel: String = "notifications", broadcasterNodeID: String? = nil) {
+    package init(protocolName: String, event: String, notification: JSONValue, channel: String = "notifications", broadcasterNodeID: String? = nil) {
         self.protocolName = protocolName
         self.channel = channel
         self.event = event
@@ -164,7 +164,7 @@ public struct BroadcastParams: Sendable, Hashable {
         self.broadcasterNodeID = broadcasterNodeID
     }
 
-    public init(json: JSONValue) throws(WireError) {
+    package init(json: JSONValue) throws(WireError) {
         protocolName = try json.requireString("protocol", in: "blade.broadcast")
         event = try json.requireString("event", in: "blade.broadcast")
         channel = json["channel"]?.stringValue ?? "notifications"
@@ -172,7 +172,7 @@ public struct BroadcastParams: Sendable, Hashable {
         broadcasterNodeID = json["broadcaster_nodeid"]?.stringValue
     }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         var builder = JSONObjectBuilder()
         builder.set("protocol", protocolName)
         builder.set("channel", channel)
@@ -210,27 +210,27 @@ public struct BroadcastParams: Sendable, Hashable {
     }
 
     /// `params.params.event_type` (absent for tasks).
-    public var eventType: String? { notification["event_type"]?.stringValue }
+    package var eventType: String? { notification["event_type"]?.stringValue }
     /// `params.params.params`: the event-specific members.
-    public var eventParams: JSONValue { notification["params"] ?? .object([:]) }
+    package var eventParams: JSONValue { notification["params"] ?? .object([:]) }
 }
 
 /// Relay's result convention: `result.result.code` is the string `"200"` on success.
-public enum RelayResult {
+package enum RelayResult {
     /// The one success code.
-    public static let successCode = "200"
+    package static let successCode = "200"
 
     /// The inner `result.result` of a `blade.execute` response, or `nil` when absent.
-    public static func inner(_ result: JSONValue) -> JSONValue? { result["result"] }
+    package static func inner(_ result: JSONValue) -> JSONValue? { result["result"] }
 
     /// Whether a `blade.execute` result (the outer `result`) reports success.
-    public static func isSuccess(_ result: JSONValue) -> Bool {
+    package static func isSuccess(_ result: JSONValue) -> Bool {
         inner(result)?["code"].map(isSuccess(code:)) ?? false
     }
 
     /// Whether a `code` member means success: only the string `"200"` does. A numeric `200`
     /// is a failure, as in Python and Node (RELAY-V2.md §1.6).
-    public static func isSuccess(code: JSONValue) -> Bool {
+    package static func isSuccess(code: JSONValue) -> Bool {
         code.stringValue == successCode
     }
 }

@@ -2,12 +2,12 @@
 // sent (string or integer), and the typed params of each Blade method.
 
 /// A JSON-RPC request id as the client sent it. Replies echo it with the same JSON type.
-public enum BladeID: Sendable, Hashable, CustomStringConvertible {
+package enum BladeID: Sendable, Hashable, CustomStringConvertible {
     case string(String)
     case int(Int)
 
     /// Reads a usable id: a non-empty string or an integer.
-    public init?(json: JSONValue?) {
+    package init?(json: JSONValue?) {
         switch json {
         case .string(let text) where !text.isEmpty: self = .string(text)
         case .int(let number): self = .int(number)
@@ -15,14 +15,14 @@ public enum BladeID: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         switch self {
         case .string(let text): .string(text)
         case .int(let number): .int(number)
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .string(let text): text
         case .int(let number): String(number)
@@ -31,23 +31,23 @@ public enum BladeID: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A request that could not be accepted, with the id to answer when one could be read.
-public struct BladeRejection: Error, Sendable, Hashable {
-    public var id: BladeID?
-    public var error: BladeError
+package struct BladeRejection: Error, Sendable, Hashable {
+    package var id: BladeID?
+    package var error: BladeError
 
-    public init(id: BladeID?, error: BladeError) {
+    package init(id: BladeID?, error: BladeError) {
         self.id = id
         self.error = error
     }
 }
 
 /// A JSON-RPC 2.0 request received by a server.
-public struct BladeRequest: Sendable, Hashable {
-    public var id: BladeID
-    public var method: String
-    public var params: JSONValue
+package struct BladeRequest: Sendable, Hashable {
+    package var id: BladeID
+    package var method: String
+    package var params: JSONValue
 
-    public init(id: BladeID, method: String, params: JSONValue = .object([:])) {
+    package init(id: BladeID, method: String, params: JSONValue = .object([:])) {
         self.id = id
         self.method = method
         self.params = params
@@ -57,7 +57,7 @@ public struct BladeRequest: Sendable, Hashable {
     /// carries the id when it can be recovered, even from text that is not valid JSON (a number
     /// like `1e400`, a lone surrogate), so the client gets an answer instead of waiting.
     /// A response (a frame with `result` or `error`) is rejected with no id: never answer those.
-    public init(text: String) throws(BladeRejection) {
+    package init(text: String) throws(BladeRejection) {
         let json: JSONValue
         do {
             json = try JSONCodec.parse(text)
@@ -68,7 +68,7 @@ public struct BladeRequest: Sendable, Hashable {
         try self.init(json: json)
     }
 
-    public init(json: JSONValue) throws(BladeRejection) {
+    package init(json: JSONValue) throws(BladeRejection) {
         guard json.objectValue != nil else {
             throw BladeRejection(id: nil, error: BladeError(code: BladeError.invalidRequest, message: "Invalid request: not a JSON object"))
         }
@@ -92,46 +92,46 @@ public struct BladeRequest: Sendable, Hashable {
     }
 
     /// A success response to this request.
-    public func result(_ result: JSONValue) -> JSONValue { ["jsonrpc": "2.0", "id": id.json, "result": result] }
+    package func result(_ result: JSONValue) -> JSONValue { ["jsonrpc": "2.0", "id": id.json, "result": result] }
 
     /// An error response to a request with this id.
-    public static func error(id: BladeID, _ error: BladeError) -> JSONValue {
+    package static func error(id: BladeID, _ error: BladeError) -> JSONValue {
         ["jsonrpc": "2.0", "id": id.json, "error": error.json]
     }
 }
 
 /// `blade.connect` params, validated strictly (RELAY-V2.md §2).
-public struct BladeConnectParams: Sendable, Hashable {
-    public struct Version: Sendable, Hashable {
-        public var major: Int
-        public var minor: Int
-        public var revision: Int
+package struct BladeConnectParams: Sendable, Hashable {
+    package struct Version: Sendable, Hashable {
+        package var major: Int
+        package var minor: Int
+        package var revision: Int
 
-        public init(major: Int, minor: Int, revision: Int) {
+        package init(major: Int, minor: Int, revision: Int) {
             self.major = major
             self.minor = minor
             self.revision = revision
         }
 
-        public var json: JSONValue { ["major": .int(major), "minor": .int(minor), "revision": .int(revision)] }
+        package var json: JSONValue { ["major": .int(major), "minor": .int(minor), "revision": .int(revision)] }
     }
 
     /// The version Python 2.1.1 sends, and the only major this protocol has.
-    public static let currentVersion = Version(major: 2, minor: 3, revision: 0)
+    package static let currentVersion = Version(major: 2, minor: 3, revision: 0)
     /// Longest accepted project id, token, agent or session id.
-    public static let maximumFieldLength = 512
+    package static let maximumFieldLength = 512
 
-    public var version: Version
-    public var project: String
+    package var version: Version
+    package var project: String
     /// `authentication.token`, or `jwt_token` when that is what was sent.
-    public var token: String
-    public var agent: String?
+    package var token: String
+    package var agent: String?
     /// `sessionid`: the session to resume.
-    public var resumeSessionID: String?
+    package var resumeSessionID: String?
     /// `session_id`: a client-chosen key some SDKs send to find their session again.
-    public var clientSessionKey: String?
+    package var clientSessionKey: String?
 
-    public init(version: Version = currentVersion, project: String, token: String, agent: String? = nil, resumeSessionID: String? = nil) {
+    package init(version: Version = currentVersion, project: String, token: String, agent: String? = nil, resumeSessionID: String? = nil) {
         self.version = version
         self.project = project
         self.token = token
@@ -139,7 +139,7 @@ public struct BladeConnectParams: Sendable, Hashable {
         self.resumeSessionID = resumeSessionID
     }
 
-    public init(json: JSONValue) throws(WireError) {
+    package init(json: JSONValue) throws(WireError) {
         let context = BladeMethod.connect
         let versionJSON = try json.requireObject("version", in: context)
         func versionPart(_ name: String) throws(WireError) -> Int {
@@ -165,7 +165,7 @@ public struct BladeConnectParams: Sendable, Hashable {
         guard !project.isEmpty else { throw WireError("\(context): 'authentication.project' must not be empty") }
     }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         var members = JSONObjectBuilder()
         members.set("version", version.json)
         members.set("authentication", ["project": .string(project), "token": .string(token)])
@@ -177,41 +177,41 @@ public struct BladeConnectParams: Sendable, Hashable {
 }
 
 /// `blade.execute` params: a method of a protocol and its own params.
-public struct BladeExecuteParams: Sendable, Hashable {
-    public var protocolName: String
-    public var method: String
-    public var params: JSONValue
+package struct BladeExecuteParams: Sendable, Hashable {
+    package var protocolName: String
+    package var method: String
+    package var params: JSONValue
 
-    public init(protocolName: String, method: String, params: JSONValue = .object([:])) {
+    package init(protocolName: String, method: String, params: JSONValue = .object([:])) {
         self.protocolName = protocolName
         self.method = method
         self.params = params
     }
 
-    public init(json: JSONValue) throws(WireError) {
+    package init(json: JSONValue) throws(WireError) {
         protocolName = try json.requireString("protocol", in: BladeMethod.execute)
         method = try json.requireString("method", in: BladeMethod.execute)
         params = json["params"] ?? .object([:])
         guard params.objectValue != nil else { throw WireError("\(BladeMethod.execute): 'params.params' must be an object") }
     }
 
-    public var json: JSONValue { ["protocol": .string(protocolName), "method": .string(method), "params": params] }
+    package var json: JSONValue { ["protocol": .string(protocolName), "method": .string(method), "params": params] }
 }
 
 /// `blade.subscription` params.
-public struct BladeSubscriptionParams: Sendable, Hashable {
+package struct BladeSubscriptionParams: Sendable, Hashable {
     /// `true` for `add`, `false` for `remove`.
-    public var adding: Bool
-    public var protocolName: String
-    public var channels: [String]
+    package var adding: Bool
+    package var protocolName: String
+    package var channels: [String]
 
-    public init(adding: Bool, protocolName: String, channels: [String]) {
+    package init(adding: Bool, protocolName: String, channels: [String]) {
         self.adding = adding
         self.protocolName = protocolName
         self.channels = channels
     }
 
-    public init(json: JSONValue) throws(WireError) {
+    package init(json: JSONValue) throws(WireError) {
         let command = json["command"]?.stringValue
         guard command == "add" || command == "remove" else { throw WireError("\(BladeMethod.subscription): 'command' must be \"add\" or \"remove\"") }
         adding = command == "add"
@@ -219,7 +219,7 @@ public struct BladeSubscriptionParams: Sendable, Hashable {
         channels = json["channels"]?.stringArray ?? []
     }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         ["command": .string(adding ? "add" : "remove"), "protocol": .string(protocolName), "channels": .array(channels.map(JSONValue.string))]
     }
 }
@@ -227,7 +227,7 @@ public struct BladeSubscriptionParams: Sendable, Hashable {
 extension JSONCodec {
     /// Finds the top-level `"id"` of a frame that did not parse, when it is a string or an
     /// integer: enough to answer the request with an error. Nested `"id"` members are skipped.
-    public static func recoverTopLevelID(_ text: String) -> BladeID? {
+    package static func recoverTopLevelID(_ text: String) -> BladeID? {
         let bytes = Array(text.utf8)
         var index = 0
         var depth = 0

@@ -3,47 +3,47 @@
 // Python sends.
 
 /// `calling.begin`.
-public struct BeginCommand: JSONRepresentable, Hashable {
-    public var tag: String
-    public var device: Device
+package struct BeginCommand: JSONRepresentable, Hashable {
+    package var tag: String
+    package var device: Device
 
-    public init(tag: String, device: Device) {
+    package init(tag: String, device: Device) {
         self.tag = tag
         self.device = device
     }
 
-    public init(json: JSONValue) throws(WireError) {
+    package init(json: JSONValue) throws(WireError) {
         tag = try json.requireString("tag", in: RelayMethod.begin)
         device = try Device(json: json.requireObject("device", in: RelayMethod.begin))
     }
 
-    public var json: JSONValue { ["tag": .string(tag), "device": device.json] }
+    package var json: JSONValue { ["tag": .string(tag), "device": device.json] }
 }
 
 /// `calling.answer`, `calling.disconnect` and anything else that only names the call.
-public struct CallCommand: JSONRepresentable, Hashable {
-    public var call: CallAddress
-    public init(call: CallAddress) { self.call = call }
-    public init(json: JSONValue) throws(WireError) { call = CallAddress(json: json) }
-    public var json: JSONValue { .object(call.members) }
+package struct CallCommand: JSONRepresentable, Hashable {
+    package var call: CallAddress
+    package init(call: CallAddress) { self.call = call }
+    package init(json: JSONValue) throws(WireError) { call = CallAddress(json: json) }
+    package var json: JSONValue { .object(call.members) }
 }
 
 /// `calling.end`.
-public struct EndCommand: JSONRepresentable, Hashable {
-    public var call: CallAddress
-    public var reason: String
+package struct EndCommand: JSONRepresentable, Hashable {
+    package var call: CallAddress
+    package var reason: String
 
-    public init(call: CallAddress, reason: String = "hangup") {
+    package init(call: CallAddress, reason: String = "hangup") {
         self.call = call
         self.reason = reason
     }
 
-    public init(json: JSONValue) throws(WireError) {
+    package init(json: JSONValue) throws(WireError) {
         call = CallAddress(json: json)
         reason = json["reason"]?.stringValue ?? "hangup"
     }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         var members = call.members
         members["reason"] = .string(reason)
         return .object(members)
@@ -51,18 +51,18 @@ public struct EndCommand: JSONRepresentable, Hashable {
 }
 
 /// `calling.connect`.
-public struct ConnectCommand: JSONRepresentable, Hashable {
-    public var call: CallAddress
-    public var devices: [[Device]]
-    public var ringback: [Media]
+package struct ConnectCommand: JSONRepresentable, Hashable {
+    package var call: CallAddress
+    package var devices: [[Device]]
+    package var ringback: [Media]
 
-    public init(call: CallAddress, devices: [[Device]], ringback: [Media] = []) {
+    package init(call: CallAddress, devices: [[Device]], ringback: [Media] = []) {
         self.call = call
         self.devices = devices
         self.ringback = ringback
     }
 
-    public init(json: JSONValue) throws(WireError) {
+    package init(json: JSONValue) throws(WireError) {
         call = CallAddress(json: json)
         devices = try DeviceGroups.parse(json["devices"])
         if let ringbackList = json["ringback"], ringbackList.arrayValue != nil {
@@ -74,7 +74,7 @@ public struct ConnectCommand: JSONRepresentable, Hashable {
         }
     }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         var members = call.members
         members["devices"] = DeviceGroups.json(devices)
         if !ringback.isEmpty { members["ringback"] = .array(ringback.map { $0.encoded(floatDurations: false) }) }
@@ -83,21 +83,21 @@ public struct ConnectCommand: JSONRepresentable, Hashable {
 }
 
 /// Members every component command shares: the call and the client-chosen `control_id`.
-public struct ComponentAddress: Sendable, Hashable {
-    public var call: CallAddress
-    public var controlID: String
+package struct ComponentAddress: Sendable, Hashable {
+    package var call: CallAddress
+    package var controlID: String
 
-    public init(call: CallAddress, controlID: String) {
+    package init(call: CallAddress, controlID: String) {
         self.call = call
         self.controlID = controlID
     }
 
-    public init(json: JSONValue, method: String) throws(WireError) {
+    package init(json: JSONValue, method: String) throws(WireError) {
         call = CallAddress(json: json)
         controlID = try json.requireString("control_id", in: method)
     }
 
-    public var members: [String: JSONValue] {
+    package var members: [String: JSONValue] {
         var members = call.members
         members["control_id"] = .string(controlID)
         return members
@@ -105,25 +105,25 @@ public struct ComponentAddress: Sendable, Hashable {
 }
 
 /// `calling.play`.
-public struct PlayCommand: JSONRepresentable, Hashable {
-    public var component: ComponentAddress
-    public var media: [Media]
+package struct PlayCommand: JSONRepresentable, Hashable {
+    package var component: ComponentAddress
+    package var media: [Media]
     /// Omitted when 0, as Python does for play.
-    public var volume: Double?
+    package var volume: Double?
 
-    public init(component: ComponentAddress, media: [Media], volume: Double? = nil) {
+    package init(component: ComponentAddress, media: [Media], volume: Double? = nil) {
         self.component = component
         self.media = media
         self.volume = volume
     }
 
-    public init(json: JSONValue) throws(WireError) {
+    package init(json: JSONValue) throws(WireError) {
         component = try ComponentAddress(json: json, method: RelayMethod.play)
         media = try Media.list(json["play"], in: RelayMethod.play)
         volume = json["volume"]?.doubleValue
     }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         var members = component.members
         members["play"] = .array(media.map(\.json))
         if let volume, volume != 0 { members["volume"] = .double(volume) }
@@ -132,28 +132,28 @@ public struct PlayCommand: JSONRepresentable, Hashable {
 }
 
 /// `calling.play_and_collect`.
-public struct PlayAndCollectCommand: JSONRepresentable, Hashable {
-    public var component: ComponentAddress
-    public var media: [Media]
-    public var collect: CollectOptions
+package struct PlayAndCollectCommand: JSONRepresentable, Hashable {
+    package var component: ComponentAddress
+    package var media: [Media]
+    package var collect: CollectOptions
     /// Sent whenever given, even 0 (unlike play).
-    public var volume: Double?
+    package var volume: Double?
 
-    public init(component: ComponentAddress, media: [Media], collect: CollectOptions, volume: Double? = nil) {
+    package init(component: ComponentAddress, media: [Media], collect: CollectOptions, volume: Double? = nil) {
         self.component = component
         self.media = media
         self.collect = collect
         self.volume = volume
     }
 
-    public init(json: JSONValue) throws(WireError) {
+    package init(json: JSONValue) throws(WireError) {
         component = try ComponentAddress(json: json, method: RelayMethod.playAndCollect)
         media = try Media.list(json["play"], in: RelayMethod.playAndCollect)
         collect = try CollectOptions(json: json.requireObject("collect", in: RelayMethod.playAndCollect))
         volume = json["volume"]?.doubleValue
     }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         var members = component.members
         members["play"] = .array(media.map { $0.encoded(floatDurations: false) })
         members["collect"] = collect.json
@@ -163,21 +163,21 @@ public struct PlayAndCollectCommand: JSONRepresentable, Hashable {
 }
 
 /// `calling.record`.
-public struct RecordCommand: JSONRepresentable, Hashable {
-    public var component: ComponentAddress
-    public var record: RecordOptions
+package struct RecordCommand: JSONRepresentable, Hashable {
+    package var component: ComponentAddress
+    package var record: RecordOptions
 
-    public init(component: ComponentAddress, record: RecordOptions) {
+    package init(component: ComponentAddress, record: RecordOptions) {
         self.component = component
         self.record = record
     }
 
-    public init(json: JSONValue) throws(WireError) {
+    package init(json: JSONValue) throws(WireError) {
         component = try ComponentAddress(json: json, method: RelayMethod.record)
         record = try RecordOptions(json: json.requireObject("record", in: RelayMethod.record))
     }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         var members = component.members
         members["record"] = record.json
         return .object(members)
@@ -185,25 +185,25 @@ public struct RecordCommand: JSONRepresentable, Hashable {
 }
 
 /// `calling.detect`.
-public struct DetectCommand: JSONRepresentable, Hashable {
-    public var component: ComponentAddress
-    public var detect: DetectOptions
+package struct DetectCommand: JSONRepresentable, Hashable {
+    package var component: ComponentAddress
+    package var detect: DetectOptions
     /// Seconds the detector runs; sent only when set and non-zero.
-    public var timeout: Double?
+    package var timeout: Double?
 
-    public init(component: ComponentAddress, detect: DetectOptions, timeout: Double? = nil) {
+    package init(component: ComponentAddress, detect: DetectOptions, timeout: Double? = nil) {
         self.component = component
         self.detect = detect
         self.timeout = timeout
     }
 
-    public init(json: JSONValue) throws(WireError) {
+    package init(json: JSONValue) throws(WireError) {
         component = try ComponentAddress(json: json, method: RelayMethod.detect)
         detect = try DetectOptions(json: json.requireObject("detect", in: RelayMethod.detect))
         timeout = json["timeout"]?.doubleValue
     }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         var members = component.members
         members["detect"] = detect.json
         if let timeout, timeout != 0 { members["timeout"] = .number(timeout) }
@@ -212,27 +212,27 @@ public struct DetectCommand: JSONRepresentable, Hashable {
 }
 
 /// `calling.send_fax`.
-public struct SendFaxCommand: JSONRepresentable, Hashable {
-    public var component: ComponentAddress
-    public var document: String
-    public var identity: String?
-    public var header: String?
+package struct SendFaxCommand: JSONRepresentable, Hashable {
+    package var component: ComponentAddress
+    package var document: String
+    package var identity: String?
+    package var header: String?
 
-    public init(component: ComponentAddress, document: String, identity: String? = nil, header: String? = nil) {
+    package init(component: ComponentAddress, document: String, identity: String? = nil, header: String? = nil) {
         self.component = component
         self.document = document
         self.identity = identity
         self.header = header
     }
 
-    public init(json: JSONValue) throws(WireError) {
+    package init(json: JSONValue) throws(WireError) {
         component = try ComponentAddress(json: json, method: RelayMethod.sendFax)
         document = try json.requireString("document", in: RelayMethod.sendFax)
         identity = json["identity"]?.stringValue
         header = json["header_info"]?.stringValue
     }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         var members = component.members
         members["document"] = .string(document)
         if let identity, !identity.isEmpty { members["identity"] = .string(identity) }
@@ -242,58 +242,58 @@ public struct SendFaxCommand: JSONRepresentable, Hashable {
 }
 
 /// `calling.send_digits`.
-public struct SendDigitsCommand: JSONRepresentable, Hashable {
-    public var component: ComponentAddress
-    public var digits: String
+package struct SendDigitsCommand: JSONRepresentable, Hashable {
+    package var component: ComponentAddress
+    package var digits: String
 
     /// DTMF keys plus `w`/`W` (short and long pauses), as SignalWire documents them.
-    public static let allowedCharacters: Set<Character> = Set("0123456789*#ABCDabcdwW")
+    package static let allowedCharacters: Set<Character> = Set("0123456789*#ABCDabcdwW")
     /// The rule, as error messages state it.
-    public static let rule = "only 0-9, *, #, A-D (or a-d), w (0.5 s pause) and W (1 s pause) are allowed"
+    package static let rule = "only 0-9, *, #, A-D (or a-d), w (0.5 s pause) and W (1 s pause) are allowed"
 
-    public init(component: ComponentAddress, digits: String) {
+    package init(component: ComponentAddress, digits: String) {
         self.component = component
         self.digits = digits
     }
 
-    public init(json: JSONValue) throws(WireError) {
+    package init(json: JSONValue) throws(WireError) {
         component = try ComponentAddress(json: json, method: RelayMethod.sendDigits)
         digits = try json.requireString("digits", in: RelayMethod.sendDigits)
     }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         var members = component.members
         members["digits"] = .string(digits)
         return .object(members)
     }
 
     /// The first character that is not a DTMF key or pause, if any.
-    public static func firstInvalidCharacter(in digits: String) -> Character? {
+    package static func firstInvalidCharacter(in digits: String) -> Character? {
         digits.first { !allowedCharacters.contains($0) }
     }
 }
 
 /// `calling.tap`.
-public struct TapCommand: JSONRepresentable, Hashable {
-    public var component: ComponentAddress
+package struct TapCommand: JSONRepresentable, Hashable {
+    package var component: ComponentAddress
     /// `tap.params.direction`: `listen`, `speak` or `both`.
-    public var direction: String
-    public var device: TapDevice
+    package var direction: String
+    package var device: TapDevice
 
-    public init(component: ComponentAddress, direction: String, device: TapDevice) {
+    package init(component: ComponentAddress, direction: String, device: TapDevice) {
         self.component = component
         self.direction = direction
         self.device = device
     }
 
-    public init(json: JSONValue) throws(WireError) {
+    package init(json: JSONValue) throws(WireError) {
         component = try ComponentAddress(json: json, method: RelayMethod.tap)
         let tap = try json.requireObject("tap", in: RelayMethod.tap)
         direction = tap["params"]?["direction"]?.stringValue ?? "both"
         device = try TapDevice(json: json.requireObject("device", in: RelayMethod.tap))
     }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         var members = component.members
         members["tap"] = ["type": "audio", "params": ["direction": .string(direction)]]
         members["device"] = device.json
@@ -303,21 +303,21 @@ public struct TapCommand: JSONRepresentable, Hashable {
 
 /// `calling.<verb>.stop|pause|resume|volume`, and `calling.receive_fax`: the component address,
 /// plus `volume` for the volume commands.
-public struct ComponentControlCommand: JSONRepresentable, Hashable {
-    public var component: ComponentAddress
-    public var volume: Double?
+package struct ComponentControlCommand: JSONRepresentable, Hashable {
+    package var component: ComponentAddress
+    package var volume: Double?
 
-    public init(component: ComponentAddress, volume: Double? = nil) {
+    package init(component: ComponentAddress, volume: Double? = nil) {
         self.component = component
         self.volume = volume
     }
 
-    public init(json: JSONValue) throws(WireError) {
+    package init(json: JSONValue) throws(WireError) {
         component = try ComponentAddress(json: json, method: "component control")
         volume = json["volume"]?.doubleValue
     }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         var members = component.members
         if let volume { members["volume"] = .double(volume) }
         return .object(members)
@@ -325,11 +325,11 @@ public struct ComponentControlCommand: JSONRepresentable, Hashable {
 }
 
 /// `signalwire.receive`: `{"contexts": [...]}` (Ruby sends `{"context": "..."}`).
-public struct ReceiveCommand: JSONRepresentable, Hashable {
-    public var contexts: [String]
-    public init(contexts: [String]) { self.contexts = contexts }
+package struct ReceiveCommand: JSONRepresentable, Hashable {
+    package var contexts: [String]
+    package init(contexts: [String]) { self.contexts = contexts }
 
-    public init(json: JSONValue) throws(WireError) {
+    package init(json: JSONValue) throws(WireError) {
         if let list = json["contexts"]?.stringArray {
             contexts = list
         } else if let single = json["context"]?.stringValue {
@@ -339,20 +339,20 @@ public struct ReceiveCommand: JSONRepresentable, Hashable {
         }
     }
 
-    public var json: JSONValue { ["contexts": .array(contexts.map(JSONValue.string))] }
+    package var json: JSONValue { ["contexts": .array(contexts.map(JSONValue.string))] }
 }
 
 /// `messaging.send`.
-public struct MessagingSendCommand: JSONRepresentable, Hashable {
-    public var context: String
-    public var from: String
-    public var to: String
-    public var body: String?
-    public var media: [String]?
-    public var tags: [String]?
-    public var region: String?
+package struct MessagingSendCommand: JSONRepresentable, Hashable {
+    package var context: String
+    package var from: String
+    package var to: String
+    package var body: String?
+    package var media: [String]?
+    package var tags: [String]?
+    package var region: String?
 
-    public init(context: String, from: String, to: String, body: String? = nil, media: [String]? = nil, tags: [String]? = nil, region: String? = nil) {
+    package init(context: String, from: String, to: String, body: String? = nil, media: [String]? = nil, tags: [String]? = nil, region: String? = nil) {
         self.context = context
         self.from = from
         self.to = to
@@ -362,7 +362,7 @@ public struct MessagingSendCommand: JSONRepresentable, Hashable {
         self.region = region
     }
 
-    public init(json: JSONValue) throws(WireError) {
+    package init(json: JSONValue) throws(WireError) {
         context = try json.requireString("context", in: RelayMethod.messagingSend)
         from = try json.requireString("from_number", in: RelayMethod.messagingSend)
         to = try json.requireString("to_number", in: RelayMethod.messagingSend)
@@ -373,7 +373,7 @@ public struct MessagingSendCommand: JSONRepresentable, Hashable {
     }
 
     /// Python sends `body`, `media` and `tags` only when non-empty.
-    public var json: JSONValue {
+    package var json: JSONValue {
         var members = JSONObjectBuilder()
         members.set("from_number", from)
         members.set("to_number", to)

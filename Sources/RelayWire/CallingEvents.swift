@@ -4,6 +4,7 @@
 
 /// States a call moves through, in the order Relay moves through them.
 public enum CallState: String, Sendable, Hashable, CaseIterable, Comparable {
+    /// A lifecycle state: `created`, `ringing`, `answered`, `ending`, `ended`.
     case created, ringing, answered, ending, ended
 
     /// Position in the lifecycle: `created` is 0, `ended` is 4.
@@ -24,15 +25,15 @@ public enum CallState: String, Sendable, Hashable, CaseIterable, Comparable {
 }
 
 /// `{"call_id", "node_id", "control_id"}`: how every component event names its component.
-public struct ComponentEventAddress: Sendable, Hashable {
+package struct ComponentEventAddress: Sendable, Hashable {
     /// The call the component runs on.
-    public var callID: String
+    package var callID: String
     /// The node that owns the call.
-    public var nodeID: String?
+    package var nodeID: String?
     /// The client-chosen id of the component.
-    public var controlID: String
+    package var controlID: String
 
-    public init(callID: String, nodeID: String?, controlID: String) {
+    package init(callID: String, nodeID: String?, controlID: String) {
         self.callID = callID
         self.nodeID = nodeID
         self.controlID = controlID
@@ -55,21 +56,21 @@ public struct ComponentEventAddress: Sendable, Hashable {
 
 /// `calling.call.play` and `calling.call.send_digits`: a component with just a `state`
 /// (`playing`, `paused`, `finished`, `error`).
-public struct ComponentStateEvent: Sendable, Hashable {
-    public var address: ComponentEventAddress
-    public var state: String
+package struct ComponentStateEvent: Sendable, Hashable {
+    package var address: ComponentEventAddress
+    package var state: String
 
-    public init(address: ComponentEventAddress, state: String) {
+    package init(address: ComponentEventAddress, state: String) {
         self.address = address
         self.state = state
     }
 
-    public init(json: JSONValue, in context: String) throws(WireError) {
+    package init(json: JSONValue, in context: String) throws(WireError) {
         address = try ComponentEventAddress(json: json, in: context)
         state = try json.requireString("state", in: context)
     }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         var members = address.builder
         members.set("state", state)
         return members.value
@@ -77,21 +78,21 @@ public struct ComponentStateEvent: Sendable, Hashable {
 }
 
 /// `calling.call.collect`: the outcome of a prompt.
-public struct CollectEvent: Sendable, Hashable {
-    public var address: ComponentEventAddress
-    public var result: CollectResult
+package struct CollectEvent: Sendable, Hashable {
+    package var address: ComponentEventAddress
+    package var result: CollectResult
 
-    public init(address: ComponentEventAddress, result: CollectResult) {
+    package init(address: ComponentEventAddress, result: CollectResult) {
         self.address = address
         self.result = result
     }
 
-    public init(json: JSONValue) throws(WireError) {
+    package init(json: JSONValue) throws(WireError) {
         address = try ComponentEventAddress(json: json, in: RelayEventName.callCollect)
         result = CollectResult(json: try json.requireObject("result", in: RelayEventName.callCollect))
     }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         var members = address.builder
         members.set("result", result.json)
         return members.value
@@ -100,15 +101,15 @@ public struct CollectEvent: Sendable, Hashable {
 
 /// `calling.call.record`: `recording`, then `finished` (with `duration` and `size`), `no_input`
 /// or `error`. `record` echoes the command's `record` object.
-public struct RecordEvent: Sendable, Hashable {
-    public var address: ComponentEventAddress
-    public var state: String
-    public var url: String?
-    public var duration: Double?
-    public var size: Int?
-    public var record: JSONValue
+package struct RecordEvent: Sendable, Hashable {
+    package var address: ComponentEventAddress
+    package var state: String
+    package var url: String?
+    package var duration: Double?
+    package var size: Int?
+    package var record: JSONValue
 
-    public init(address: ComponentEventAddress, state: String, url: String?, duration: Double? = nil, size: Int? = nil, record: JSONValue) {
+    package init(address: ComponentEventAddress, state: String, url: String?, duration: Double? = nil, size: Int? = nil, record: JSONValue) {
         self.address = address
         self.state = state
         self.url = url
@@ -117,7 +118,7 @@ public struct RecordEvent: Sendable, Hashable {
         self.record = record
     }
 
-    public init(json: JSONValue) throws(WireError) {
+    package init(json: JSONValue) throws(WireError) {
         address = try ComponentEventAddress(json: json, in: RelayEventName.callRecord)
         state = try json.requireString("state", in: RelayEventName.callRecord)
         url = json["url"]?.stringValue
@@ -126,7 +127,7 @@ public struct RecordEvent: Sendable, Hashable {
         record = json["record"] ?? .object([:])
     }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         var members = address.builder
         members.set("state", state)
         members.set("url", url)
@@ -139,21 +140,21 @@ public struct RecordEvent: Sendable, Hashable {
 }
 
 /// `calling.call.detect`: `{"detect": {"type", "params": {"event", …}}}`.
-public struct DetectEvent: Sendable, Hashable {
-    public var address: ComponentEventAddress
+package struct DetectEvent: Sendable, Hashable {
+    package var address: ComponentEventAddress
     /// `machine`, `fax` or `digit`.
-    public var type: String
+    package var type: String
     /// `HUMAN`, `MACHINE`, `READY`, `NOT_READY`, `UNKNOWN`, `CED`, `CNG`, a digit, `finished`
     /// or `error`.
-    public var event: String
+    package var event: String
 
-    public init(address: ComponentEventAddress, type: String, event: String) {
+    package init(address: ComponentEventAddress, type: String, event: String) {
         self.address = address
         self.type = type
         self.event = event
     }
 
-    public init(json: JSONValue) throws(WireError) {
+    package init(json: JSONValue) throws(WireError) {
         address = try ComponentEventAddress(json: json, in: RelayEventName.callDetect)
         let detect = try json.requireObject("detect", in: RelayEventName.callDetect)
         type = detect["type"]?.stringValue ?? ""
@@ -162,9 +163,9 @@ public struct DetectEvent: Sendable, Hashable {
     }
 
     /// The inner `detect` object, as listeners receive it.
-    public var detect: JSONValue { ["type": .string(type), "params": ["event": .string(event)]] }
+    package var detect: JSONValue { ["type": .string(type), "params": ["event": .string(event)]] }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         var members = address.builder
         members.set("detect", detect)
         return members.value
@@ -172,18 +173,18 @@ public struct DetectEvent: Sendable, Hashable {
 }
 
 /// `calling.call.fax`: `{"fax": {"type": "page"|"finished"|"error", "params": {…}}}`.
-public struct FaxEvent: Sendable, Hashable {
-    public var address: ComponentEventAddress
-    public var type: String
-    public var params: JSONValue
+package struct FaxEvent: Sendable, Hashable {
+    package var address: ComponentEventAddress
+    package var type: String
+    package var params: JSONValue
 
-    public init(address: ComponentEventAddress, type: String, params: JSONValue) {
+    package init(address: ComponentEventAddress, type: String, params: JSONValue) {
         self.address = address
         self.type = type
         self.params = params
     }
 
-    public init(json: JSONValue) throws(WireError) {
+    package init(json: JSONValue) throws(WireError) {
         address = try ComponentEventAddress(json: json, in: RelayEventName.callFax)
         let fax = try json.requireObject("fax", in: RelayEventName.callFax)
         type = try fax.requireString("type", in: RelayEventName.callFax)
@@ -191,14 +192,14 @@ public struct FaxEvent: Sendable, Hashable {
     }
 
     /// A page sent or received: `{"direction": "send"|"receive", "number": n}`.
-    public static func page(_ address: ComponentEventAddress, sending: Bool, number: Int) -> FaxEvent {
+    package static func page(_ address: ComponentEventAddress, sending: Bool, number: Int) -> FaxEvent {
         FaxEvent(address: address, type: "page", params: ["direction": .string(sending ? "send" : "receive"), "number": .int(number)])
     }
 
     /// The inner `fax` object, as listeners receive it.
-    public var fax: JSONValue { ["type": .string(type), "params": params] }
+    package var fax: JSONValue { ["type": .string(type), "params": params] }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         var members = address.builder
         members.set("fax", fax)
         return members.value
@@ -206,27 +207,27 @@ public struct FaxEvent: Sendable, Hashable {
 }
 
 /// `calling.call.tap`: `state` plus the `tap` and `device` the command asked for.
-public struct TapEvent: Sendable, Hashable {
-    public var address: ComponentEventAddress
-    public var state: String
-    public var tap: JSONValue
-    public var device: JSONValue
+package struct TapEvent: Sendable, Hashable {
+    package var address: ComponentEventAddress
+    package var state: String
+    package var tap: JSONValue
+    package var device: JSONValue
 
-    public init(address: ComponentEventAddress, state: String, tap: JSONValue, device: JSONValue) {
+    package init(address: ComponentEventAddress, state: String, tap: JSONValue, device: JSONValue) {
         self.address = address
         self.state = state
         self.tap = tap
         self.device = device
     }
 
-    public init(json: JSONValue) throws(WireError) {
+    package init(json: JSONValue) throws(WireError) {
         address = try ComponentEventAddress(json: json, in: RelayEventName.callTap)
         state = try json.requireString("state", in: RelayEventName.callTap)
         tap = json["tap"] ?? .object([:])
         device = json["device"] ?? .object([:])
     }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         var members = address.builder
         members.set("state", state)
         members.set("tap", tap)
@@ -236,7 +237,7 @@ public struct TapEvent: Sendable, Hashable {
 }
 
 /// Every `queuing.relay.events` event, decoded once by `event_type`.
-public enum CallingEvent: Sendable, Hashable {
+package enum CallingEvent: Sendable, Hashable {
     case state(CallStateEvent)
     case receive(CallStateEvent)
     case connect(ConnectEvent)
@@ -251,7 +252,7 @@ public enum CallingEvent: Sendable, Hashable {
     case other(eventType: String, params: JSONValue)
 
     /// Reads the `params` of a notification with the given `event_type`.
-    public init(eventType: String, params: JSONValue) throws(WireError) {
+    package init(eventType: String, params: JSONValue) throws(WireError) {
         switch eventType {
         case RelayEventName.callState: self = .state(try CallStateEvent(json: params))
         case RelayEventName.callReceive: self = .receive(try CallStateEvent(json: params))
@@ -268,7 +269,7 @@ public enum CallingEvent: Sendable, Hashable {
     }
 
     /// The `event_type` member.
-    public var eventType: String {
+    package var eventType: String {
         switch self {
         case .state: RelayEventName.callState
         case .receive: RelayEventName.callReceive
@@ -285,7 +286,7 @@ public enum CallingEvent: Sendable, Hashable {
     }
 
     /// The `params` member.
-    public var params: JSONValue {
+    package var params: JSONValue {
         switch self {
         case .state(let event), .receive(let event): event.json
         case .connect(let event): event.json
@@ -300,7 +301,7 @@ public enum CallingEvent: Sendable, Hashable {
     }
 
     /// The call the event is about (`nil` only for an unmodelled event without `call_id`).
-    public var callID: String? {
+    package var callID: String? {
         switch self {
         case .state(let event), .receive(let event): event.callID
         case .connect(let event): event.callID
@@ -315,7 +316,7 @@ public enum CallingEvent: Sendable, Hashable {
     }
 
     /// The component the event belongs to, for component events.
-    public var controlID: String? {
+    package var controlID: String? {
         switch self {
         case .state, .receive, .connect: nil
         case .play(let event), .sendDigits(let event): event.address.controlID
@@ -331,14 +332,14 @@ public enum CallingEvent: Sendable, Hashable {
 
 /// The notification inside a `blade.broadcast` (`params.params`): a calling event, a messaging
 /// event or a task, each under its `event` name.
-public enum RelayNotification: Sendable, Hashable {
+package enum RelayNotification: Sendable, Hashable {
     case calling(CallingEvent)
     /// `messaging.receive` (`received == true`) or `messaging.state`.
     case messaging(MessageEvent, received: Bool)
     case task(TaskNotification)
 
     /// The broadcast's `event`: `queuing.relay.events`, `…messaging` or `…tasks`.
-    public var event: String {
+    package var event: String {
         switch self {
         case .calling: RelayEventName.calling
         case .messaging: RelayEventName.messaging
@@ -347,7 +348,7 @@ public enum RelayNotification: Sendable, Hashable {
     }
 
     /// Reads the notification object of a broadcast whose `event` is given.
-    public init(event: String, notification: JSONValue) throws(WireError) {
+    package init(event: String, notification: JSONValue) throws(WireError) {
         switch event {
         case RelayEventName.calling:
             let type = try notification.requireString("event_type", in: event)
@@ -365,7 +366,7 @@ public enum RelayNotification: Sendable, Hashable {
 
     /// The notification object as a server sends it, with every member a server SHOULD send
     /// (RELAY-V2.md §3.1, §12.8): `event_channel`, `project_id`, `space_id`, `timestamp`.
-    public func json(protocolName: String, projectID: String, spaceID: String, timestamp: Double) -> JSONValue {
+    package func json(protocolName: String, projectID: String, spaceID: String, timestamp: Double) -> JSONValue {
         var members = JSONObjectBuilder()
         switch self {
         case .calling(let event):

@@ -3,7 +3,7 @@
 extension JSONValue {
     /// A number as a Python caller would usually have typed it: integral values as `int`,
     /// the rest as `float`. Used for options the Python SDK passes through uncoerced.
-    public static func number(_ value: Double) -> JSONValue {
+    package static func number(_ value: Double) -> JSONValue {
         if value.isFinite, value.rounded() == value, abs(value) < 9.0e15 { return .int(Int(value)) }
         return .double(value)
     }
@@ -11,62 +11,62 @@ extension JSONValue {
 
 /// `{"node_id", "call_id"}`: how every command addresses a call. Python sends `null` for
 /// members it does not know yet, so they are kept explicit.
-public struct CallAddress: Sendable, Hashable {
-    public var nodeID: String?
-    public var callID: String?
+package struct CallAddress: Sendable, Hashable {
+    package var nodeID: String?
+    package var callID: String?
 
-    public init(nodeID: String?, callID: String?) {
+    package init(nodeID: String?, callID: String?) {
         self.nodeID = nodeID
         self.callID = callID
     }
 
-    public init(json: JSONValue) {
+    package init(json: JSONValue) {
         nodeID = json["node_id"]?.stringValue
         callID = json["call_id"]?.stringValue
     }
 
-    public var members: [String: JSONValue] {
+    package var members: [String: JSONValue] {
         ["node_id": nodeID.map(JSONValue.string) ?? .null, "call_id": callID.map(JSONValue.string) ?? .null]
     }
 }
 
 /// A device to dial: `{"type": "phone", "params": {"from_number", "to_number", "timeout"?}}`.
-public struct Device: JSONRepresentable, Hashable {
-    public var type: String
-    public var params: [String: JSONValue]
+package struct Device: JSONRepresentable, Hashable {
+    package var type: String
+    package var params: [String: JSONValue]
 
-    public init(type: String, params: [String: JSONValue]) {
+    package init(type: String, params: [String: JSONValue]) {
         self.type = type
         self.params = params
     }
 
     /// A phone device. Python `int()`s the per-device timeout and omits it when unset or zero.
-    public static func phone(from: String, to: String, timeout: Int? = nil) -> Device {
+    package static func phone(from: String, to: String, timeout: Int? = nil) -> Device {
         var params: [String: JSONValue] = ["from_number": .string(from), "to_number": .string(to)]
         if let timeout, timeout != 0 { params["timeout"] = .int(timeout) }
         return Device(type: "phone", params: params)
     }
 
-    public init(json: JSONValue) throws(WireError) {
+    package init(json: JSONValue) throws(WireError) {
         type = try json.requireString("type", in: "device")
         params = json["params"]?.objectValue ?? [:]
     }
 
-    public var json: JSONValue { ["type": .string(type), "params": .object(params)] }
+    package var json: JSONValue { ["type": .string(type), "params": .object(params)] }
 
     /// `from_number` for phone devices, `from` for SIP ones.
-    public var from: String? { params["from_number"]?.stringValue ?? params["from"]?.stringValue }
-    public var to: String? { params["to_number"]?.stringValue ?? params["to"]?.stringValue }
-    public var timeout: Int? { params["timeout"]?.intValue }
+    package var from: String? { params["from_number"]?.stringValue ?? params["from"]?.stringValue }
+    package var to: String? { params["to_number"]?.stringValue ?? params["to"]?.stringValue }
+    package var timeout: Int? { params["timeout"]?.intValue }
 }
 
 /// Series of parallel groups: `[[A], [B, C]]` dials A, then B and C together (§4.1).
-public enum DeviceGroups {
-    public static func json(_ groups: [[Device]]) -> JSONValue {
+package enum DeviceGroups {
+    package static func json(_ groups: [[Device]]) -> JSONValue {
         .array(groups.map { .array($0.map(\.json)) })
     }
 
-    public static func parse(_ json: JSONValue?) throws(WireError) -> [[Device]] {
+    package static func parse(_ json: JSONValue?) throws(WireError) -> [[Device]] {
         guard let outer = json?.arrayValue else { throw .missing("devices", in: "calling.connect") }
         var groups: [[Device]] = []
         for group in outer {
@@ -86,14 +86,18 @@ public enum DeviceGroups {
 
 /// One item of a play list or a ringback list.
 public enum Media: JSONRepresentable, Hashable {
+    /// An audio file at `url`.
     case audio(url: String)
+    /// Text to speech.
     case tts(text: String, language: String? = nil, gender: String? = nil)
+    /// Silence for `duration` seconds.
     case silence(duration: Double)
+    /// A ringtone such as `us`, optionally cut to `duration` seconds.
     case ringtone(name: String, duration: Double? = nil)
     /// A media type this library does not model, passed through unchanged.
     case other(type: String, params: [String: JSONValue])
 
-    public init(json: JSONValue) throws(WireError) {
+    package init(json: JSONValue) throws(WireError) {
         let type = try json.requireString("type", in: "media")
         let params = json["params"] ?? .object([:])
         switch type {
@@ -110,10 +114,10 @@ public enum Media: JSONRepresentable, Hashable {
     }
 
     /// The play-list form: Python `float()`s silence and ringtone durations in `play_*`.
-    public var json: JSONValue { encoded(floatDurations: true) }
+    package var json: JSONValue { encoded(floatDurations: true) }
 
     /// Prompts pass durations through as given, so integral values go out as integers.
-    public func encoded(floatDurations: Bool) -> JSONValue {
+    package func encoded(floatDurations: Bool) -> JSONValue {
         func duration(_ value: Double) -> JSONValue { floatDurations ? .double(value) : .number(value) }
         var params = JSONObjectBuilder()
         let type: String
@@ -139,7 +143,7 @@ public enum Media: JSONRepresentable, Hashable {
         return ["type": .string(type), "params": params.value]
     }
 
-    public static func list(_ json: JSONValue?, in context: String) throws(WireError) -> [Media] {
+    package static func list(_ json: JSONValue?, in context: String) throws(WireError) -> [Media] {
         guard let items = json?.arrayValue else { throw .missing("play", in: context) }
         var media: [Media] = []
         for item in items { media.append(try Media(json: item)) }
@@ -149,10 +153,15 @@ public enum Media: JSONRepresentable, Hashable {
 
 /// `collect` of `calling.play_and_collect`.
 public struct CollectOptions: JSONRepresentable, Hashable {
+    /// Options for collecting DTMF digits.
     public struct Digits: Sendable, Hashable {
+        /// Digits to collect at most.
         public var max: Int?
+        /// Digits that end input, such as `#`.
         public var terminators: String?
+        /// Seconds allowed between digits.
         public var digitTimeout: Double?
+        /// Digit options; nil members use Relay's defaults.
         public init(max: Int? = nil, terminators: String? = nil, digitTimeout: Double? = nil) {
             self.max = max
             self.terminators = terminators
@@ -160,11 +169,17 @@ public struct CollectOptions: JSONRepresentable, Hashable {
         }
     }
 
+    /// Options for recognising speech.
     public struct Speech: Sendable, Hashable {
+        /// Seconds of silence that end speech.
         public var endSilenceTimeout: Double?
+        /// Seconds speech may last.
         public var speechTimeout: Double?
+        /// Language to recognise, such as `en-US`.
         public var language: String?
+        /// Words or phrases to expect.
         public var hints: [String]?
+        /// Speech options; nil members use Relay's defaults.
         public init(endSilenceTimeout: Double? = nil, speechTimeout: Double? = nil, language: String? = nil, hints: [String]? = nil) {
             self.endSilenceTimeout = endSilenceTimeout
             self.speechTimeout = speechTimeout
@@ -173,11 +188,16 @@ public struct CollectOptions: JSONRepresentable, Hashable {
         }
     }
 
+    /// Seconds to wait for the first input.
     public var initialTimeout: Double?
+    /// Digit options, or nil not to collect digits.
     public var digits: Digits?
+    /// Speech options, or nil not to recognise speech.
     public var speech: Speech?
+    /// Report partial speech results as events.
     public var partialResults: Bool?
 
+    /// Collect options; nil members use Relay's defaults.
     public init(initialTimeout: Double? = nil, digits: Digits? = nil, speech: Speech? = nil, partialResults: Bool? = nil) {
         self.initialTimeout = initialTimeout
         self.digits = digits
@@ -185,7 +205,7 @@ public struct CollectOptions: JSONRepresentable, Hashable {
         self.partialResults = partialResults
     }
 
-    public init(json: JSONValue) throws(WireError) {
+    package init(json: JSONValue) throws(WireError) {
         initialTimeout = json["initial_timeout"]?.doubleValue
         partialResults = json["partial_results"]?.boolValue
         if let digits = json["digits"], digits.objectValue != nil {
@@ -201,7 +221,7 @@ public struct CollectOptions: JSONRepresentable, Hashable {
         guard digits != nil || speech != nil else { throw WireError("collect: needs 'digits' or 'speech'") }
     }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         var collect = JSONObjectBuilder()
         collect.set("initial_timeout", initialTimeout.map(JSONValue.number))
         if let digits {
@@ -225,16 +245,16 @@ public struct CollectOptions: JSONRepresentable, Hashable {
 }
 
 /// `record.audio` of `calling.record`. Unset members are omitted, as Python does.
-public struct RecordOptions: JSONRepresentable, Hashable {
-    public var beep: Bool?
-    public var format: String?
-    public var stereo: Bool?
-    public var direction: String?
-    public var initialTimeout: Double?
-    public var endSilenceTimeout: Double?
-    public var terminators: String?
+package struct RecordOptions: JSONRepresentable, Hashable {
+    package var beep: Bool?
+    package var format: String?
+    package var stereo: Bool?
+    package var direction: String?
+    package var initialTimeout: Double?
+    package var endSilenceTimeout: Double?
+    package var terminators: String?
 
-    public init(beep: Bool? = nil, format: String? = nil, stereo: Bool? = nil, direction: String? = nil, initialTimeout: Double? = nil, endSilenceTimeout: Double? = nil, terminators: String? = nil) {
+    package init(beep: Bool? = nil, format: String? = nil, stereo: Bool? = nil, direction: String? = nil, initialTimeout: Double? = nil, endSilenceTimeout: Double? = nil, terminators: String? = nil) {
         self.beep = beep
         self.format = format
         self.stereo = stereo
@@ -245,7 +265,7 @@ public struct RecordOptions: JSONRepresentable, Hashable {
     }
 
     /// Reads the `record` object (`{"audio": {...}}`).
-    public init(json: JSONValue) throws(WireError) {
+    package init(json: JSONValue) throws(WireError) {
         guard let audio = json["audio"], audio.objectValue != nil else { throw .missing("audio", in: "record") }
         beep = audio["beep"]?.boolValue
         format = audio["format"]?.stringValue
@@ -256,7 +276,7 @@ public struct RecordOptions: JSONRepresentable, Hashable {
         terminators = audio["terminators"]?.stringValue
     }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         var audio = JSONObjectBuilder()
         audio.set("beep", beep)
         audio.set("format", format)
@@ -271,10 +291,14 @@ public struct RecordOptions: JSONRepresentable, Hashable {
 
 /// `detect` of `calling.detect`.
 public enum DetectOptions: JSONRepresentable, Hashable {
+    /// Answering-machine detection (seconds and thresholds; nil uses Relay's defaults).
     case machine(initialTimeout: Double? = nil, endSilenceTimeout: Double? = nil, machineVoiceThreshold: Double? = nil, machineWordsThreshold: Double? = nil)
+    /// Fax tone detection: `CED`, `CNG`, or either when nil.
     case fax(tone: String? = nil)
+    /// DTMF detection of the given digits, or any when nil.
     case digit(digits: String? = nil)
 
+    /// `machine`, `fax` or `digit`.
     public var type: String {
         switch self {
         case .machine: "machine"
@@ -283,7 +307,7 @@ public enum DetectOptions: JSONRepresentable, Hashable {
         }
     }
 
-    public init(json: JSONValue) throws(WireError) {
+    package init(json: JSONValue) throws(WireError) {
         let type = try json.requireString("type", in: "detect")
         let params = json["params"] ?? .object([:])
         switch type {
@@ -297,7 +321,7 @@ public enum DetectOptions: JSONRepresentable, Hashable {
         }
     }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         var params = JSONObjectBuilder()
         switch self {
         case .machine(let initialTimeout, let endSilenceTimeout, let voice, let words):
@@ -314,14 +338,18 @@ public enum DetectOptions: JSONRepresentable, Hashable {
 
 /// Where a tap sends its media: `{"type": "rtp"|"ws", "params": {...}}`.
 public struct TapDevice: JSONRepresentable, Hashable {
+    /// `rtp` or `ws`.
     public var type: String
+    /// The device's params as Relay reads them.
     public var params: [String: JSONValue]
 
+    /// A device of any type.
     public init(type: String, params: [String: JSONValue]) {
         self.type = type
         self.params = params
     }
 
+    /// Sends the media over RTP to `address:port`.
     public static func rtp(address: String, port: Int, codec: String? = nil, ptime: Int? = nil, rate: Int? = nil) -> TapDevice {
         var params = JSONObjectBuilder()
         params.set("addr", address)
@@ -332,6 +360,7 @@ public struct TapDevice: JSONRepresentable, Hashable {
         return TapDevice(type: "rtp", params: params.members)
     }
 
+    /// Sends the media over a WebSocket to `uri`.
     public static func ws(uri: String, codec: String? = nil, rate: Int? = nil) -> TapDevice {
         var params = JSONObjectBuilder()
         params.set("uri", uri)
@@ -340,24 +369,30 @@ public struct TapDevice: JSONRepresentable, Hashable {
         return TapDevice(type: "ws", params: params.members)
     }
 
-    public init(json: JSONValue) throws(WireError) {
+    package init(json: JSONValue) throws(WireError) {
         type = try json.requireString("type", in: "tap device")
         params = json["params"]?.objectValue ?? [:]
     }
 
-    public var json: JSONValue { ["type": .string(type), "params": .object(params)] }
+    package var json: JSONValue { ["type": .string(type), "params": .object(params)] }
 
+    /// The RTP address.
     public var address: String? { params["addr"]?.stringValue }
+    /// The RTP port.
     public var port: Int? { params["port"]?.intValue }
+    /// The WebSocket URI.
     public var uri: String? { params["uri"]?.stringValue }
+    /// The codec, such as `PCMU`.
     public var codec: String? { params["codec"]?.stringValue }
+    /// The sample rate.
     public var rate: Int? { params["rate"]?.intValue }
+    /// The packet time in milliseconds.
     public var ptime: Int? { params["ptime"]?.intValue }
 }
 
 extension Media {
     /// Why this item cannot be played, or `nil` when it can: the one rule both ends apply.
-    public var problem: String? {
+    package var problem: String? {
         switch self {
         case .audio(let url):
             url.hasPrefix("http://") || url.hasPrefix("https://") ? nil : "audio 'url' must be an http(s) URL"

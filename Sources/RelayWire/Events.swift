@@ -3,23 +3,23 @@
 // and the enum over every calling event are in CallingEvents.swift.
 
 /// The other leg of a connected call.
-public struct PeerInfo: Sendable, Hashable {
+package struct PeerInfo: Sendable, Hashable {
     /// `call_id` of the other leg.
-    public var callID: String
+    package var callID: String
     /// `node_id` of the other leg.
-    public var nodeID: String?
+    package var nodeID: String?
     /// `device` of the other leg, when Relay sends it.
-    public var device: Device?
+    package var device: Device?
 
     /// A peer from its members.
-    public init(callID: String, nodeID: String?, device: Device? = nil) {
+    package init(callID: String, nodeID: String?, device: Device? = nil) {
         self.callID = callID
         self.nodeID = nodeID
         self.device = device
     }
 
     /// Reads a `peer` object; `nil` when it is absent or has no `call_id`.
-    public init?(json: JSONValue?) {
+    package init?(json: JSONValue?) {
         guard let json, let callID = json["call_id"]?.stringValue else { return nil }
         self.callID = callID
         nodeID = json["node_id"]?.stringValue
@@ -27,7 +27,7 @@ public struct PeerInfo: Sendable, Hashable {
     }
 
     /// The `peer` object as Relay sends it.
-    public var json: JSONValue {
+    package var json: JSONValue {
         var members = JSONObjectBuilder()
         members.set("call_id", callID)
         members.set("node_id", nodeID)
@@ -37,28 +37,28 @@ public struct PeerInfo: Sendable, Hashable {
 }
 
 /// `calling.call.state` and `calling.call.receive`.
-public struct CallStateEvent: JSONRepresentable, Hashable {
+package struct CallStateEvent: JSONRepresentable, Hashable {
     /// `call_id`.
-    public var callID: String
+    package var callID: String
     /// `node_id`.
-    public var nodeID: String?
+    package var nodeID: String?
     /// `tag`: the client's id for a call it started, before it knew `call_id`.
-    public var tag: String?
+    package var tag: String?
     /// `call_state` as sent; `callState` is the typed value.
-    public var state: String
+    package var state: String
     /// `direction`: `inbound` or `outbound`.
-    public var direction: String?
+    package var direction: String?
     /// `device`: the far end of the call.
-    public var device: Device?
+    package var device: Device?
     /// `end_reason` on `ending` and `ended`.
-    public var endReason: String?
+    package var endReason: String?
     /// `peer`: the leg this call was created for, on legs made by `calling.connect`.
-    public var peer: PeerInfo?
+    package var peer: PeerInfo?
     /// `context` of an inbound call (`calling.call.receive`).
-    public var context: String?
+    package var context: String?
 
     /// An event from its members.
-    public init(callID: String, nodeID: String?, tag: String? = nil, state: String, direction: String? = nil, device: Device? = nil, endReason: String? = nil, peer: PeerInfo? = nil, context: String? = nil) {
+    package init(callID: String, nodeID: String?, tag: String? = nil, state: String, direction: String? = nil, device: Device? = nil, endReason: String? = nil, peer: PeerInfo? = nil, context: String? = nil) {
         self.callID = callID
         self.nodeID = nodeID
         self.tag = tag
@@ -71,7 +71,7 @@ public struct CallStateEvent: JSONRepresentable, Hashable {
     }
 
     /// Reads the event params; `call_id` and `call_state` are required.
-    public init(json: JSONValue) throws(WireError) {
+    package init(json: JSONValue) throws(WireError) {
         callID = try json.requireString("call_id", in: "calling.call.state")
         state = try json.requireString("call_state", in: "calling.call.state")
         nodeID = json["node_id"]?.stringValue
@@ -84,10 +84,10 @@ public struct CallStateEvent: JSONRepresentable, Hashable {
     }
 
     /// `call_state` as a `CallState`, or `nil` for a state this library does not know.
-    public var callState: CallState? { CallState(rawValue: state) }
+    package var callState: CallState? { CallState(rawValue: state) }
 
     /// The event params as Relay sends them.
-    public var json: JSONValue {
+    package var json: JSONValue {
         var members = JSONObjectBuilder()
         members.set("call_id", callID)
         members.set("node_id", nodeID)
@@ -103,20 +103,20 @@ public struct CallStateEvent: JSONRepresentable, Hashable {
 }
 
 /// `calling.call.connect`.
-public struct ConnectEvent: JSONRepresentable, Hashable {
+package struct ConnectEvent: JSONRepresentable, Hashable {
     /// `call_id` of the call that was connected.
-    public var callID: String
+    package var callID: String
     /// `node_id`.
-    public var nodeID: String?
+    package var nodeID: String?
     /// `connect_state`: `connecting`, `connected`, `failed` or `disconnected`.
-    public var state: String
+    package var state: String
     /// `peer`: the leg this call is bridged with, once `connected`.
-    public var peer: PeerInfo?
+    package var peer: PeerInfo?
     /// `tag`, when Relay echoes it.
-    public var tag: String?
+    package var tag: String?
 
     /// An event from its members.
-    public init(callID: String, nodeID: String?, state: String, peer: PeerInfo? = nil, tag: String? = nil) {
+    package init(callID: String, nodeID: String?, state: String, peer: PeerInfo? = nil, tag: String? = nil) {
         self.callID = callID
         self.nodeID = nodeID
         self.state = state
@@ -125,7 +125,7 @@ public struct ConnectEvent: JSONRepresentable, Hashable {
     }
 
     /// Reads the event params; `call_id` and `connect_state` are required.
-    public init(json: JSONValue) throws(WireError) {
+    package init(json: JSONValue) throws(WireError) {
         callID = try json.requireString("call_id", in: "calling.call.connect")
         state = try json.requireString("connect_state", in: "calling.call.connect")
         nodeID = json["node_id"]?.stringValue
@@ -134,7 +134,7 @@ public struct ConnectEvent: JSONRepresentable, Hashable {
     }
 
     /// The event params as Relay sends them.
-    public var json: JSONValue {
+    package var json: JSONValue {
         var members = JSONObjectBuilder()
         members.set("call_id", callID)
         members.set("node_id", nodeID)
@@ -146,26 +146,26 @@ public struct ConnectEvent: JSONRepresentable, Hashable {
 }
 
 /// The `result` of `calling.call.collect`.
-public struct CollectResult: Sendable, Hashable {
+package struct CollectResult: Sendable, Hashable {
     /// `digit`, `speech`, `no_input`, `no_match`, `error` (or `start_of_speech` with partial results).
-    public var type: String
+    package var type: String
     /// `{"digits", "terminator"}` for `digit`, `{"text", "confidence"}` for `speech`.
-    public var params: JSONValue
+    package var params: JSONValue
 
     /// A result from its members.
-    public init(type: String, params: JSONValue = .object([:])) {
+    package init(type: String, params: JSONValue = .object([:])) {
         self.type = type
         self.params = params
     }
 
     /// Reads a `result` object leniently: without a `type` it is an `error`.
-    public init(json: JSONValue) {
+    package init(json: JSONValue) {
         type = json["type"]?.stringValue ?? "error"
         params = json["params"] ?? .object([:])
     }
 
     /// Digits collected, with the terminator that ended them (if any).
-    public static func digits(_ digits: String, terminator: String?) -> CollectResult {
+    package static func digits(_ digits: String, terminator: String?) -> CollectResult {
         var params = JSONObjectBuilder()
         params.set("digits", digits)
         params.set("terminator", terminator)
@@ -173,44 +173,44 @@ public struct CollectResult: Sendable, Hashable {
     }
 
     /// Speech recognised, with the recogniser's confidence.
-    public static func speech(_ text: String, confidence: Double) -> CollectResult {
+    package static func speech(_ text: String, confidence: Double) -> CollectResult {
         CollectResult(type: "speech", params: ["text": .string(text), "confidence": .double(confidence)])
     }
 
     /// The `result` object; only `digit` and `speech` carry `params`.
-    public var json: JSONValue {
+    package var json: JSONValue {
         if type == "digit" || type == "speech" { return ["type": .string(type), "params": params] }
         return ["type": .string(type)]
     }
 }
 
 /// `messaging.receive` and `messaging.state`.
-public struct MessageEvent: JSONRepresentable, Hashable {
+package struct MessageEvent: JSONRepresentable, Hashable {
     /// `message_id`.
-    public var messageID: String
+    package var messageID: String
     /// `message_state`: `received`, `queued`, `initiated`, `sent`, `delivered`, `undelivered` or `failed`.
-    public var state: String
+    package var state: String
     /// `context` the message belongs to.
-    public var context: String
+    package var context: String
     /// `direction`: `inbound` or `outbound`.
-    public var direction: String?
+    package var direction: String?
     /// `from_number`.
-    public var from: String?
+    package var from: String?
     /// `to_number`.
-    public var to: String?
+    package var to: String?
     /// `body`.
-    public var body: String?
+    package var body: String?
     /// `media`: URLs.
-    public var media: [String]
+    package var media: [String]
     /// `tags`.
-    public var tags: [String]
+    package var tags: [String]
     /// `segments`: SMS parts.
-    public var segments: Int?
+    package var segments: Int?
     /// `reason` a message was not delivered.
-    public var reason: String?
+    package var reason: String?
 
     /// An event from its members.
-    public init(messageID: String, state: String, context: String, direction: String? = nil, from: String? = nil, to: String? = nil, body: String? = nil, media: [String] = [], tags: [String] = [], segments: Int? = nil, reason: String? = nil) {
+    package init(messageID: String, state: String, context: String, direction: String? = nil, from: String? = nil, to: String? = nil, body: String? = nil, media: [String] = [], tags: [String] = [], segments: Int? = nil, reason: String? = nil) {
         self.messageID = messageID
         self.state = state
         self.context = context
@@ -225,7 +225,7 @@ public struct MessageEvent: JSONRepresentable, Hashable {
     }
 
     /// Reads the event params; `message_id`, `message_state` and `context` are required.
-    public init(json: JSONValue) throws(WireError) {
+    package init(json: JSONValue) throws(WireError) {
         messageID = try json.requireString("message_id", in: "messaging event")
         state = try json.requireString("message_state", in: "messaging event")
         context = try json.requireString("context", in: "messaging event")
@@ -240,7 +240,7 @@ public struct MessageEvent: JSONRepresentable, Hashable {
     }
 
     /// The event params as Relay sends them.
-    public var json: JSONValue {
+    package var json: JSONValue {
         var members = JSONObjectBuilder()
         members.set("message_id", messageID)
         members.set("message_state", state)
@@ -258,20 +258,20 @@ public struct MessageEvent: JSONRepresentable, Hashable {
 }
 
 /// The notification object of `queuing.relay.tasks` (no `event_type`, no nested `params`).
-public struct TaskNotification: JSONRepresentable, Hashable {
+package struct TaskNotification: JSONRepresentable, Hashable {
     /// `context` the task was delivered to.
-    public var context: String
+    package var context: String
     /// `message`: what the sender posted, as posted.
-    public var message: JSONValue
+    package var message: JSONValue
     /// `project_id`.
-    public var projectID: String?
+    package var projectID: String?
     /// `space_id`.
-    public var spaceID: String?
+    package var spaceID: String?
     /// `timestamp`: Unix seconds.
-    public var timestamp: Double?
+    package var timestamp: Double?
 
     /// A task from its members.
-    public init(context: String, message: JSONValue, projectID: String? = nil, spaceID: String? = nil, timestamp: Double? = nil) {
+    package init(context: String, message: JSONValue, projectID: String? = nil, spaceID: String? = nil, timestamp: Double? = nil) {
         self.context = context
         self.message = message
         self.projectID = projectID
@@ -280,7 +280,7 @@ public struct TaskNotification: JSONRepresentable, Hashable {
     }
 
     /// Reads the notification object; only `context` is required.
-    public init(json: JSONValue) throws(WireError) {
+    package init(json: JSONValue) throws(WireError) {
         context = try json.requireString("context", in: RelayEventName.tasks)
         message = json["message"] ?? .null
         projectID = json["project_id"]?.stringValue
@@ -289,7 +289,7 @@ public struct TaskNotification: JSONRepresentable, Hashable {
     }
 
     /// The notification object as Relay sends it.
-    public var json: JSONValue {
+    package var json: JSONValue {
         var members = JSONObjectBuilder()
         members.set("context", context)
         members.set("message", message)

@@ -4,24 +4,24 @@
 /// Codable costs ~6 µs per frame each way on this machine against ~1 µs here
 /// (`shared/research/ws-latency.md`). Checked against Foundation's parser by a differential
 /// test and fuzzed by the reliability suite.
-public enum JSONCodec {
+package enum JSONCodec {
     /// Deepest nesting accepted; deeper input is rejected rather than risking the stack.
-    public static let maximumDepth = 256
+    package static let maximumDepth = 256
 
-    public static func parse(_ text: String) throws(WireError) -> JSONValue {
+    package static func parse(_ text: String) throws(WireError) -> JSONValue {
         var text = text
         return try text.withUTF8 { buffer in
             Result { () throws(WireError) in try parse(UnsafeRawBufferPointer(buffer)) }
         }.get()
     }
 
-    public static func parse(_ bytes: [UInt8]) throws(WireError) -> JSONValue {
+    package static func parse(_ bytes: [UInt8]) throws(WireError) -> JSONValue {
         try bytes.withUnsafeBytes { buffer in
             Result { () throws(WireError) in try parse(buffer) }
         }.get()
     }
 
-    public static func parse(_ buffer: UnsafeRawBufferPointer) throws(WireError) -> JSONValue {
+    package static func parse(_ buffer: UnsafeRawBufferPointer) throws(WireError) -> JSONValue {
         var reader = Reader(bytes: buffer)
         reader.skipWhitespace()
         let value = try reader.readValue(depth: 0)
@@ -32,18 +32,18 @@ public enum JSONCodec {
 
     /// - Parameter sortedKeys: deterministic member order, for logs and tests; frames on the
     ///   wire skip the sort.
-    public static func serialize(_ value: JSONValue, sortedKeys: Bool = true) -> [UInt8] {
+    package static func serialize(_ value: JSONValue, sortedKeys: Bool = true) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(256)
         write(value, into: &output, sortedKeys: sortedKeys)
         return output
     }
 
-    public static func string(_ value: JSONValue) -> String {
+    package static func string(_ value: JSONValue) -> String {
         String(decoding: serialize(value), as: UTF8.self)
     }
 
-    public static func write(_ value: JSONValue, into output: inout [UInt8], sortedKeys: Bool = true) {
+    package static func write(_ value: JSONValue, into output: inout [UInt8], sortedKeys: Bool = true) {
         switch value {
         case .null: output.append(contentsOf: "null".utf8)
         case .bool(let flag): output.append(contentsOf: (flag ? "true" : "false").utf8)
@@ -96,7 +96,7 @@ public enum JSONCodec {
     }
 
     /// Writes `text` as a JSON string literal.
-    public static func writeString(_ text: String, into output: inout [UInt8]) {
+    package static func writeString(_ text: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
         var text = text
         text.withUTF8 { bytes in

@@ -1,23 +1,32 @@
 /// A JSON document as a value. Integers and floating-point numbers stay distinct so that
 /// `6.0` goes back on the wire as `6.0`, exactly as the official SDKs send it.
 public enum JSONValue: Sendable, Hashable {
+    /// JSON `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
+    /// A number without a fraction.
     case int(Int)
+    /// A number with a fraction.
     case double(Double)
+    /// A string.
     case string(String)
+    /// An array.
     case array([JSONValue])
+    /// An object.
     case object([String: JSONValue])
 }
 
 // MARK: - Lenient accessors (network input is never trusted to have the documented type)
 
 extension JSONValue {
+    /// The member `key` of an object; nil for other values.
     public subscript(key: String) -> JSONValue? {
         if case .object(let members) = self { return members[key] }
         return nil
     }
 
+    /// The element at `index` of an array; nil out of range or for other values.
     public subscript(index: Int) -> JSONValue? {
         if case .array(let items) = self, items.indices.contains(index) { return items[index] }
         return nil
@@ -30,8 +39,10 @@ extension JSONValue {
         return current
     }
 
+    /// Whether this is `null`.
     public var isNull: Bool { if case .null = self { return true } else { return false } }
 
+    /// The string, or nil for other values.
     public var stringValue: String? {
         if case .string(let text) = self { return text }
         return nil
@@ -65,16 +76,19 @@ extension JSONValue {
 
     private static let decimalCharacters = Set("0123456789.eE+-".utf8)
 
+    /// The boolean, or nil for other values.
     public var boolValue: Bool? {
         if case .bool(let flag) = self { return flag }
         return nil
     }
 
+    /// The elements, or nil for other values.
     public var arrayValue: [JSONValue]? {
         if case .array(let items) = self { return items }
         return nil
     }
 
+    /// The members, or nil for other values.
     public var objectValue: [String: JSONValue]? {
         if case .object(let members) = self { return members }
         return nil
@@ -87,6 +101,11 @@ extension JSONValue {
 }
 
 // MARK: - Literals
+
+extension JSONValue: CustomStringConvertible {
+    /// The value as compact JSON text, keys sorted: `{"job":42}`.
+    public var description: String { jsonString }
+}
 
 extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,
     ExpressibleByFloatLiteral, ExpressibleByStringLiteral, ExpressibleByArrayLiteral,
@@ -109,20 +128,20 @@ extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expre
 
 /// Builds a JSON object member by member; `nil` values are left out, the way the Python SDK
 /// omits options the caller did not give.
-public struct JSONObjectBuilder: Sendable {
-    public private(set) var members: [String: JSONValue] = [:]
-    public init() {}
-    public mutating func set(_ key: String, _ value: JSONValue?) {
+package struct JSONObjectBuilder: Sendable {
+    package private(set) var members: [String: JSONValue] = [:]
+    package init() {}
+    package mutating func set(_ key: String, _ value: JSONValue?) {
         if let value { members[key] = value }
     }
-    public mutating func set(_ key: String, _ value: String?) { set(key, value.map(JSONValue.string)) }
-    public mutating func set(_ key: String, _ value: Int?) { set(key, value.map(JSONValue.int)) }
-    public mutating func set(_ key: String, _ value: Double?) { set(key, value.map(JSONValue.double)) }
-    public mutating func set(_ key: String, _ value: Bool?) { set(key, value.map(JSONValue.bool)) }
-    public mutating func set(_ key: String, _ value: [String]?) {
+    package mutating func set(_ key: String, _ value: String?) { set(key, value.map(JSONValue.string)) }
+    package mutating func set(_ key: String, _ value: Int?) { set(key, value.map(JSONValue.int)) }
+    package mutating func set(_ key: String, _ value: Double?) { set(key, value.map(JSONValue.double)) }
+    package mutating func set(_ key: String, _ value: Bool?) { set(key, value.map(JSONValue.bool)) }
+    package mutating func set(_ key: String, _ value: [String]?) {
         set(key, value.map { JSONValue.array($0.map(JSONValue.string)) })
     }
-    public var value: JSONValue { .object(members) }
+    package var value: JSONValue { .object(members) }
 }
 
 // MARK: - Codable bridge (for users who want to move between JSONValue and their own types)
@@ -163,29 +182,31 @@ extension JSONValue: Codable {
 
 /// Types with a fixed JSON shape on the Relay wire. One mapping per type, used by both the SDK
 /// (to send commands, to read events) and the local server (the reverse).
-public protocol JSONRepresentable: Sendable {
+package protocol JSONRepresentable: Sendable {
     init(json: JSONValue) throws(WireError)
     var json: JSONValue { get }
 }
 
 /// Why a frame or a member could not be read.
 public struct WireError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What was wrong, naming the member and where it was read.
     public var description: String
+    /// An error with this text.
     public init(_ description: String) { self.description = description }
 
-    public static func missing(_ member: String, in context: String) -> WireError {
+    package static func missing(_ member: String, in context: String) -> WireError {
         WireError("\(context): missing or mistyped member '\(member)'")
     }
 }
 
 extension JSONValue {
     /// A required string member, or a `WireError` naming it.
-    public func requireString(_ key: String, in context: String) throws(WireError) -> String {
+    package func requireString(_ key: String, in context: String) throws(WireError) -> String {
         guard let text = self[key]?.stringValue else { throw .missing(key, in: context) }
         return text
     }
 
-    public func requireObject(_ key: String, in context: String) throws(WireError) -> JSONValue {
+    package func requireObject(_ key: String, in context: String) throws(WireError) -> JSONValue {
         guard let member = self[key], member.objectValue != nil else { throw .missing(key, in: context) }
         return member
     }

@@ -2,11 +2,11 @@
 // method name into the typed structs of CallingCommands.swift.
 
 /// The kinds of components a call runs, keyed by `control_id`.
-public enum ComponentKind: String, Sendable, Hashable, CaseIterable {
+package enum ComponentKind: String, Sendable, Hashable, CaseIterable {
     case play, collect, record, detect, sendFax = "send_fax", receiveFax = "receive_fax", tap, sendDigits = "send_digits"
 
     /// The `calling.*` method that starts a component of this kind (its controls add `.stop`, …).
-    public var method: String {
+    package var method: String {
         switch self {
         case .play: RelayMethod.play
         case .collect: RelayMethod.playAndCollect
@@ -21,13 +21,13 @@ public enum ComponentKind: String, Sendable, Hashable, CaseIterable {
 }
 
 /// What a control command does to a running component.
-public enum ComponentControl: Sendable, Hashable {
+package enum ComponentControl: Sendable, Hashable {
     case stop, pause, resume
     case volume(Double)
 }
 
 /// One `blade.execute` command on a Relay protocol (`params.method` + `params.params`).
-public enum RelayCommand: Sendable, Hashable {
+package enum RelayCommand: Sendable, Hashable {
     case receive(ReceiveCommand)
     case messagingSend(MessagingSendCommand)
     case begin(BeginCommand)
@@ -48,7 +48,7 @@ public enum RelayCommand: Sendable, Hashable {
     case control(ComponentKind, ComponentControl, ComponentAddress)
 
     /// Why a method/params pair is not a command.
-    public enum DecodingError: Error, Sendable, Hashable {
+    package enum DecodingError: Error, Sendable, Hashable {
         /// No command has this method name.
         case unknownMethod(String)
         /// The method is known but its params are not valid.
@@ -56,7 +56,7 @@ public enum RelayCommand: Sendable, Hashable {
     }
 
     /// Decodes `params.params` of a `blade.execute` whose `params.method` is `method`.
-    public init(method: String, params: JSONValue) throws(DecodingError) {
+    package init(method: String, params: JSONValue) throws(DecodingError) {
         do {
             switch method {
             case RelayMethod.receive: self = .receive(try ReceiveCommand(json: params))
@@ -109,7 +109,7 @@ public enum RelayCommand: Sendable, Hashable {
     }
 
     /// The call the command addresses (`nil` for commands that are not about a call).
-    public var callID: String? {
+    package var callID: String? {
         switch self {
         case .receive, .messagingSend, .begin: nil
         case .answer(let command), .disconnect(let command), .pass(let command): command.call.callID
@@ -130,37 +130,37 @@ public enum RelayCommand: Sendable, Hashable {
 
 /// The inner `result.result` of a command: `code` (the string `"200"` on success), `message`,
 /// and members particular to the command (`call_id`, `control_id`, `url`, …).
-public struct CommandResult: Sendable, Hashable {
-    public var code: String
-    public var message: String
-    public var members: [String: JSONValue]
+package struct CommandResult: Sendable, Hashable {
+    package var code: String
+    package var message: String
+    package var members: [String: JSONValue]
 
-    public init(code: String, message: String, members: [String: JSONValue] = [:]) {
+    package init(code: String, message: String, members: [String: JSONValue] = [:]) {
         self.code = code
         self.message = message
         self.members = members
     }
 
     /// A success (`"200"`).
-    public static func ok(_ message: String, _ members: [String: JSONValue] = [:]) -> CommandResult {
+    package static func ok(_ message: String, _ members: [String: JSONValue] = [:]) -> CommandResult {
         CommandResult(code: RelayResult.successCode, message: message, members: members)
     }
 
     /// A failure with a Relay code (`"400"`, `"404"`, …).
-    public static func failure(_ code: String, _ message: String) -> CommandResult {
+    package static func failure(_ code: String, _ message: String) -> CommandResult {
         CommandResult(code: code, message: message)
     }
 
-    public var isSuccess: Bool { code == RelayResult.successCode }
+    package var isSuccess: Bool { code == RelayResult.successCode }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         var all = members
         all["code"] = .string(code)
         all["message"] = .string(message)
         return .object(all)
     }
 
-    public init(json: JSONValue) {
+    package init(json: JSONValue) {
         var all = json.objectValue ?? [:]
         code = all.removeValue(forKey: "code")?.stringValue ?? ""
         message = all.removeValue(forKey: "message")?.stringValue ?? ""

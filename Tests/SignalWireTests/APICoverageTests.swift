@@ -559,7 +559,7 @@ struct APICoverageTests {
                 #expect(message.to == "+12028888888")
                 #expect(message.direction == "inbound")
                 #expect(message.state == "received")
-                #expect(message.messageState == .received)
+                #expect(message.state == .received && message.state.rawValue == "received")
                 #expect(message.body == "Hello inbound")
                 #expect(message.media == ["https://example.com/a.png"])
                 #expect(message.tags.contains("t1"), "the tags sent with the message (Relay adds its own)")
@@ -572,15 +572,15 @@ struct APICoverageTests {
                 let delivered = try await client.messaging.send(context: "office", from: "+12029999999", to: "+12015550100", body: "ok")
                 #expect(await eventually { states.withLock { $0 }.contains { $0.id == delivered.messageID && $0.state == "delivered" } })
                 let deliveredStates = states.withLock { $0 }.filter { $0.id == delivered.messageID }
-                #expect(deliveredStates.compactMap(\.messageState) == [.queued, .initiated, .sent, .delivered])
+                #expect(deliveredStates.map(\.state) == [.queued, .initiated, .sent, .delivered])
                 #expect(deliveredStates.allSatisfy { $0.direction == "outbound" && $0.reason == nil && $0.body == "ok" })
 
                 for (number, final) in [("+12015550110", MessageState.undelivered), ("+12015550111", MessageState.failed)] {
                     let sent = try await client.messaging.send(context: "office", from: "+12029999999", to: number, body: "x")
                     #expect(sent.successful)
-                    #expect(await eventually { states.withLock { $0 }.contains { $0.id == sent.messageID && $0.messageState == final } })
+                    #expect(await eventually { states.withLock { $0 }.contains { $0.id == sent.messageID && $0.state == final } })
                     let last = states.withLock { $0 }.last { $0.id == sent.messageID }
-                    #expect(last?.messageState == final)
+                    #expect(last?.state == final)
                     #expect(last?.reason?.isEmpty == false, "\(final.rawValue) carries a reason")
                 }
             }

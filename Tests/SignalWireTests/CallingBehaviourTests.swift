@@ -165,7 +165,7 @@ struct CallingBehaviourTests {
                 let action = try await machine.amdAsync(timeout: 30)
                 let result = try await action.wait()
                 #expect(result.successful)
-                #expect(result.result?.contains("MACHINE") == true, "got \(result.result ?? "nil")")
+                #expect(result.result?.rawValue.contains("MACHINE") == true, "got \(result.result?.rawValue ?? "nil")")
             }
         }
     }

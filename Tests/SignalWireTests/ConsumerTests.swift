@@ -84,7 +84,7 @@ struct ConsumerTests {
             await #expect {
                 try await ConsumerService(consumer).run()
             } throws: { error in
-                guard case RelayError.authenticationFailed = error else { return false }
+                guard (error as? RelayError)?.code == .authenticationFailed else { return false }
                 return true
             }
         }

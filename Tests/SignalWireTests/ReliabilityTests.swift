@@ -56,7 +56,7 @@ struct ReliabilityTests {
                                         _ = try await call.hangup()
                                         tally.add("completed")
                                     } catch let error as RelayError {
-                                        switch error {
+                                        switch error.code {
                                         case .connectionLost: tally.add("failed-connectionLost")
                                         case .timeout: tally.add("failed-timeout")
                                         default: tally.add("failed-other \(error)")

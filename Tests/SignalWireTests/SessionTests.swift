@@ -15,7 +15,7 @@ struct SessionTests {
             await #expect {
                 try await client.connect()
             } throws: { error in
-                guard case RelayError.authenticationFailed = error else { return false }
+                guard (error as? RelayError)?.code == .authenticationFailed else { return false }
                 return true
             }
             #expect(!client.connected)
@@ -56,15 +56,15 @@ struct SessionTests {
         await #expect {
             try await client.connect()
         } throws: { error in
-            guard case RelayError.connectionFailed = error else { return false }
+            guard (error as? RelayError)?.code == .connectionFailed else { return false }
             return true
         }
     }
 
     @Test func invalidHostsAndMissingCredentialsAreRejected() {
         #expect(throws: RelayError.self) { try RelayClient(project: "p", token: "t", host: "ftp://x") }
-        #expect(throws: RelayError.missingConfiguration("token")) { try RelayClient(project: "p", token: "") }
-        #expect(throws: RelayError.missingConfiguration("project")) { try RelayClient(project: "", token: "t") }
+        #expect(throws: RelayError.missingConfiguration("token (pass it or set SIGNALWIRE_TOKEN)")) { try RelayClient(project: "p", token: "") }
+        #expect(throws: RelayError.missingConfiguration("project (pass it or set SIGNALWIRE_PROJECT)")) { try RelayClient(project: "", token: "t") }
     }
 
     @Test func readyAndSocketEventsReachListeners() async throws {
@@ -130,7 +130,7 @@ struct SessionTests {
         }) { peer in
             let client = try RelayClient(project: "p", token: "t", host: peer.url, configuration: testConfiguration(), logger: quietLogger)
             try await client.connect()
-            await #expect(throws: RelayError.commandFailed(code: "200", message: "numeric")) {
+            await #expect(throws: RelayError.commandFailed(code: "200", message: "numeric", method: "calling.answer")) {
                 try await client.execute("calling.answer", params: [:])
             }
             let send = try await client.messaging.send(context: "office", from: "+1", to: "+2", body: "hi")

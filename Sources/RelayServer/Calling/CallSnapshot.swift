@@ -2,14 +2,23 @@ import RelayWire
 
 /// A read-only copy of a call for the lab API and tests.
 public struct CallSnapshot: Sendable, Hashable {
+    /// Relay's `call_id`.
     public var id: String
+    /// The node that owns the call.
     public var nodeID: String
+    /// The project the call belongs to.
     public var project: String
+    /// `inbound` or `outbound`.
     public var direction: String
+    /// The calling number.
     public var from: String
+    /// The called number.
     public var to: String
+    /// The context an inbound call was offered on.
     public var context: String?
+    /// The call's state.
     public var state: CallState
+    /// Why the call ended, once it has.
     public var endReason: String?
     /// Session that receives this call's events (`nil` when nobody took it).
     public var owner: String?
@@ -17,8 +26,10 @@ public struct CallSnapshot: Sendable, Hashable {
     public var parent: String?
     /// Leg currently bridged with this call.
     public var bridgedWith: String?
+    /// What happened, oldest first.
     public var timeline: [TimelineEntry]
 
+    /// The lab API's JSON form.
     public var json: JSONValue {
         var builder = JSONObjectBuilder()
         builder.set("call_id", id)

@@ -12,6 +12,7 @@ public struct TimelineEntry: Sendable, Hashable {
     /// Structured details (the event params or command params).
     public var data: JSONValue
 
+    /// The lab API's JSON form.
     public var json: JSONValue {
         ["time": .double((time * 1000).rounded() / 1000), "kind": .string(kind), "text": .string(text), "data": data]
     }

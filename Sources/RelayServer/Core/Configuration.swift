@@ -12,6 +12,7 @@ public struct RelayProject: Sendable, Hashable {
     /// The `space_id` reported in events. Defaults to a value derived from the project id.
     public var spaceID: String
 
+    /// A project with its token; `spaceID` defaults to one derived from the id.
     public init(id: String, token: String, spaceID: String? = nil) {
         self.id = id
         self.token = token
@@ -25,9 +26,12 @@ public struct RelayProject: Sendable, Hashable {
 
 /// PEM files for serving `wss://` and `https://` on the same port.
 public struct RelayTLSFiles: Sendable, Hashable {
+    /// The PEM certificate chain.
     public var certificatePath: String
+    /// The PEM private key.
     public var privateKeyPath: String
 
+    /// The two PEM files.
     public init(certificatePath: String, privateKeyPath: String) {
         self.certificatePath = certificatePath
         self.privateKeyPath = privateKeyPath
@@ -113,6 +117,7 @@ public struct RelayServerConfiguration: Sendable {
     /// The clock in force.
     var clock: ClockMode { clockMode ?? .scaled(speed: speed) }
 
+    /// A configuration; every member has the documented default.
     public init(
         host: String = "127.0.0.1",
         port: Int = 8080,

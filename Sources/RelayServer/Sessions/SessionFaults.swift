@@ -11,6 +11,7 @@ public struct SessionFaults: Sendable, Hashable {
     /// Send every event frame twice.
     public var duplicateEvents = false
 
+    /// Faults to inject; the defaults inject none.
     public init(answerPings: Bool = true, eventDelay: Double = 0, duplicateEvents: Bool = false) {
         self.answerPings = answerPings
         self.eventDelay = eventDelay

@@ -14,7 +14,7 @@ struct GuardedChildChannel<Base: ServerChildChannel>: ServerChildChannel {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let connectionGuard: EventLoopFuture<NIOLoopBound<ConnectionGuard>> = channel.eventLoop.makeCompletedFuture {
             let handler = ConnectionGuard(registry: registry, logger: logger)
-            try channel.pipeline.syncOperations.addHandler(handler)
+            try channel.pipeline.syncOperations.addHandlers(TLSOnPlainPortDetector(logger: logger), handler)
             return NIOLoopBound(handler, eventLoop: channel.eventLoop)
         }
         return connectionGuard.flatMap { bound in

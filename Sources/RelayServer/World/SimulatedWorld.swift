@@ -17,10 +17,13 @@ public struct PartyBehavior: Sendable, Hashable {
 
     /// What picks up.
     public enum Kind: String, Sendable, Hashable {
+        /// A person, an answering machine or a fax machine.
         case human, machine, fax
     }
 
+    /// How the party picks up.
     public var answer: Answer
+    /// What picks up.
     public var kind: Kind
     /// DTMF the party keys at digits prompts, one string per prompt in order (e.g. `["1234#"]`).
     public var digits: [String]
@@ -60,6 +63,7 @@ public struct PartyBehavior: Sendable, Hashable {
     /// Any detector on the call fails with `detect.error` this many seconds after it starts.
     public var detectErrorAfter: Double?
 
+    /// A party; the defaults make a person who answers after one ring.
     public init(
         answer: Answer = .afterRings(1), kind: Kind = .human, digits: [String] = [], speech: [String] = [],
         repeatsInput: Bool = false, hangupAfter: Double? = nil, messageSeconds: Double = 10,
@@ -253,6 +257,7 @@ public struct SimulatedWorld: Sendable {
     /// top of the URL conventions of ``MediaFault/init(conventionsOf:)``.
     public var media: [String: MediaFault]
 
+    /// A world; nil members use the standard one's defaults.
     public init(
         numbers: [String: PartyBehavior] = [:], routes: [String: String] = [:], fallback: PartyBehavior = .human,
         ringSeconds: Double = 2, scripts: [String: PartyBehavior] = [:], media: [String: MediaFault] = [:]

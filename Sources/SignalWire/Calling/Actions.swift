@@ -2,11 +2,13 @@ import RelayWire
 
 /// What every `…Async` action shares: a live view of a running operation.
 public protocol CallAction: Sendable {
+    /// The result type `wait()` returns.
     associatedtype Result: Sendable
     /// The final result so far (complete once `completed` is true).
     var result: Result { get }
     /// The operation's current state as Relay reported it (`playing`, `finished`, …).
     var state: String { get }
+    /// Whether the operation has finished.
     var completed: Bool { get }
     /// The params sent to Relay to start the operation.
     var payload: JSONValue { get }
@@ -22,9 +24,13 @@ public struct ActionCore: Sendable {
     /// What `controlID` reports when it is not the component's own (connect: the call's tag).
     var shownControlID: String? = nil
 
+    /// The `control_id` Relay knows the operation by.
     public var controlID: String { shownControlID ?? component.controlID }
+    /// The operation's current state as Relay reported it.
     public var state: String { component.snapshot.state }
+    /// Whether the operation has finished.
     public var completed: Bool { component.isCompleted }
+    /// The params sent to Relay to start the operation.
     public var payload: JSONValue { component.snapshot.payload }
 
     /// Sends a control command (`.stop`, `.pause`, …); true when Relay accepted it.
@@ -55,6 +61,7 @@ public struct ComponentAction<Result: Sendable>: CallAction {
     public var controlID: String { core.controlID }
     public var result: Result { makeResult(core.component.snapshot) }
     public var state: String { core.state }
+    /// Whether the operation has finished.
     public var completed: Bool { core.completed }
     public var payload: JSONValue { core.payload }
 
@@ -64,13 +71,21 @@ public struct ComponentAction<Result: Sendable>: CallAction {
     }
 }
 
+/// A running `playAsync`/`play…Async`.
 public typealias PlayAction = ComponentAction<PlayResult>
+/// A running `promptAsync`/`prompt…Async`.
 public typealias PromptAction = ComponentAction<PromptResult>
+/// A running `recordAsync`.
 public typealias RecordAction = ComponentAction<RecordResult>
+/// A running `detectAsync`/`detect…Async`.
 public typealias DetectAction = ComponentAction<DetectResult>
+/// A running `faxSendAsync`/`faxReceiveAsync`.
 public typealias FaxAction = ComponentAction<FaxResult>
+/// A running `sendDigitsAsync`.
 public typealias SendDigitsAction = ComponentAction<SendDigitsResult>
+/// A running `tapAsync`.
 public typealias TapAction = ComponentAction<TapResult>
+/// A running `connectAsync`.
 public typealias ConnectAction = ComponentAction<ConnectResult>
 
 /// Results of operations Relay can stop (`calling.<verb>.stop`).
@@ -89,7 +104,9 @@ extension ComponentAction where Result: StoppableResult {
 
 extension ComponentAction where Result == PlayResult {
     init(core: ActionCore) { self.init(core: core, makeResult: \.playResult) }
+    /// Pauses playback.
     public func pause() async -> PlayPauseResult { PlayPauseResult(successful: await core.control(RelayMethod.playPause)) }
+    /// Resumes paused playback.
     public func resume() async -> PlayResumeResult { PlayResumeResult(successful: await core.control(RelayMethod.playResume)) }
     /// - Parameter volume: -40 dB … +40 dB; 0 leaves it unchanged.
     public func volume(_ volume: Double) async -> PlayVolumeResult {
@@ -99,6 +116,8 @@ extension ComponentAction where Result == PlayResult {
 
 extension ComponentAction where Result == PromptResult {
     init(core: ActionCore) { self.init(core: core, makeResult: \.promptResult_) }
+    /// Changes the prompt's volume.
+    /// - Parameter volume: -40 dB … +40 dB; 0 leaves it unchanged.
     public func volume(_ volume: Double) async -> PromptVolumeResult {
         PromptVolumeResult(successful: await core.control(RelayMethod.playAndCollectVolume, volume: volume))
     }

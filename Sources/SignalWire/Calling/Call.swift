@@ -2,14 +2,20 @@ import Foundation
 import Logging
 import RelayWire
 import Synchronization
+import Tracing
 
 /// A device to connect a call to. `from` and `timeout` default to the call's own.
 public struct ConnectDevice: Sendable, Hashable {
+    /// The device type; `phone` is the only one Relay offers.
     public var callType: String
+    /// The number to call, in E.164 form.
     public var to: String
+    /// The caller ID to show; nil uses the call's own `from`.
     public var from: String?
+    /// Seconds to ring before giving up; nil uses the call's own timeout.
     public var timeout: Int?
 
+    /// A device of any type.
     public init(callType: String = "phone", to: String, from: String? = nil, timeout: Int? = nil) {
         self.callType = callType
         self.to = to
@@ -17,6 +23,7 @@ public struct ConnectDevice: Sendable, Hashable {
         self.timeout = timeout
     }
 
+    /// A phone number to connect to.
     public static func phone(to: String, from: String? = nil, timeout: Int? = nil) -> ConnectDevice {
         ConnectDevice(to: to, from: from, timeout: timeout)
     }
@@ -24,10 +31,14 @@ public struct ConnectDevice: Sendable, Hashable {
 
 /// What to collect in a prompt: digits, speech or both, with their options.
 public struct Collect: Sendable, Hashable {
+    /// Seconds to wait for the first input.
     public var initialTimeout: Double?
+    /// Options for collecting digits; nil does not collect digits.
     public var digits: CollectOptions.Digits?
+    /// Options for recognising speech; nil does not listen for speech.
     public var speech: CollectOptions.Speech?
 
+    /// What to collect, with every option given.
     public init(initialTimeout: Double? = nil, digits: CollectOptions.Digits? = nil, speech: CollectOptions.Speech? = nil) {
         self.initialTimeout = initialTimeout
         self.digits = digits
@@ -82,15 +93,22 @@ public final class Call: Sendable, CustomStringConvertible {
         var listeners: [CallEventName: [(ListenerID, @Sendable (CallEvent) -> Void)]] = [:]
         var streams: [Int: AsyncStream<CallEvent>.Continuation] = [:]
         var nextStream = 0
+        /// Open from when the client learns of the call until it ends; actions are its children.
+        var span: (any Span)?
     }
 
     /// Client-side id used to match events before Relay assigns `id`.
     public let tag: String
+    /// The device type (`phone`).
     public let callType: String
+    /// The calling number.
     public let from: String
+    /// The called number.
     public let to: String
+    /// Seconds to ring before the call gives up, when set.
     public let timeout: Int?
-    public let direction: String
+    /// Whether the call came in or was dialled.
+    public let direction: CallDirection
 
     let session: Session
     let logger: Logger
@@ -106,7 +124,7 @@ public final class Call: Sendable, CustomStringConvertible {
         self.from = from
         self.to = to
         self.timeout = timeout
-        self.direction = direction
+        self.direction = CallDirection(rawValue: direction)
         store = Mutex(Store(id: id, nodeID: nodeID, state: state, context: context))
     }
 
@@ -116,19 +134,28 @@ public final class Call: Sendable, CustomStringConvertible {
 
     /// Relay's call id, known once the first event for the call arrived.
     public var id: String? { store.withLock { $0.id } }
+    /// The Relay node that owns the call, known with `id`.
     public var nodeID: String? { store.withLock { $0.nodeID } }
+    /// The latest state Relay reported; nil before the first event.
     public var state: CallState? { store.withLock { $0.state } }
+    /// The state before `state`.
     public var previousState: CallState? { store.withLock { $0.previousState } }
+    /// The context an inbound call arrived on.
     public var context: String? { store.withLock { $0.context } }
     /// The leg this call is connected to, if any.
     public var peer: Call? { store.withLock { $0.peer } }
+    /// Whether the call is answered right now.
     public var answered: Bool { state == .answered }
     /// True once the call is `ending` or `ended`.
     public var ended: Bool { state?.isOver ?? false }
+    /// Whether the call is not yet ending or ended.
     public var active: Bool { !ended }
+    /// Whether the call ended because the line was busy.
     public var busy: Bool { store.withLock { $0.endReason == "busy" } }
+    /// Whether the call ended because it could not be placed.
     public var failed: Bool { store.withLock { $0.endReason == "error" } }
-    public var endReason: String? { store.withLock { $0.endReason } }
+    /// Why the call ended (`end_reason`), once it has.
+    public var endReason: CallEndReason? { store.withLock { $0.endReason.map(CallEndReason.init(rawValue:)) } }
 
     public var description: String {
         "Call(\(id ?? "tag:\(tag)"), \(direction) \(from) → \(to), \(state?.rawValue ?? "new"))"
@@ -216,6 +243,33 @@ public final class Call: Sendable, CustomStringConvertible {
         if newState == .ended { finish(ended: wire) }
     }
 
+    /// Opens the call's span (once).
+    func startSpan(_ tracer: any Tracer) {
+        let span = tracer.startSpan("call", ofKind: direction == "inbound" ? .server : .client)
+        if span.isRecording {
+            span.updateAttributes { attributes in
+                attributes["signalwire.call.direction"] = direction.rawValue
+                attributes["signalwire.call.from"] = from
+                attributes["signalwire.call.to"] = to
+                if let id { attributes["signalwire.call_id"] = id }
+            }
+        }
+        let previous = store.withLock { store -> (any Span)? in
+            guard store.span == nil else { return span }
+            store.span = span
+            return nil
+        }
+        previous?.end()
+    }
+
+    /// A child span of the call for one action, keyed by its `control_id`.
+    private func actionSpan(_ method: String, controlID: String) -> (any Span)? {
+        guard let parent = store.withLock({ $0.span }), parent.isRecording else { return nil }
+        let span = session.instruments.tracer.startSpan(method, context: parent.context, ofKind: .client)
+        span.updateAttributes { $0["signalwire.control_id"] = controlID }
+        return span
+    }
+
     /// The call is over: every pending operation fails (Python skips every other one, §6.1),
     /// listeners are released and streams end.
     private func finish(ended: CallingEvent) {
@@ -227,6 +281,15 @@ public final class Call: Sendable, CustomStringConvertible {
                 store.peer = nil
             }
             return (Array(store.components.values), Array(store.streams.values))
+        }
+        let span = store.withLock { store in
+            defer { store.span = nil }
+            return store.span
+        }
+        if let span {
+            if let id, span.isRecording { span.updateAttributes { $0["signalwire.call_id"] = id } }
+            if let reason = endReason { span.attributes["signalwire.call.end_reason"] = reason.rawValue }
+            span.end()
         }
         let event = RelayEvent(name: CallState.ended.rawValue, event: ended)
         for component in components { component.terminate(event: event) }
@@ -284,15 +347,19 @@ public final class Call: Sendable, CustomStringConvertible {
     private func start(_ component: Component, method: String, params: JSONValue) async throws {
         component.store.withLock { $0.payload = params }
         if ended {
+            logger.debug("command skipped: the call has ended", metadata: ["method": "\(method)", "call_id": "\(id ?? tag)"])
             component.terminate()
             return
         }
         register(component)
+        if !component.kind.followsCallState, let span = actionSpan(method, controlID: component.controlID) {
+            component.attach(span)
+        }
         do {
             let result = try await session.execute(method, params: params)
             component.recordExecuteResult(result)
         } catch let error as RelayError where error.isCommandFailure {
-            logger.warning("Relay command failed", metadata: ["method": "\(method)", "error": "\(error)"])
+            logger.debug("command failed: Relay refused it", metadata: ["method": "\(method)", "call_id": "\(id ?? tag)", "error": "\(error)"])
             unregister(component)
             component.terminate()
         } catch {
@@ -349,11 +416,12 @@ public final class Call: Sendable, CustomStringConvertible {
 
     /// Hangs up and waits for the call to end.
     /// - Parameter reason: `hangup` (default), `cancel`, `busy`, `noAnswer`, `decline` or `error`.
-    public func hangup(reason: String = "hangup") async throws -> HangupResult {
+    public func hangup(reason: CallEndReason = .hangup) async throws -> HangupResult {
         let component = try await run(
-            .hangup(reason: reason), method: RelayMethod.end, controlID: newControlID(), params: EndCommand(call: address, reason: reason).json)
+            .hangup(reason: reason.rawValue), method: RelayMethod.end, controlID: newControlID(),
+            params: EndCommand(call: address, reason: reason.rawValue).json)
         let store = component.snapshot
-        return HangupResult(successful: store.successful, event: store.event, reason: store.endReason ?? reason)
+        return HangupResult(successful: store.successful, event: store.event, reason: store.endReason.map(CallEndReason.init(rawValue:)) ?? reason)
     }
 
     // MARK: Connect
@@ -370,7 +438,9 @@ public final class Call: Sendable, CustomStringConvertible {
     }
 
     /// Connects this call to other devices and waits until one answers or all fail.
-    /// - Parameter devices: groups tried in series; devices inside a group ring in parallel.
+    /// - Parameters:
+    ///   - devices: groups tried in series; devices inside a group ring in parallel.
+    ///   - ringback: what the caller hears while the devices ring.
     public func connect(_ devices: [[ConnectDevice]], ringback: [Media] = []) async throws -> ConnectResult {
         try await connectAsync(devices, ringback: ringback).wait()
     }
@@ -385,6 +455,10 @@ public final class Call: Sendable, CustomStringConvertible {
         try await connect([devices], ringback: ringback)
     }
 
+    /// Starts connecting this call to devices and returns once Relay accepted the command.
+    /// - Parameters:
+    ///   - devices: groups tried in series; the devices of one group ring in parallel.
+    ///   - ringback: what the caller hears while the devices ring.
     public func connectAsync(_ devices: [[ConnectDevice]], ringback: [Media] = []) async throws -> ConnectAction {
         let command = connectCommand(devices, ringback: ringback)
         // calling.connect has no control_id: connect events are matched by call, and Python
@@ -401,10 +475,18 @@ public final class Call: Sendable, CustomStringConvertible {
 
     // MARK: Play
 
+    /// Plays media in order and waits until playback ends.
+    /// - Parameters:
+    ///   - media: audio files, TTS, silence or ringtones.
+    ///   - volume: -40 dB … +40 dB; 0 leaves it unchanged.
     public func play(_ media: [Media], volume: Double = 0) async throws -> PlayResult {
         try await playAsync(media, volume: volume).wait()
     }
 
+    /// Starts playing media and returns an action to pause, resume, change volume or stop it.
+    /// - Parameters:
+    ///   - media: audio files, TTS, silence or ringtones.
+    ///   - volume: -40 dB … +40 dB; 0 leaves it unchanged.
     public func playAsync(_ media: [Media], volume: Double = 0) async throws -> PlayAction {
         let address = self.address
         return PlayAction(
@@ -413,19 +495,32 @@ public final class Call: Sendable, CustomStringConvertible {
             })
     }
 
+    /// Plays an audio file and waits until it ends.
     public func playAudio(url: String, volume: Double = 0) async throws -> PlayResult { try await play([.audio(url: url)], volume: volume) }
+    /// Starts playing an audio file; see `playAsync(_:volume:)`.
     public func playAudioAsync(url: String, volume: Double = 0) async throws -> PlayAction { try await playAsync([.audio(url: url)], volume: volume) }
+    /// Plays silence for `duration` seconds.
     public func playSilence(duration: Double) async throws -> PlayResult { try await play([.silence(duration: duration)]) }
+    /// Starts playing silence; see `playAsync(_:volume:)`.
     public func playSilenceAsync(duration: Double) async throws -> PlayAction { try await playAsync([.silence(duration: duration)]) }
+    /// Plays a ringtone (`us`, `gb`, …) and waits until it ends.
     public func playRingtone(name: String, duration: Double? = nil, volume: Double = 0) async throws -> PlayResult {
         try await play([.ringtone(name: name, duration: duration)], volume: volume)
     }
+    /// Starts playing a ringtone; see `playAsync(_:volume:)`.
     public func playRingtoneAsync(name: String, duration: Double? = nil, volume: Double = 0) async throws -> PlayAction {
         try await playAsync([.ringtone(name: name, duration: duration)], volume: volume)
     }
+    /// Speaks `text` and waits until it has been said.
+    /// - Parameters:
+    ///   - text: what to say (SSML is passed through).
+    ///   - language: such as `en-US`; Relay's default when nil.
+    ///   - gender: `male` or `female`; Relay's default when nil.
+    ///   - volume: -40 dB … +40 dB; 0 leaves it unchanged.
     public func playTTS(text: String, language: String? = nil, gender: String? = nil, volume: Double = 0) async throws -> PlayResult {
         try await play([.tts(text: text, language: language, gender: gender)], volume: volume)
     }
+    /// Starts speaking `text`; see `playTTS(text:language:gender:volume:)`.
     public func playTTSAsync(text: String, language: String? = nil, gender: String? = nil, volume: Double = 0) async throws -> PlayAction {
         try await playAsync([.tts(text: text, language: language, gender: gender)], volume: volume)
     }
@@ -437,6 +532,11 @@ public final class Call: Sendable, CustomStringConvertible {
         try await promptAsync(collect, media: media, volume: volume).wait()
     }
 
+    /// Starts a prompt and returns an action to change its volume or stop it.
+    /// - Parameters:
+    ///   - collect: what to collect.
+    ///   - media: what to play while collecting.
+    ///   - volume: -40 dB … +40 dB; nil leaves it unchanged.
     public func promptAsync(_ collect: Collect, media: [Media], volume: Double? = nil) async throws -> PromptAction {
         guard collect.digits != nil || collect.speech != nil else {
             throw RelayError.invalidArgument("a prompt needs digits, speech or both to collect")
@@ -448,29 +548,49 @@ public final class Call: Sendable, CustomStringConvertible {
             })
     }
 
+    /// Plays an audio file while collecting input, and waits for the input.
     public func promptAudio(_ collect: Collect, url: String, volume: Double? = nil) async throws -> PromptResult {
         try await prompt(collect, media: [.audio(url: url)], volume: volume)
     }
+    /// Starts a prompt that plays an audio file; see `promptAsync(_:media:volume:)`.
     public func promptAudioAsync(_ collect: Collect, url: String, volume: Double? = nil) async throws -> PromptAction {
         try await promptAsync(collect, media: [.audio(url: url)], volume: volume)
     }
+    /// Speaks `text` while collecting input, and waits for the input.
+    ///
+    /// ```swift
+    /// let pin = try await call.promptTTS(.digits(max: 4, terminators: "#"), text: "Enter your PIN")
+    /// if pin.successful { print(pin.result ?? "") }
+    /// ```
     public func promptTTS(_ collect: Collect, text: String, language: String? = nil, gender: String? = nil, volume: Double? = nil) async throws -> PromptResult {
         try await prompt(collect, media: [.tts(text: text, language: language, gender: gender)], volume: volume)
     }
+    /// Starts a prompt that speaks `text`; see `promptAsync(_:media:volume:)`.
     public func promptTTSAsync(_ collect: Collect, text: String, language: String? = nil, gender: String? = nil, volume: Double? = nil) async throws -> PromptAction {
         try await promptAsync(collect, media: [.tts(text: text, language: language, gender: gender)], volume: volume)
     }
+    /// Plays a ringtone while collecting input, and waits for the input.
     public func promptRingtone(_ collect: Collect, name: String, duration: Double? = nil, volume: Double? = nil) async throws -> PromptResult {
         try await prompt(collect, media: [.ringtone(name: name, duration: duration)], volume: volume)
     }
+    /// Starts a prompt that plays a ringtone; see `promptAsync(_:media:volume:)`.
     public func promptRingtoneAsync(_ collect: Collect, name: String, duration: Double? = nil, volume: Double? = nil) async throws -> PromptAction {
         try await promptAsync(collect, media: [.ringtone(name: name, duration: duration)], volume: volume)
     }
 
     // MARK: Record
 
+    /// Records the call and waits until the recording ends.
+    /// - Parameters:
+    ///   - beep: play a beep first.
+    ///   - format: `mp3` or `wav`.
+    ///   - stereo: each side on its own channel.
+    ///   - direction: which side to record.
+    ///   - initialTimeout: seconds of silence allowed before anything is said.
+    ///   - endSilenceTimeout: seconds of silence that end the recording.
+    ///   - terminators: DTMF digits that end the recording.
     public func record(
-        beep: Bool? = nil, format: String? = nil, stereo: Bool? = nil, direction: String? = nil,
+        beep: Bool? = nil, format: RecordFormat? = nil, stereo: Bool? = nil, direction: MediaDirection? = nil,
         initialTimeout: Double? = nil, endSilenceTimeout: Double? = nil, terminators: String? = nil
     ) async throws -> RecordResult {
         try await recordAsync(
@@ -479,12 +599,14 @@ public final class Call: Sendable, CustomStringConvertible {
         ).wait()
     }
 
+    /// Starts recording and returns an action to stop it; the URL is known at once.
+    /// Parameters as in `record(beep:format:stereo:direction:initialTimeout:endSilenceTimeout:terminators:)`.
     public func recordAsync(
-        beep: Bool? = nil, format: String? = nil, stereo: Bool? = nil, direction: String? = nil,
+        beep: Bool? = nil, format: RecordFormat? = nil, stereo: Bool? = nil, direction: MediaDirection? = nil,
         initialTimeout: Double? = nil, endSilenceTimeout: Double? = nil, terminators: String? = nil
     ) async throws -> RecordAction {
         let options = RecordOptions(
-            beep: beep, format: format, stereo: stereo, direction: direction, initialTimeout: initialTimeout,
+            beep: beep, format: format?.rawValue, stereo: stereo, direction: direction?.rawValue, initialTimeout: initialTimeout,
             endSilenceTimeout: endSilenceTimeout, terminators: terminators)
         let address = self.address
         return RecordAction(
@@ -501,6 +623,7 @@ public final class Call: Sendable, CustomStringConvertible {
         try await sendDigitsAsync(digits).wait()
     }
 
+    /// Starts sending DTMF digits; see `sendDigits(_:)`.
     public func sendDigitsAsync(_ digits: String) async throws -> SendDigitsAction {
         if digits.isEmpty { throw RelayError.invalidArgument("no digits to send") }
         if let bad = SendDigitsCommand.firstInvalidCharacter(in: digits) {
@@ -517,16 +640,19 @@ public final class Call: Sendable, CustomStringConvertible {
     // MARK: Tap
 
     /// Streams the call's audio to `device` until the call ends or the tap is stopped.
-    /// - Parameter direction: `listen` (what the caller hears), `speak` (what they say) or `both`.
-    public func tap(direction: String, device: TapDevice) async throws -> TapResult {
+    /// - Parameters:
+    ///   - direction: `listen` (what the caller hears), `speak` (what they say) or `both`.
+    ///   - device: where the media goes: `TapDevice.rtp(address:port:codec:ptime:rate:)` or `TapDevice.ws(uri:codec:rate:)`.
+    public func tap(direction: MediaDirection, device: TapDevice) async throws -> TapResult {
         try await tapAsync(direction: direction, device: device).wait()
     }
 
-    public func tapAsync(direction: String, device: TapDevice) async throws -> TapAction {
+    /// Starts tapping media; see `tap(direction:device:)`.
+    public func tapAsync(direction: MediaDirection, device: TapDevice) async throws -> TapAction {
         let address = self.address
         return TapAction(
             core: try await action(.tap, method: RelayMethod.tap, stopMethod: RelayMethod.tapStop) { controlID in
-                TapCommand(component: ComponentAddress(call: address, controlID: controlID), direction: direction, device: device).json
+                TapCommand(component: ComponentAddress(call: address, controlID: controlID), direction: direction.rawValue, device: device).json
             })
     }
 
@@ -550,6 +676,14 @@ public final class Call: Sendable, CustomStringConvertible {
             })
     }
 
+    /// Detects whether a person or a machine answered, and waits for the answer.
+    /// - Parameters:
+    ///   - initialTimeout: seconds to wait for the first sound.
+    ///   - endSilenceTimeout: seconds of silence that end a greeting.
+    ///   - machineVoiceThreshold: seconds of speech that mean a machine.
+    ///   - machineWordsThreshold: words that mean a machine.
+    ///   - timeout: seconds the detector runs.
+    ///   - waitForBeep: with a machine, wait for its beep before returning.
     public func detectAnsweringMachine(
         initialTimeout: Double? = nil, endSilenceTimeout: Double? = nil, machineVoiceThreshold: Double? = nil, machineWordsThreshold: Double? = nil,
         timeout: Double? = nil, waitForBeep: Bool = false
@@ -559,6 +693,7 @@ public final class Call: Sendable, CustomStringConvertible {
             timeout: timeout, waitForBeep: waitForBeep)
     }
 
+    /// Starts answering-machine detection; see `detectAnsweringMachine`.
     public func detectAnsweringMachineAsync(
         initialTimeout: Double? = nil, endSilenceTimeout: Double? = nil, machineVoiceThreshold: Double? = nil, machineWordsThreshold: Double? = nil,
         timeout: Double? = nil
@@ -592,6 +727,7 @@ public final class Call: Sendable, CustomStringConvertible {
     public func detectDigit(digits: String? = nil, timeout: Double? = nil) async throws -> DetectResult {
         try await detect(.digit(digits: digits), timeout: timeout)
     }
+    /// Starts digit detection; see `detectDigit(digits:timeout:)`.
     public func detectDigitAsync(digits: String? = nil, timeout: Double? = nil) async throws -> DetectAction {
         try await detectAsync(.digit(digits: digits), timeout: timeout)
     }
@@ -600,14 +736,17 @@ public final class Call: Sendable, CustomStringConvertible {
     public func detectFax(tone: String? = nil, timeout: Double? = nil) async throws -> DetectResult {
         try await detect(.fax(tone: tone), timeout: timeout)
     }
+    /// Starts fax tone detection; see `detectFax(tone:timeout:)`.
     public func detectFaxAsync(tone: String? = nil, timeout: Double? = nil) async throws -> DetectAction {
         try await detectAsync(.fax(tone: tone), timeout: timeout)
     }
 
     // MARK: Fax
 
+    /// Receives a fax and waits until it is complete.
     public func faxReceive() async throws -> FaxResult { try await faxReceiveAsync().wait() }
 
+    /// Starts receiving a fax and returns an action to stop it.
     public func faxReceiveAsync() async throws -> FaxAction {
         let address = self.address
         return FaxAction(
@@ -622,6 +761,7 @@ public final class Call: Sendable, CustomStringConvertible {
         try await faxSendAsync(document: document, identity: identity, header: header).wait()
     }
 
+    /// Starts sending a fax; see `faxSend(document:identity:header:)`.
     public func faxSendAsync(document: String, identity: String? = nil, header: String? = nil) async throws -> FaxAction {
         let address = self.address
         return FaxAction(
@@ -638,6 +778,7 @@ public final class Call: Sendable, CustomStringConvertible {
         try await waitFor(states)
     }
 
+    /// Waits until the call reaches one of `states` (or a later state); false when it ended first.
     public func waitFor(_ states: [CallState]) async throws -> Bool {
         let component = Component(kind: .awaitState(states), controlID: newControlID())
         let decided = store.withLock { store -> Bool? in
@@ -654,9 +795,13 @@ public final class Call: Sendable, CustomStringConvertible {
         return component.snapshot.successful
     }
 
+    /// Waits until the call rings; false when it ended first.
     public func waitForRinging() async throws -> Bool { try await waitFor(.ringing) }
+    /// Waits until the call is answered; false when it ended first.
     public func waitForAnswered() async throws -> Bool { try await waitFor(.answered) }
+    /// Waits until the call is ending.
     public func waitForEnding() async throws -> Bool { try await waitFor(.ending) }
+    /// Waits until the call has ended.
     public func waitForEnded() async throws -> Bool { try await waitFor(.ended) }
 }
 

@@ -2,33 +2,61 @@ import RelayWire
 
 /// Names of call events for `Call.on(_:_:)`, spelled as SignalWire's docs spell them.
 public enum CallEventName: String, Sendable, Hashable, CaseIterable {
+    /// Any change of the call's state.
     case stateChange = "stateChange"
+    /// The call reached this state.
     case created, ringing, answered, ending, ended
+    /// Any change of a connect operation.
     case connectStateChange = "connect.stateChange"
+    /// Devices are ringing.
     case connectConnecting = "connect.connecting"
+    /// A device answered and is connected.
     case connectConnected = "connect.connected"
+    /// No device could be connected.
     case connectFailed = "connect.failed"
+    /// The connected device left.
     case connectDisconnected = "connect.disconnected"
+    /// Any change of a playback.
     case playStateChange = "play.stateChange"
+    /// Playback started.
     case playPlaying = "play.playing"
+    /// Playback finished.
     case playFinished = "play.finished"
+    /// Playback failed.
     case playError = "play.error"
+    /// A prompt collected its input (or gave up).
     case prompt = "prompt"
+    /// Any change of a recording.
     case recordStateChange = "record.stateChange"
+    /// Recording started.
     case recordRecording = "record.recording"
+    /// Recording finished.
     case recordFinished = "record.finished"
+    /// Nothing was said to record.
     case recordNoInput = "record.no_input"
+    /// Any change of a fax.
     case faxStateChange = "fax.stateChange"
+    /// A fax page was sent or received.
     case faxPage = "fax.page"
+    /// The fax finished.
     case faxFinished = "fax.finished"
+    /// The fax failed.
     case faxError = "fax.error"
+    /// Any change of a digits send.
     case sendDigitsStateChange = "sendDigits.stateChange"
+    /// The digits were sent.
     case sendDigitsFinished = "sendDigits.finished"
+    /// Any change of a tap.
     case tapStateChange = "tap.stateChange"
+    /// Tapping started.
     case tapTapping = "tap.tapping"
+    /// Tapping finished.
     case tapFinished = "tap.finished"
+    /// A detector reported something.
     case detectUpdate = "detect.update"
+    /// A detector finished.
     case detectFinished = "detect.finished"
+    /// A detector failed.
     case detectError = "detect.error"
 
     init(stateName state: CallState) {
@@ -74,9 +102,13 @@ public enum CallEventName: String, Sendable, Hashable, CaseIterable {
 }
 
 /// One event of a call, as delivered to listeners and to `Call.events`.
-public struct CallEvent: Sendable, Hashable {
+public struct CallEvent: Sendable, Hashable, CustomStringConvertible {
+    /// `play.finished {payload JSON}`: the event's name and what Relay sent.
+    public var description: String { "\(name.rawValue) \(payload)" }
+
     /// Which operation (or the call itself) the event is about.
     public enum Kind: String, Sendable, Hashable {
+        /// The operation an event belongs to.
         case state, connect, play, prompt, record, fax, sendDigits, tap, detect
     }
 
@@ -85,7 +117,7 @@ public struct CallEvent: Sendable, Hashable {
     /// The most specific name (`play.finished`, `answered`, …).
     public let name: CallEventName
     /// The event as decoded from the wire, once, for listeners, streams and operations alike.
-    public let wire: CallingEvent
+    package let wire: CallingEvent
 
     /// The event params as Relay sent them (for `detect.*` and `fax.*`, the inner object).
     /// Built from `wire` when read, so events nobody reads cost no JSON.

@@ -55,17 +55,22 @@ public final class Calling: Sendable {
     }
 
     func track(_ call: Call) {
-        registry.withLock { registry in
+        let live = registry.withLock { registry in
             registry.byTag[call.tag] = call
             if let id = call.id { registry.byID[id] = call }
+            return registry.byTag.count
         }
+        session.instruments.liveCalls.record(live)
+        call.startSpan(session.instruments.tracer)
     }
 
     private func forget(_ call: Call) {
-        registry.withLock { registry in
+        let live = registry.withLock { registry in
             registry.byTag[call.tag] = nil
             if let id = call.id { registry.byID[id] = nil }
+            return registry.byTag.count
         }
+        session.instruments.liveCalls.record(live)
     }
 
     /// A new session that did not resume the old one gets none of its calls' events: fail
@@ -80,6 +85,7 @@ public final class Calling: Sendable {
             for call in Array(registry.byID.values) + Array(registry.byTag.values) { unique[ObjectIdentifier(call)] = call }
             return Array(unique.values)
         }
+        session.instruments.liveCalls.record(0)
         for call in calls { call.abandon(reason: reason) }
     }
 

@@ -1,8 +1,9 @@
 import RelayWire
 import Synchronization
+import Tracing
 
 /// The event that completed (or last updated) an operation (`Relay.Event`).
-public struct RelayEvent: Sendable, Hashable {
+public struct RelayEvent: Sendable, Hashable, CustomStringConvertible {
     /// e.g. `answered`, `finished`, `digit`, `MACHINE`.
     public let name: String
     private let source: Source
@@ -33,6 +34,9 @@ public struct RelayEvent: Sendable, Hashable {
         self.name = name
         source = .wire(event)
     }
+
+    /// `name {payload JSON}`, such as `finished {"state":"finished"}`.
+    public var description: String { "\(name) \(payload)" }
 
     /// Events are equal when their names and payloads are, however the payload is held.
     public static func == (lhs: RelayEvent, rhs: RelayEvent) -> Bool {
@@ -97,6 +101,7 @@ final class Component: Sendable {
         var peerCall: Call?
         var endReason: String?
         var waiters: [CheckedContinuation<Void, Never>] = []
+        var span: (any Span)?
     }
 
     let kind: Kind
@@ -137,16 +142,39 @@ final class Component: Sendable {
     /// Fails the component without an event from Relay: the command failed, the call was
     /// already over, or the call ended under it.
     func terminate(event: RelayEvent? = nil) {
-        let waiters = store.withLock { store -> [CheckedContinuation<Void, Never>] in
-            guard !store.completed else { return [] }
+        let (waiters, span) = store.withLock { store -> ([CheckedContinuation<Void, Never>], (any Span)?) in
+            guard !store.completed else { return ([], nil) }
             store.completed = true
             store.successful = false
             store.state = "failed"
             if let event { store.event = event }
-            defer { store.waiters.removeAll() }
-            return store.waiters
+            defer {
+                store.waiters.removeAll()
+                store.span = nil
+            }
+            return (store.waiters, store.span)
         }
+        end(span, successful: false)
         for waiter in waiters { waiter.resume() }
+    }
+
+    /// The action's span, ended when the component completes.
+    func attach(_ span: any Span) {
+        let late = store.withLock { store -> Bool in
+            guard !store.completed else { return true }
+            store.span = span
+            return false
+        }
+        if late { end(span, successful: isSuccessful) }
+    }
+
+    private var isSuccessful: Bool { store.withLock { $0.successful } }
+
+    private func end(_ span: (any Span)?, successful: Bool) {
+        guard let span else { return }
+        span.attributes["signalwire.successful"] = successful
+        if !successful { span.setStatus(SpanStatus(code: .error)) }
+        span.end()
     }
 
     func setPeer(_ call: Call?) {
@@ -165,14 +193,18 @@ final class Component: Sendable {
     /// kind leave it untouched.
     @discardableResult
     func handle(_ event: CallingEvent) -> Bool {
-        let waiters = store.withLock { store -> [CheckedContinuation<Void, Never>]? in
+        let completion = store.withLock { store -> ([CheckedContinuation<Void, Never>], (any Span)?, Bool)? in
             guard !store.completed else { return nil }
             guard Self.apply(kind: kind, event: event, to: &store) else { return nil }
             store.completed = true
-            defer { store.waiters.removeAll() }
-            return store.waiters
+            defer {
+                store.waiters.removeAll()
+                store.span = nil
+            }
+            return (store.waiters, store.span, store.successful)
         }
-        guard let waiters else { return false }
+        guard let (waiters, span, successful) = completion else { return false }
+        end(span, successful: successful)
         for waiter in waiters { waiter.resume() }
         return true
     }

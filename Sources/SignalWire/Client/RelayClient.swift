@@ -1,8 +1,11 @@
+import Foundation
 import Logging
 import RelayWire
 import Synchronization
 
+/// Facts about this SDK.
 public enum SignalWireSDK {
+    /// This SDK's version, sent to Relay in the `agent` field.
     public static let version = "0.1.0"
     /// SignalWire's Relay host, used when no host is given.
     public static let defaultHost = "relay.signalwire.com"
@@ -12,9 +15,13 @@ public enum SignalWireSDK {
 public enum ClientEvent: String, Sendable, Hashable, CaseIterable {
     /// The session is established; commands can be sent.
     case ready = "ready"
+    /// A WebSocket connection opened.
     case socketOpen = "signalwire.socket.open"
+    /// The WebSocket connection closed.
     case socketClose = "signalwire.socket.close"
+    /// A frame arrived.
     case socketMessage = "signalwire.socket.message"
+    /// The connection failed.
     case socketError = "signalwire.socket.error"
 }
 
@@ -34,27 +41,50 @@ public struct ListenerID: Sendable, Hashable {
 /// let dial = try await client.calling.dial(from: "+15551110000", to: "+15552220000")
 /// ```
 public final class RelayClient: Sendable {
+    /// The project ID.
     public let project: String
+    /// The host as given (see the README's table of host forms).
     public let host: String
+    /// Outbound calls and inbound call handlers.
     public let calling: Calling
+    /// Sending messages and receiving them.
     public let messaging: Messaging
+    /// Receiving tasks.
     public let tasking: Tasking
+    /// Where the client logs.
     public let logger: Logger
 
     let session: Session
     private let dispatcher: Dispatcher
     private let taskExecutor: EventLoopTaskExecutor
 
+    /// Makes a client; nothing is sent until ``connect()``.
+    ///
+    /// Arguments win; whatever is left out is read from `SIGNALWIRE_PROJECT`,
+    /// `SIGNALWIRE_TOKEN` and `SIGNALWIRE_HOST`, as ``Consumer`` does.
+    ///
     /// - Parameters:
-    ///   - host: `relay.signalwire.com` (the default), a space host, or a `ws://`/`wss://` URL
-    ///     such as the local server's `ws://127.0.0.1:8080`.
-    /// - Throws: `RelayError.invalidHost` when the host cannot be used.
+    ///   - project: the project ID.
+    ///   - token: the project's API token.
+    ///   - host: `relay.signalwire.com` (the default), a space host, `host:port` (TLS), or a
+    ///     `ws://`/`wss://` URL such as the local server's `ws://127.0.0.1:8080`.
+    ///   - configuration: timeouts, reconnects, TLS and the event loop group.
+    ///   - logger: where the client logs; nothing below `info` unless you lower its level.
+    ///   - environment: where the `SIGNALWIRE_*` variables are read.
+    /// - Throws: ``RelayError`` with code `missingConfiguration` when project or token is
+    ///   missing, `invalidHost` when the host cannot be used.
     public init(
-        project: String, token: String, host: String = SignalWireSDK.defaultHost,
-        configuration: RelayConfiguration = RelayConfiguration(), logger: Logger = Logger(label: "signalwire.relay")
+        project: String? = nil, token: String? = nil, host: String? = nil,
+        configuration: RelayConfiguration = RelayConfiguration(), logger: Logger = Logger(label: "signalwire.relay"),
+        environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(RelayError) {
-        guard !project.isEmpty else { throw .missingConfiguration("project") }
-        guard !token.isEmpty else { throw .missingConfiguration("token") }
+        guard let project = project ?? environment["SIGNALWIRE_PROJECT"], !project.isEmpty else {
+            throw .missingConfiguration("project (pass it or set SIGNALWIRE_PROJECT)")
+        }
+        guard let token = token ?? environment["SIGNALWIRE_TOKEN"], !token.isEmpty else {
+            throw .missingConfiguration("token (pass it or set SIGNALWIRE_TOKEN)")
+        }
+        let host = host ?? environment["SIGNALWIRE_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? SignalWireSDK.defaultHost
         self.project = project
         self.host = host
         self.logger = logger
@@ -116,6 +146,7 @@ public final class RelayClient: Sendable {
         guard !new.isEmpty else { return }
         do {
             _ = try await session.execute(RelayMethod.receive, params: ReceiveCommand(contexts: new).json)
+            logger.info("receiving on contexts", metadata: ["contexts": "\(new.joined(separator: ","))"])
         } catch {
             dispatcher.removeContexts(new)
             throw error
@@ -244,7 +275,7 @@ extension Session {
 /// }
 /// ```
 public func withRelayClient<Result: Sendable>(
-    project: String, token: String, host: String = SignalWireSDK.defaultHost,
+    project: String? = nil, token: String? = nil, host: String? = nil,
     configuration: RelayConfiguration = RelayConfiguration(), logger: Logger = Logger(label: "signalwire.relay"),
     _ body: (RelayClient) async throws -> Result
 ) async throws -> Result {

@@ -1,6 +1,8 @@
+import CoreMetrics
 import NIOCore
 import NIOPosix
 import NIOSSL
+import Tracing
 
 /// Tunables of a Relay connection. The defaults match what SignalWire's service expects;
 /// tests shorten the timers.
@@ -13,8 +15,14 @@ public struct RelayConfiguration: Sendable {
     public var pingInterval: Duration = .seconds(10)
     /// TCP + TLS + WebSocket upgrade budget for one attempt.
     public var connectTimeout: Duration = .seconds(10)
+    /// How long the first `connect()` keeps retrying a server that refuses or does not answer
+    /// TCP yet (with the reconnect backoff, one info log line per attempt), so a consumer can
+    /// start before its server. Wrong credentials, TLS mismatches and refused upgrades fail at
+    /// once. `.zero` fails on the first refusal.
+    public var firstConnectRetryTime: Duration = .seconds(30)
     /// Reconnect delay after a drop: doubles from `initial` up to `maximum`, with jitter.
     public var reconnectInitialDelay: Duration = .seconds(1)
+    /// The longest reconnect delay.
     public var reconnectMaximumDelay: Duration = .seconds(30)
     /// Ask Relay to resume the previous session (`sessionid` in `blade.connect`, previous
     /// protocol in setup) so in-flight requests and calls survive a reconnect.
@@ -24,9 +32,16 @@ public struct RelayConfiguration: Sendable {
     public var maximumQueuedRequests: Int = 1024
     /// TLS settings for `wss://` hosts; `nil` uses the system trust roots.
     public var tls: TLSConfiguration?
+    /// Where the client's metrics go (see the list in the Observability article); `nil` uses
+    /// the factory bootstrapped with `MetricsSystem.bootstrap`, which is a no-op until then.
+    public var metricsFactory: (any MetricsFactory)?
+    /// Where the client's spans go: one client span per request, one span per call with a child
+    /// per action. `nil` uses `InstrumentationSystem.tracer`, a no-op until bootstrapped.
+    public var tracer: (any Tracer)?
     /// Where the connection's event loop comes from.
     public var eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
 
+    /// The defaults.
     public init() {}
 }
 

@@ -1,7 +1,9 @@
 import Logging
+import Metrics
 import NIOCore
 import RelayWire
 import Synchronization
+import Tracing
 
 /// What a session reports upward, on its event loop.
 protocol SessionHandler: AnyObject, Sendable {
@@ -25,6 +27,7 @@ final class Session: TransportDelegate, Sendable {
     let endpoint: RelayEndpoint
     let configuration: RelayConfiguration
     let logger: Logger
+    let instruments: RelayInstruments
     private let project: String
     private let token: String
     private let state: NIOLoopBoundBox<SessionState>
@@ -38,6 +41,7 @@ final class Session: TransportDelegate, Sendable {
         self.endpoint = endpoint
         self.configuration = configuration
         self.logger = logger
+        instruments = RelayInstruments(factory: configuration.metricsFactory, tracer: configuration.tracer)
         eventLoop = configuration.eventLoopGroup.next()
         state = NIOLoopBoundBox.makeBoxSendingValue(SessionState(), eventLoop: eventLoop)
         handler = Mutex(WeakHandler())
@@ -69,6 +73,7 @@ final class Session: TransportDelegate, Sendable {
             case .closed, .stopped:
                 state.phase = .connecting
                 state.userClosed = false
+                state.firstConnectDeadline = state.everReady ? nil : NIODeadline.now() + TimeAmount(duration: session.configuration.firstConnectRetryTime)
                 state.readyWaiters.append(ready)
                 session.openConnection()
             default:
@@ -121,7 +126,7 @@ final class Session: TransportDelegate, Sendable {
         let result = try await send(PendingRequest.Kind.relay(method), params: params)
         guard let inner = RelayResult.inner(result) else { return result }
         if let code = inner["code"], !RelayResult.isSuccess(code: code) {
-            throw RelayError.commandFailed(code: code.stringValue ?? code.jsonString, message: inner["message"]?.stringValue ?? "no message")
+            throw RelayError.commandFailed(code: code.stringValue ?? code.jsonString, message: inner["message"]?.stringValue ?? "no message", method: method)
         }
         return inner
     }
@@ -136,14 +141,55 @@ final class Session: TransportDelegate, Sendable {
 
     private func send(_ kind: PendingRequest.Kind, params: JSONValue) async throws -> JSONValue {
         let id = makeRequestID()
+        let method = kind.name
+        let meters = instruments.request(method)
+        meters.count.increment()
+        // One client span per request, with the JSON-RPC semantic-convention attributes.
+        let span = instruments.tracer.startSpan(method, ofKind: .client)
+        if span.isRecording {
+            span.updateAttributes { attributes in
+                attributes["rpc.system"] = "jsonrpc"
+                attributes["rpc.method"] = method
+                attributes["rpc.jsonrpc.version"] = "2.0"
+                attributes["rpc.jsonrpc.request_id"] = id
+                attributes["server.address"] = endpoint.host
+                attributes["server.port"] = endpoint.port
+            }
+        }
+        let started = ContinuousClock.now
         let promise = eventLoop.makePromise(of: JSONValue.self)
         onLoop { $0.enqueue(PendingRequest(id: id, kind: kind, params: params, promise: promise)) }
-        return try await withTaskCancellationHandler {
-            try await promise.futureResult.get()
-        } onCancel: {
-            self.onLoop { session in
-                if let request = session.state.value.removePending(id) { request.promise.fail(CancellationError()) }
+        do {
+            let result = try await withTaskCancellationHandler {
+                try await promise.futureResult.get()
+            } onCancel: {
+                self.onLoop { session in
+                    if let request = session.state.value.removePending(id) { request.promise.fail(CancellationError()) }
+                }
             }
+            meters.duration.record(duration: ContinuousClock.now - started)
+            span.end()
+            return result
+        } catch {
+            meters.duration.record(duration: ContinuousClock.now - started)
+            instruments.failed(method, error)
+            if span.isRecording {
+                span.recordError(error)
+                span.setStatus(SpanStatus(code: .error))
+                if let relayError = error as? RelayError {
+                    span.updateAttributes { attributes in
+                        attributes["signalwire.error.code"] = relayError.code.description
+                        if relayError.code == .rpc, let code = relayError.relayCode.flatMap({ Int($0) }) {
+                            attributes["rpc.jsonrpc.error_code"] = code
+                            attributes["rpc.jsonrpc.error_message"] = relayError.rpcMessage
+                        } else if let code = relayError.relayCode {
+                            attributes["signalwire.relay.code"] = code
+                        }
+                    }
+                }
+            }
+            span.end()
+            throw error
         }
     }
 
@@ -161,6 +207,7 @@ final class Session: TransportDelegate, Sendable {
         let state = self.state.value
         var request = request
         if state.phase == .closed || state.phase == .stopped {
+            logger.debug("request not sent: the client is not connected", metadata: ["method": "\(request.kind.name)"])
             request.promise.fail(RelayError.notConnected)
             return
         }
@@ -172,6 +219,7 @@ final class Session: TransportDelegate, Sendable {
             transmit(id: request.id)
         } else {
             guard state.queue.count < configuration.maximumQueuedRequests else {
+                logger.debug("request not sent: too many are waiting for the connection", metadata: ["method": "\(request.kind.name)"])
                 request.promise.fail(RelayError.queueFull(limit: configuration.maximumQueuedRequests))
                 return
             }
@@ -229,6 +277,10 @@ final class Session: TransportDelegate, Sendable {
         bytes.append(UInt8(ascii: "}"))
         // A lone request goes out at once. With others in flight, one flush covers every
         // request written in this turn of the event loop: one `writev` instead of one each.
+        if logger.logLevel <= .trace {
+            let text = bytes.withUnsafeBytes { FrameRedaction.masked($0) }
+            logger.trace("frame out", metadata: ["frame": "\(text)"])
+        }
         let alone = state.pending.count <= 1 && !state.flushScheduled
         WebSocketTransport.writeText(bytes, to: channel, mask: state.maskEntropy.next(), flush: alone)
         if !alone && !state.flushScheduled {
@@ -264,7 +316,13 @@ final class Session: TransportDelegate, Sendable {
                 let relayError = (error as? RelayError) ?? .connectionFailed("\(error)")
                 currentHandler?.sessionSocketEvent(.socketError, detail: "\(relayError)")
                 if !state.readyWaiters.isEmpty && !state.everReady {
-                    // The first attempt tells the caller of connect() at once.
+                    // A server that is not up yet may be soon: retry within the first-connect
+                    // budget. Anything else (TLS, refused upgrade) tells connect() at once.
+                    if relayError.isTransient, let deadline = state.firstConnectDeadline, NIODeadline.now() < deadline {
+                        logger.info("Relay is not reachable yet: retrying", metadata: ["host": "\(endpoint)", "error": "\(relayError)"])
+                        scheduleReconnect(quiet: true)
+                        return
+                    }
                     state.phase = .stopped
                     failReadyWaiters(relayError)
                     failAll(with: .notConnected)
@@ -320,12 +378,15 @@ final class Session: TransportDelegate, Sendable {
             case .success(let value):
                 next(value)
             case .failure(let error):
-                if method == BladeMethod.connect, case RelayError.rpc(let code, let message) = error, code != BladeError.timeout {
+                if method == BladeMethod.connect, let refusal = error as? RelayError, refusal.code == .rpc,
+                    refusal.relayCode != String(BladeError.timeout)
+                {
                     // Wrong credentials are final: retrying would only repeat the refusal.
+                    let message = refusal.rpcMessage
                     logger.debug("Relay refused the credentials", metadata: ["reason": "\(message)"])
                     state.phase = .stopped
                     state.userClosed = true
-                    let failure = RelayError.authenticationFailed(message)
+                    let failure = RelayError.authenticationFailed(message, host: endpoint.description)
                     failReadyWaiters(failure)
                     failAll(with: failure)
                     state.channel?.close(promise: nil)
@@ -360,7 +421,12 @@ final class Session: TransportDelegate, Sendable {
         state.queue.removeAll()
         for id in queued { transmit(id: id) }
         startKeepalive()
-        logger.debug("Relay session ready", metadata: ["restored": "\(restored)"])
+        if state.readyCount == 1 {
+            logger.info("connected to Relay", metadata: ["host": "\(endpoint)", "project": "\(project)", "protocol": "\(state.protocolName ?? "")"])
+        } else {
+            if restored { instruments.resumes.increment() }
+            logger.info(restored ? "reconnected to Relay: session resumed" : "reconnected to Relay: new session", metadata: ["host": "\(endpoint)"])
+        }
         // The client is marked connected before connect() returns to its caller.
         currentHandler?.sessionDidBecomeReady(restored: restored, replacedSession: !restored && state.readyCount > 1)
         let waiters = state.readyWaiters
@@ -395,7 +461,7 @@ final class Session: TransportDelegate, Sendable {
         state.value.pingTask = nil
     }
 
-    private func scheduleReconnect() {
+    private func scheduleReconnect(quiet: Bool = false) {
         let state = self.state.value
         guard !state.userClosed else { return }
         state.phase = .waitingToReconnect
@@ -404,7 +470,10 @@ final class Session: TransportDelegate, Sendable {
         let base = min(maximum, initial * pow2(state.reconnectAttempt))
         let delay = base * Double.random(in: 0.5...1.0)
         state.reconnectAttempt += 1
-        logger.info("reconnecting to Relay", metadata: ["in_seconds": "\((delay * 100).rounded() / 100)"])
+        if !quiet {
+            instruments.reconnects.increment()
+            logger.info("reconnecting to Relay", metadata: ["in_seconds": "\((delay * 100).rounded() / 100)"])
+        }
         state.reconnectTask = eventLoop.scheduleTask(in: .nanoseconds(Int64(delay * 1e9))) { [self] in
             guard !self.state.value.userClosed else { return }
             self.state.value.phase = .connecting
@@ -433,6 +502,10 @@ final class Session: TransportDelegate, Sendable {
     // MARK: - TransportDelegate (on the event loop)
 
     func transport(didReceive text: ByteBuffer) {
+        if logger.logLevel <= .trace {
+            let masked = text.withUnsafeReadableBytes { FrameRedaction.masked($0) }
+            logger.trace("frame in", metadata: ["frame": "\(masked)"])
+        }
         // Any frame proves the link alive: a ping reply can queue behind thousands of events
         // when the client reads slower than the server writes, and that is no reason to drop.
         state.value.pingOutstanding = false
@@ -463,11 +536,12 @@ final class Session: TransportDelegate, Sendable {
                 logger.debug("ignoring an error for an unknown request", metadata: ["id": "\(id)"])
                 return
             }
-            request.promise.fail(RelayError.rpc(code: error.code, message: error.message))
+            request.promise.fail(RelayError.rpc(code: error.code, message: error.message, method: request.kind.name))
         case .request(let id, let method, let params):
             if method == BladeMethod.broadcast, !id.isEmpty, !state.rememberBroadcast(id) {
                 // Relay-class services redeliver events; handlers must run once per event.
                 logger.debug("dropping a repeated broadcast", metadata: ["id": "\(id)"])
+                instruments.dropped("duplicate")
                 return
             }
             handleServerRequest(method: method, params: params)
@@ -484,10 +558,12 @@ final class Session: TransportDelegate, Sendable {
                 broadcast = try BroadcastParams(json: params)
             } catch {
                 logger.debug("ignoring a malformed broadcast", metadata: ["error": "\(error)"])
+                instruments.dropped("malformed")
                 return
             }
             guard broadcast.protocolName == state.value.protocolName else {
                 logger.warning("dropping a broadcast for another protocol")
+                instruments.dropped("other_protocol")
                 return
             }
             let notification: RelayNotification
@@ -495,8 +571,10 @@ final class Session: TransportDelegate, Sendable {
                 notification = try RelayNotification(event: broadcast.event, notification: broadcast.notification)
             } catch {
                 logger.debug("ignoring a broadcast event that does not decode", metadata: ["event": "\(broadcast.event)", "error": "\(error)"])
+                instruments.dropped("malformed")
                 return
             }
+            instruments.event(broadcast.notification["event_type"]?.stringValue ?? broadcast.event)
             currentHandler?.sessionDidReceive(notification)
         case BladeMethod.disconnect:
             // Relay is about to go away: hold new requests until the next session is ready.
@@ -604,6 +682,8 @@ final class SessionState {
     var everReady = false
     var readyCount = 0
     var userClosed = false
+    /// Until when a first connect retries a server that is not reachable yet.
+    var firstConnectDeadline: NIODeadline?
 
     /// Ids of recent broadcasts, to drop redelivered ones. Bounded: the oldest are forgotten.
     private var recentBroadcastIDs = Set<String>()

@@ -35,6 +35,7 @@ public protocol Consumer: Sendable {
     var configuration: RelayConfiguration { get }
     /// How long running handlers may take to finish after a shutdown signal.
     var shutdownGracePeriod: Duration { get }
+    /// Where the consumer and its client log.
     var logger: Logger { get }
 
     /// Called once before connecting.
@@ -44,9 +45,13 @@ public protocol Consumer: Sendable {
     /// Called once when the consumer stops.
     func teardown() async
 
+    /// Called for each inbound call on `contexts`, in its own child task.
     func onIncomingCall(_ call: Call) async throws
+    /// Called for each task delivered on `contexts` (`RelayTask.deliver`).
     func onTask(_ message: JSONValue) async throws
+    /// Called for each message received on `contexts`.
     func onIncomingMessage(_ message: Message) async throws
+    /// Called when a message sent on `contexts` changes state.
     func onMessageStateChange(_ message: Message) async throws
 }
 
@@ -80,6 +85,7 @@ extension Consumer {
 /// Runs a `Consumer` as a swift-service-lifecycle `Service`, for use in your own
 /// `ServiceGroup` next to an HTTP server or other services.
 public struct ConsumerService: Service {
+    /// The consumer this service runs.
     public let consumer: any Consumer
     let project: String
     let token: String

@@ -2,39 +2,39 @@ import Logging
 import RelayWire
 import Synchronization
 
-/// The six states of a message: `received` for inbound ones, the rest for outbound ones.
-public enum MessageState: String, Sendable, Hashable, CaseIterable {
-    case received, queued, initiated, sent, delivered, undelivered, failed
-}
-
 /// An SMS or MMS (`Relay.Messaging.Message`).
 public struct Message: Sendable, Hashable {
+    /// Relay's id for the message.
     public let id: String
-    /// The raw state string; `messageState` gives the typed value when known.
-    public let state: String
+    /// The state, as Relay reported it (unknown states keep their text).
+    public let state: MessageState
+    /// The context the message belongs to.
     public let context: String
+    /// The sender.
     public let from: String?
+    /// The recipient.
     public let to: String?
+    /// The text.
     public let body: String?
-    /// `inbound` or `outbound`.
-    public let direction: String?
+    /// Whether the message was received or sent.
+    public let direction: MessageDirection?
     /// Media URLs.
     public let media: [String]
+    /// SMS segments the body takes.
     public let segments: Int?
+    /// Tags given when it was sent.
     public let tags: [String]
     /// Why delivery failed, on `undelivered` and `failed`.
     public let reason: String?
 
-    public var messageState: MessageState? { MessageState(rawValue: state) }
-
     init(_ event: MessageEvent) {
         id = event.messageID
-        state = event.state
+        state = MessageState(rawValue: event.state)
         context = event.context
         from = event.from
         to = event.to
         body = event.body
-        direction = event.direction
+        direction = event.direction.map(MessageDirection.init(rawValue:))
         media = event.media
         segments = event.segments
         tags = event.tags
@@ -44,6 +44,7 @@ public struct Message: Sendable, Hashable {
 
 /// Result of `Messaging.send` (`Relay.Messaging.SendResult`).
 public struct SendResult: Sendable, Hashable {
+    /// Whether Relay accepted the message for sending.
     public let successful: Bool
     /// Relay's id for the message, to match later state changes.
     public let messageID: String?

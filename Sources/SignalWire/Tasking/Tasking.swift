@@ -40,14 +40,20 @@ public final class Tasking: Sendable {
 /// let delivered = try await task.deliver(context: "office", message: ["uuid": "unique id"])
 /// ```
 public struct RelayTask: Sendable {
+    /// The project that receives the task.
     public let project: String
+    /// The host tasks are posted to.
     public let host: String
     private let token: String
     private let httpClient: HTTPClient
 
+    /// A sender of tasks for one project.
     /// - Parameters:
+    ///   - project: the project ID.
+    ///   - token: the project's API token (sent as HTTP basic authentication).
     ///   - host: `relay.signalwire.com` (default) posts to `https://HOST/api/relay/rest/tasks`;
     ///     an `http://` or `https://` URL (e.g. the local server) is used as the base.
+    ///   - httpClient: the AsyncHTTPClient client to post with.
     public init(project: String, token: String, host: String = SignalWireSDK.defaultHost, httpClient: HTTPClient = .shared) {
         self.project = project
         self.token = token

@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import NIOTLS
 import NIOWebSocket
 import RelayWire
 
@@ -46,7 +47,10 @@ struct RelayEndpoint: Sendable, Hashable, CustomStringConvertible {
         guard !host.isEmpty, (1...65535).contains(port) else { throw .invalidHost(raw) }
     }
 
-    var description: String { "\(secure ? "wss" : "ws")://\(host):\(port)\(path)" }
+    /// `host:port`, with IPv6 addresses in brackets.
+    var authority: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+    var description: String { "\(secure ? "wss" : "ws")://\(authority)\(path == "/" ? "" : path)" }
 }
 
 /// What the transport reports to its owner, always on the connection's event loop.
@@ -69,13 +73,21 @@ enum WebSocketTransport {
         connectTimeout: TimeAmount,
         delegate: any TransportDelegate
     ) -> EventLoopFuture<any Channel> {
-        let upgraded = eventLoop.makePromise(of: Void.self)
+        let upgraded = eventLoop.makePromise(of: (any Channel).self)
         let sslContext: NIOSSLContext?
         do {
             sslContext = endpoint.secure ? try NIOSSLContext(configuration: tls ?? .makeClientConfiguration()) : nil
         } catch {
-            return eventLoop.makeFailedFuture(RelayError.connectionFailed("TLS setup failed: \(error)"))
+            return eventLoop.makeFailedFuture(RelayError.connectionFailed("\(endpoint): TLS setup failed: \(error)", host: endpoint.description, underlying: error))
         }
+        // One budget for TCP, TLS and the upgrade: whichever stage is still running when it
+        // ends is named in the error, with the likely fix.
+        let progress = NIOLoopBoundBox.makeBoxSendingValue(ConnectProgress(endpoint: endpoint, timeout: connectTimeout), eventLoop: eventLoop)
+        let deadline = eventLoop.scheduleTask(in: connectTimeout) {
+            upgraded.fail(progress.value.diagnose(nil, timedOut: true))
+            progress.value.channel?.close(promise: nil)
+        }
+        upgraded.futureResult.whenComplete { _ in deadline.cancel() }
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -86,14 +98,14 @@ enum WebSocketTransport {
                         let serverName = endpoint.host.first?.isNumber == true || endpoint.host.contains(":") ? nil : endpoint.host
                         try sync.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: serverName))
                     }
-                    let requestHandler = UpgradeRequestHandler(endpoint: endpoint, upgraded: upgraded)
+                    let requestHandler = UpgradeRequestHandler(endpoint: endpoint, upgraded: upgraded, progress: progress)
                     let upgrader = NIOWebSocketClientUpgrader(
                         maxFrameSize: maximumMessageSize,
                         automaticErrorHandling: true,
                         upgradePipelineHandler: { channel, _ in
                             channel.eventLoop.makeCompletedFuture {
                                 try channel.pipeline.syncOperations.addHandler(RelayFrameHandler(delegate: delegate))
-                                upgraded.succeed()
+                                upgraded.succeed(channel)
                             }
                         })
                     // Bytes that follow the 101 response in the same read are WebSocket frames.
@@ -113,16 +125,18 @@ enum WebSocketTransport {
                     return channel.eventLoop.makeFailedFuture(error)
                 }
             }
-        return bootstrap.connect(host: endpoint.host, port: endpoint.port).flatMap { channel in
-            upgraded.futureResult.map { channel }.flatMapErrorThrowing { error in
-                channel.close(promise: nil)
-                throw error
+        bootstrap.connect(host: endpoint.host, port: endpoint.port).hop(to: eventLoop).whenComplete { result in
+            switch result {
+            case .success(let channel):
+                progress.value.channel = channel
+                if progress.value.stage == .tcp { progress.value.stage = endpoint.secure ? .tls : .upgrade }
+                // The budget may have run out while TCP connected.
+                upgraded.futureResult.whenFailure { _ in channel.close(promise: nil) }
+            case .failure(let error):
+                upgraded.fail(progress.value.diagnose(error, timedOut: false))
             }
-        }.flatMapErrorThrowing { error in
-            upgraded.fail(error)
-            if let relayError = error as? RelayError { throw relayError }
-            throw RelayError.connectionFailed("\(endpoint): \(error)")
         }
+        return upgraded.futureResult
     }
 
     /// Writes one text frame. Must run on the channel's event loop.
@@ -138,17 +152,19 @@ enum WebSocketTransport {
     }
 }
 
-/// Sends the HTTP upgrade request and reports a refused upgrade.
+/// Sends the HTTP upgrade request, follows the TLS handshake and reports a failed upgrade.
 private final class UpgradeRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPClientResponsePart
     typealias OutboundOut = HTTPClientRequestPart
 
     let endpoint: RelayEndpoint
-    let upgraded: EventLoopPromise<Void>
+    let upgraded: EventLoopPromise<any Channel>
+    let progress: NIOLoopBoundBox<ConnectProgress>
 
-    init(endpoint: RelayEndpoint, upgraded: EventLoopPromise<Void>) {
+    init(endpoint: RelayEndpoint, upgraded: EventLoopPromise<any Channel>, progress: NIOLoopBoundBox<ConnectProgress>) {
         self.endpoint = endpoint
         self.upgraded = upgraded
+        self.progress = progress
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -162,21 +178,26 @@ private final class UpgradeRequestHandler: ChannelInboundHandler, RemovableChann
         context.fireChannelActive()
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .handshakeCompleted = event as? TLSUserEvent { progress.value.stage = .upgrade }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         // Only reached when the server answered without upgrading.
         if case .head(let head) = unwrapInboundIn(data) {
-            upgraded.fail(RelayError.connectionFailed("\(endpoint) refused the WebSocket upgrade: HTTP \(head.status.code)"))
+            upgraded.fail(progress.value.refused(status: Int(head.status.code)))
             context.close(promise: nil)
         }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        upgraded.fail(RelayError.connectionFailed("\(endpoint): \(error)"))
+        upgraded.fail(progress.value.diagnose(error, timedOut: false))
         context.close(promise: nil)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        upgraded.fail(RelayError.connectionFailed("\(endpoint) closed the connection during the upgrade"))
+        upgraded.fail(progress.value.diagnose(nil, timedOut: false))
         context.fireChannelInactive()
     }
 }

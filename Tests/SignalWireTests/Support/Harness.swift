@@ -33,6 +33,8 @@ func testConfiguration() -> RelayConfiguration {
     configuration.reconnectInitialDelay = .milliseconds(50)
     configuration.reconnectMaximumDelay = .milliseconds(400)
     configuration.pingInterval = .seconds(5)
+    // A refused first connect fails at once: tests start their server first.
+    configuration.firstConnectRetryTime = .zero
     return configuration
 }
 

@@ -23,14 +23,17 @@ public struct ConsoleEvent: Sendable, Hashable {
     }
 
     /// Increases by one with every event the feed publishes; a subscriber that sees a jump
-    /// missed the events in between (it fell behind, see ``EventFeed``).
+    /// missed the events in between (it fell behind: each subscriber's buffer is bounded).
     public var sequence: Int
     /// Unix time in seconds.
     public var time: Double
+    /// What the event is about: a call, a message, a task or a session.
     public var kind: Kind
     /// `true` when something needs the developer's attention: nobody receives a context.
     public var isWarning: Bool
+    /// The project it belongs to, when there is one.
     public var project: String?
+    /// The Relay context of the call, message or task, when there is one.
     public var context: String?
     /// The call, message or session the event is about.
     public var subjectID: String?

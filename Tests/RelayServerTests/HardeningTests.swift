@@ -385,6 +385,25 @@ struct HardeningTests {
         _ = try? channel.finish()
     }
 
+    /// A resume's replay is bounded by what the session remembers, not by the queue: a replay
+    /// larger than the queue closed every new connection before its client could read, and the
+    /// session was resumed and dropped again every 3 s (the lost-events test hung 180 s in a
+    /// loaded suite). Frames after it are held to the bounds on their own.
+    @Test func aReplayLargerThanTheQueueGetsThrough() throws {
+        let channel = EmbeddedChannel()
+        let handle = ConnectionHandle(id: 7, remoteAddress: "test", limit: 16)
+        try channel.pipeline.syncOperations.addHandler(ConnectionWritabilityHandler(handle: handle))
+        handle.attach(channel)
+        channel.isWritable = false
+        channel.pipeline.fireChannelWritabilityChanged()
+        for index in 0..<40 { #expect(handle.send(ByteBuffer(string: "replayed \(index)"), bounded: false)) }
+        #expect(!handle.closedForOverflow)
+        for index in 0..<16 { #expect(handle.send("live \(index)")) }
+        #expect(!handle.send("one too many"), "live frames still overflow at the bound")
+        #expect(handle.closedForOverflow)
+        _ = try? channel.finish()
+    }
+
     /// `close()` lets what is queued go out first, then signals the transport.
     @Test func closeWritesWhatIsQueuedFirst() async throws {
         let channel = EmbeddedChannel()

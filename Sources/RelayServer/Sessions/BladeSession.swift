@@ -130,10 +130,12 @@ final class BladeSession: Sendable {
     }
 
     /// Queues a frame on the connection, counting it.
-    private static func write(_ frame: ByteBuffer, to connection: ConnectionHandle, delay: Double = 0, _ state: inout State) -> Bool {
+    private static func write(
+        _ frame: ByteBuffer, to connection: ConnectionHandle, delay: Double = 0, bounded: Bool = true, _ state: inout State
+    ) -> Bool {
         state.framesOnConnection += 1
         state.bytesOnConnection += frame.readableBytes
-        return connection.send(frame, delay: delay)
+        return connection.send(frame, delay: delay, bounded: bounded)
     }
 
     /// The first frame on `connection` that may not have reached the client: the first not
@@ -266,7 +268,7 @@ final class BladeSession: Sendable {
                 var complete = true
                 for index in state.recentBroadcasts.indices where state.recentBroadcasts[index].position >= from {
                     let frame = state.recentBroadcasts[index].frame
-                    guard complete, Self.write(frame, to: connection, &state) else {
+                    guard complete, Self.write(frame, to: connection, bounded: false, &state) else {
                         // This socket died too: the next resume replays all of it again.
                         complete = false
                         continue

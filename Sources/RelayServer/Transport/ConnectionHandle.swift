@@ -33,6 +33,8 @@ final class ConnectionHandle: Sendable {
         var data: ByteBuffer
         /// Real seconds to wait before writing it (event-delay fault); zero once waited.
         var delay: Double
+        /// Outside the queue's bounds (a resume's replay).
+        var exempt: Bool
     }
 
     private struct State {
@@ -45,6 +47,9 @@ final class ConnectionHandle: Sendable {
         var closed = false
         var overflowed = false
         var bytes = 0
+        /// The part of `queue` outside the bounds (replayed frames), in frames and bytes.
+        var exemptFrames = 0
+        var exemptBytes = 0
         /// Frames and bytes handed to the socket, ever.
         var written = 0
         var writtenBytes = 0
@@ -84,19 +89,32 @@ final class ConnectionHandle: Sendable {
     /// frame overflowed the queue (the socket is then closed at once and ``closedForOverflow``
     /// becomes `true`). Never logs: the transport logs an overflow once per connection.
     @discardableResult
-    func send(_ frame: ByteBuffer, delay: Double = 0) -> Bool {
+    ///
+    /// - Parameter bounded: `false` for a resume's replay, which is bounded by what the session
+    ///   remembers: a replay larger than the queue would otherwise close every new connection
+    ///   before the client could read it, and the session could never be resumed.
+    func send(_ frame: ByteBuffer, delay: Double = 0, bounded: Bool = true) -> Bool {
         enum Outcome { case queued(schedule: (any Channel)?), refused, overflow }
         let outcome: Outcome = state.withLock { state in
             if state.closing || state.closed { return .refused }
-            if state.queue.count + 1 > frameLimit || state.bytes + frame.readableBytes > state.byteLimit {
+            if bounded,
+                state.queue.count - state.exemptFrames + 1 > frameLimit
+                    || state.bytes - state.exemptBytes + frame.readableBytes > state.byteLimit
+            {
                 state.closed = true
                 state.overflowed = true
                 state.queue.removeAll()
                 state.bytes = 0
+                state.exemptFrames = 0
+                state.exemptBytes = 0
                 return .overflow
             }
-            state.queue.append(Frame(data: frame, delay: delay))
+            state.queue.append(Frame(data: frame, delay: delay, exempt: !bounded))
             state.bytes += frame.readableBytes
+            if !bounded {
+                state.exemptFrames += 1
+                state.exemptBytes += frame.readableBytes
+            }
             return .queued(schedule: Self.claimDrain(&state) ? state.channel : nil)
         }
         switch outcome {
@@ -145,6 +163,10 @@ final class ConnectionHandle: Sendable {
                     }
                     state.queue.removeFirst()
                     state.bytes -= first.data.readableBytes
+                    if first.exempt {
+                        state.exemptFrames -= 1
+                        state.exemptBytes -= first.data.readableBytes
+                    }
                     state.written += 1
                     state.writtenBytes += first.data.readableBytes
                     frames.append(first.data)
@@ -223,6 +245,8 @@ final class ConnectionHandle: Sendable {
             state.closed = true
             state.queue.removeAll()
             state.bytes = 0
+            state.exemptFrames = 0
+            state.exemptBytes = 0
         }
         drainedContinuation.finish()
     }

@@ -126,27 +126,37 @@ struct ReliabilityTests {
     }
 
     // 3 minutes: with a 16-frame queue the socket can overflow while the 24 calls are set up,
-    // and each overflow costs a 3 s reconnect here; on a loaded machine that passed 60 s once.
+    // and each overflow costs a 3 s reconnect here.
     @Test(.timeLimit(.minutes(3)))
     func aSessionThatLostEventsIsNotResumedAndNothingWaitsForever() async throws {
         let configuration = {
             var configuration = testConfiguration()
-            // Stay away long enough for events to pile up past the server's buffer.
+            // Away long enough for the test to finish every play before the client is back.
             configuration.reconnectInitialDelay = .seconds(3)
             configuration.reconnectMaximumDelay = .seconds(3)
             return configuration
         }()
-        try await withRelayTestServer(speed: 50, configure: { $0.outboundBufferLimit = 16 }) { testServer in
+        // On the manual clock the plays finish exactly when the test moves time, while the client
+        // is away, however loaded the machine (at a fixed speed a slow run let the client come
+        // back first, and nothing was lost).
+        try await withRelayTestServer(configure: { $0.outboundBufferLimit = 16; $0.clockMode = .manual }) { testServer in
             let server = testServer.server
             try await withClient(server, configuration: configuration) { client in
                 var calls: [Call] = []
-                for _ in 0..<24 { calls.append(try await answeredCall(client)) }
+                for _ in 0..<24 {
+                    let before = await server.calls().count
+                    async let dialing = client.calling.dial(from: "+12029999999", to: "+12015550100")
+                    #expect(await eventually { await server.calls().count > before })
+                    await server.advanceClock(by: 2)  // one ring
+                    let dial = try await dialing
+                    try #require(dial.successful)
+                    calls.append(dial.call)
+                }
                 var plays: [PlayAction] = []
-                // 50 simulated seconds = 1 s here: every play is running before any finishes, and
-                // all finish while the client is away (1.5–3 s).
                 for call in calls { plays.append(try await call.playAsync([.silence(duration: 50)])) }
                 #expect(await server.dropSessions() == 1)
                 // 24 plays finish while the client is away: more events than the server keeps.
+                await server.advanceClock(by: 60)
                 var results: [PlayResult] = []
                 for play in plays { results.append(try await play.wait()) }
                 #expect(results.count == 24, "every wait returned")
@@ -154,7 +164,11 @@ struct ReliabilityTests {
                 let lost = results.filter { !$0.successful }.count
                 #expect(lost > 0, "the server could not keep every event, and said so by not resuming")
                 #expect(calls.allSatisfy { !$0.active }, "calls of the lost session ended locally")
-                let fresh = try await client.calling.dial(from: "+12029999999", to: "+12015550100")
+                let before = await server.calls().count
+                async let dialing = client.calling.dial(from: "+12029999999", to: "+12015550100")
+                #expect(await eventually { await server.calls().count > before })
+                await server.advanceClock(by: 2)
+                let fresh = try await dialing
                 #expect(fresh.successful, "the new session works")
                 print("reliability: buffer overflow while away: \(24 - lost) plays finished, \(lost) failed fast, none waited forever")
             }

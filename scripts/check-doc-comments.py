@@ -15,7 +15,11 @@ sources = os.path.join(os.getcwd(), 'Sources') + os.sep
 missing = []
 seen = set()
 for module in MODULES:
-    for path in glob.glob(os.path.join(root, f'{module}.symbols.json')) + glob.glob(os.path.join(root, f'{module}@*.symbols.json')):
+    paths = glob.glob(os.path.join(root, f'{module}.symbols.json')) + glob.glob(os.path.join(root, f'{module}@*.symbols.json'))
+    if not paths:
+        # No graph means nothing was checked: that must fail, never pass silently.
+        sys.exit(f'check-doc-comments: no symbol graph for {module} in {root}')
+    for path in paths:
         graph = json.load(open(path))
         # Symbols that implement a requirement or override: DocC inherits their docs.
         inherited = {r['source'] for r in graph.get('relationships', [])

@@ -6,6 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "== docs: public declarations without doc comments" >&2
+# dump-symbol-graph also emits the test runner modules, which exist only once the tests are
+# built: on a clean checkout it fails without this (the tests are built next anyway).
+swift build --build-tests
 swift package dump-symbol-graph --minimum-access-level public >/dev/null
 status=0
 scripts/check-doc-comments.py "$(swift build --show-bin-path)/../symbolgraph" || status=1

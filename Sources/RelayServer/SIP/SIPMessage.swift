@@ -25,6 +25,11 @@ struct SIPMessage: Sendable, Equatable {
         return nil
     }
 
+    var requestURI: String? {
+        if case .request(_, let uri) = startLine { return uri }
+        return nil
+    }
+
     var status: Int? {
         if case .response(let status, _) = startLine { return status }
         return nil

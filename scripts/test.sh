@@ -23,6 +23,8 @@ echo "== swift test" >&2
 swift_rc=0
 # The console's browser tests drive headless Chromium; install it when missing.
 scripts/browser-deps.sh || swift_rc=$?
+# The SIP edge's tests call SIPp; install it when missing.
+scripts/sip-deps.sh || swift_rc=$?
 # Bounded: every suite has a time limit, and this catches a hang outside any test too.
 # The CPU-bound wire suites (fuzzing, every captured frame) run first and alone: run beside the
 # socket suites they would starve the servers and clients those suites start.

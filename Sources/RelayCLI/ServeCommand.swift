@@ -35,6 +35,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Print no line per call, message, task and session event.") var quiet = false
     @Option(name: .customLong("log-format"), help: "Event lines: text (human, on stderr) or json (one object a line, on stdout).")
     var logFormat = "text"
+    @Option(help: "SIP edge UDP address HOST:PORT (off by default): INVITEs become inbound Relay calls.") var sip: String?
+    @Option(name: .customLong("sip-context"), help: "Context for SIP calls to users the world does not route (default: the user itself).")
+    var sipContext: String?
     @Option(
         name: .customLong("lab-token"),
         help: "Secret the lab API and console ask for (required when --host is not loopback; default RELAY_LAB_TOKEN).")
@@ -47,6 +50,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard speed > 0, speed.isFinite else { throw ValidationError("--speed must be a positive number") }
         guard clock == "scaled" || clock == "manual" else { throw ValidationError("--clock must be scaled or manual") }
         guard EventPrinter.Format(rawValue: logFormat) != nil else { throw ValidationError("--log-format must be text or json") }
+        if let sip, Self.hostAndPort(sip) == nil { throw ValidationError("--sip must be HOST:PORT, e.g. 127.0.0.1:5060") }
         if !Self.isLoopback(host), (labToken ?? ProcessInfo.processInfo.environment["RELAY_LAB_TOKEN"] ?? "").isEmpty {
             throw ValidationError(
                 "--host \(host) is not loopback: give --lab-token SECRET (or RELAY_LAB_TOKEN), or every page you open could drive this server")
@@ -97,6 +101,8 @@ struct ServeCommand: AsyncParsableCommand {
             host: host, port: port, projects: projects, speed: speed, world: simulated,
             tls: tlsCert.flatMap { cert in tlsKey.map { RelayTLSFiles(certificatePath: cert, privateKeyPath: $0) } })
         if clock == "manual" { configuration.clockMode = .manual }
+        configuration.sipAddress = sip.flatMap(Self.hostAndPort)
+        configuration.sipContext = sipContext
         if let secret = labToken ?? environment["RELAY_LAB_TOKEN"], !secret.isEmpty { configuration.labToken = secret }
         let server = RelayServer(configuration: configuration, logger: logger)
         // Subscribed before the server runs, so the first call is never missed.
@@ -133,6 +139,14 @@ struct ServeCommand: AsyncParsableCommand {
             }
             try await tasks.waitForAll()
         }
+    }
+
+    /// `HOST:PORT` (IPv6 in brackets) with a port in 0...65535.
+    static func hostAndPort(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return host.isEmpty ? nil : (host, port)
     }
 
     static func isLoopback(_ host: String) -> Bool {

@@ -42,6 +42,10 @@ public final class RelayServer: Service, Sendable {
     }
 
     private let runState = Mutex(RunState())
+    private let sipEdge = Mutex<SIPEdge?>(nil)
+
+    /// The SIP edge's UDP port once bound, when ``RelayServerConfiguration/sipAddress`` is set.
+    public var sipPort: Int? { sipEdge.withLock { $0 }?.port }
 
     /// Creates a server. Nothing listens until ``run()``.
     public init(configuration: RelayServerConfiguration = .init(), logger: Logger = Logger(label: "relay.server")) {
@@ -159,6 +163,12 @@ public final class RelayServer: Service, Sendable {
         let appGroup = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await hub.run() }
+            if let sip = configuration.sipAddress {
+                let edge = SIPEdge(server: self, configuration: .init(host: sip.host, port: sip.port, defaultContext: configuration.sipContext), logger: logger)
+                sipEdge.withLock { $0 = edge }
+                // Runs until the group is cancelled at shutdown.
+                group.addTask { try await edge.run() }
+            }
             group.addTask {
                 try? await gracefulShutdown()
                 await hub.beginShutdown()

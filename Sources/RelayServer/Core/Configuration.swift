@@ -114,6 +114,13 @@ public struct RelayServerConfiguration: Sendable {
     /// address: without it the lab API and the console refuse every request. Default `nil`.
     public var labToken: String?
 
+    /// The SIP edge's UDP address (`host`, `port`; port 0 picks a free one). `nil` (the
+    /// default) leaves the edge off. INVITEs to it become inbound Relay calls.
+    public var sipAddress: (host: String, port: Int)?
+    /// The context a SIP call goes to when the dialled user is not a number the world routes
+    /// (`nil`: the dialled user itself names the context).
+    public var sipContext: String?
+
     /// The clock in force.
     var clock: ClockMode { clockMode ?? .scaled(speed: speed) }
 

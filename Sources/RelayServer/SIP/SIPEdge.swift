@@ -1,0 +1,223 @@
+import Logging
+import NIOCore
+import NIOPosix
+import RelayWire
+import Synchronization
+
+/// The SIP side of `relay serve`: answers INVITEs on a UDP port and offers each one to Relay
+/// consumers as an inbound call, then keeps both sides in step (answer → `200 OK`, hang-up
+/// either way → `BYE`, caller gives up → the Relay call ends).
+///
+/// The protocol work is ``SIPUserAgent`` (no I/O); this type carries out its effects: datagrams,
+/// RFC 3261 timers on the channel's event loop, and Relay-side actions on the server.
+final class SIPEdge: Sendable {
+    struct Configuration: Sendable {
+        var host: String
+        var port: Int
+        /// Where a call goes when the dialled user is not a number the world routes.
+        var defaultContext: String?
+    }
+
+    /// Datagrams waiting to be handled; beyond this the newest are dropped (the sender
+    /// retransmits, RFC 3261 §17).
+    static let inboundQueueLimit = 2048
+    /// Relay-side actions waiting; beyond this the newest are dropped and logged.
+    static let relayQueueLimit = 4096
+
+    private struct State {
+        var agent: SIPUserAgent
+        var relayCallBySIP: [String: String] = [:]
+        var sipCallByRelay: [String: String] = [:]
+        /// The SDP answer to send once the Relay call is answered.
+        var answers: [String: SessionDescription] = [:]
+        var timers: [Int: Scheduled<Void>] = [:]
+        var nextTimer = 0
+        var channel: (any Channel)?
+    }
+
+    /// Work that needs the server (async), queued by effects that run under the lock.
+    private enum RelayWork: Sendable {
+        case offer(SIPInboundCall)
+        case farEndHangsUp(sipCallID: String)
+    }
+
+    let configuration: Configuration
+    private let server: RelayServer
+    private let logger: Logger
+    private let state: Mutex<State>
+    private let relayWork: (stream: AsyncStream<RelayWork>, continuation: AsyncStream<RelayWork>.Continuation)
+    private let bound = Mutex<Int?>(nil)
+
+    init(server: RelayServer, configuration: Configuration, logger: Logger) {
+        self.server = server
+        self.configuration = configuration
+        self.logger = logger
+        state = Mutex(State(agent: SIPUserAgent(host: configuration.host, port: configuration.port, idPrefix: String(newID().prefix(8)) + "-")))
+        relayWork = AsyncStream.makeStream(of: RelayWork.self, bufferingPolicy: .bufferingOldest(Self.relayQueueLimit))
+    }
+
+    /// The UDP port once bound (useful with port 0).
+    var port: Int? { bound.withLock { $0 } }
+
+    /// Binds the port and runs until cancelled; then stops every timer and closes the socket.
+    func run() async throws {
+        let (datagrams, inbound) = AsyncStream.makeStream(of: (bytes: [UInt8], peer: SIPPeer).self, bufferingPolicy: .bufferingOldest(Self.inboundQueueLimit))
+        let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(DatagramReader(continuation: inbound)) }
+            }
+            .bind(host: configuration.host, port: configuration.port).get()
+        let port = channel.localAddress?.port ?? configuration.port
+        bound.withLock { $0 = port }
+        state.withLock {
+            $0.channel = channel
+            $0.agent = SIPUserAgent(host: configuration.host, port: port, idPrefix: String(newID().prefix(8)) + "-")
+        }
+        logger.info("SIP edge listening", metadata: ["relay.sip": "\(SIPPeer(host: configuration.host, port: port))"])
+        let feed = server.events(bufferLimit: 4096)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await datagram in datagrams { self.handle(datagram.bytes, from: datagram.peer) }
+            }
+            group.addTask {
+                for await work in self.relayWork.stream { await self.perform(work) }
+            }
+            if let feed {
+                group.addTask {
+                    for await event in feed where event.kind == .call { self.relayCallChanged(event) }
+                }
+            }
+            // Runs until the surrounding task is cancelled (server shutdown).
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { (resume: CheckedContinuation<Void, Never>) in
+                    channel.closeFuture.whenComplete { _ in resume.resume() }
+                }
+            } onCancel: {
+                channel.close(promise: nil)
+            }
+            inbound.finish()
+            self.relayWork.continuation.finish()
+            group.cancelAll()
+        }
+        state.withLock {
+            for timer in $0.timers.values { timer.cancel() }
+            $0.timers.removeAll()
+            $0.channel = nil
+        }
+    }
+
+    // MARK: SIP side
+
+    private func handle(_ bytes: [UInt8], from peer: SIPPeer) {
+        state.withLock { state in
+            let effects = state.agent.receive(bytes, from: peer)
+            carryOut(effects, in: &state)
+        }
+    }
+
+    private func fire(_ timer: SIPTimer, id: Int) {
+        state.withLock { state in
+            state.timers[id] = nil
+            carryOut(state.agent.fire(timer), in: &state)
+        }
+    }
+
+    private func carryOut(_ effects: [SIPUserAgent.Effect], in state: inout State) {
+        for effect in effects {
+            switch effect {
+            case .send(let message, let peer):
+                guard let channel = state.channel, let address = try? SocketAddress(ipAddress: peer.host, port: peer.port) else { continue }
+                let bytes = message.serialized()
+                var buffer = channel.allocator.buffer(capacity: bytes.count)
+                buffer.writeBytes(bytes)
+                channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
+            case .schedule(let timer, let seconds):
+                guard let channel = state.channel else { continue }
+                state.nextTimer += 1
+                let id = state.nextTimer
+                state.timers[id] = channel.eventLoop.scheduleTask(in: .milliseconds(Int64(seconds * 1000))) { [self] in fire(timer, id: id) }
+            case .incoming(let call):
+                state.answers[call.callID] = call.offer.answer(address: configuration.host, port: 0, sessionID: UInt64.random(in: 1...UInt64(Int64.max)))?.0
+                queue(.offer(call))
+            case .established:
+                break
+            case .cancelled(let callID), .ended(let callID, _):
+                if state.relayCallBySIP[callID] != nil { queue(.farEndHangsUp(sipCallID: callID)) }
+            case .dropped(let reason, let peer):
+                logger.debug("SIP datagram dropped", metadata: ["relay.sip.peer": "\(peer)", "relay.reason": "\(LogText.clip(reason))"])
+            }
+        }
+    }
+
+    private func queue(_ work: RelayWork) {
+        if case .dropped = relayWork.continuation.yield(work) {
+            logger.warning("SIP edge: too much Relay work queued; dropping an action")
+        }
+    }
+
+    // MARK: Relay side
+
+    private func perform(_ work: RelayWork) async {
+        switch work {
+        case .offer(let call):
+            let context = server.hub.world.routes[call.dialled] ?? configuration.defaultContext ?? call.dialled
+            do {
+                // A real caller keys nothing scripted and never hangs up on its own.
+                let snapshot = try await server.injectCall(from: call.fromNumber, to: call.dialled, context: context, script: PartyBehavior(answer: .never))
+                state.withLock { state in
+                    state.relayCallBySIP[call.callID] = snapshot.id
+                    state.sipCallByRelay[snapshot.id] = call.callID
+                    carryOut(state.agent.ring(call.callID), in: &state)
+                }
+                logger.info("SIP call offered", metadata: ["relay.call": "\(snapshot.id)", "relay.context": "\(context)", "relay.sip.from": "\(call.fromNumber)"])
+            } catch {
+                logger.notice("SIP call refused", metadata: ["relay.error": "\(error)"])
+                state.withLock { state in carryOut(state.agent.reject(call.callID, status: 404, reason: "Not Found"), in: &state) }
+            }
+        case .farEndHangsUp(let sipCallID):
+            guard let relayCallID = state.withLock({ $0.relayCallBySIP[sipCallID] }) else { return }
+            await server.farEnd(.hangsUp, callID: relayCallID)
+        }
+    }
+
+    /// Follows the Relay call of each SIP call: answered → `200 OK`; over → `BYE` or a refusal.
+    private func relayCallChanged(_ event: ConsoleEvent) {
+        guard let relayCallID = event.subjectID, let status = event.subject["state"]?.stringValue else { return }
+        state.withLock { state in
+            guard let sipCallID = state.sipCallByRelay[relayCallID] else { return }
+            switch status {
+            case CallState.answered.rawValue:
+                if let answer = state.answers.removeValue(forKey: sipCallID) { carryOut(state.agent.answer(sipCallID, sdp: answer), in: &state) }
+            case CallState.ending.rawValue, CallState.ended.rawValue:
+                let reason = event.subject["end_reason"]?.stringValue
+                let effects =
+                    state.answers[sipCallID] != nil
+                    ? state.agent.reject(sipCallID, status: reason == "busy" ? 486 : 480, reason: reason == "busy" ? "Busy Here" : "Temporarily Unavailable")
+                    : state.agent.hangUp(sipCallID)
+                carryOut(effects, in: &state)
+                if status == CallState.ended.rawValue {
+                    state.sipCallByRelay[relayCallID] = nil
+                    state.relayCallBySIP[sipCallID] = nil
+                    state.answers[sipCallID] = nil
+                }
+            default:
+                break
+            }
+        }
+    }
+}
+
+/// Hands each datagram to the edge's queue.
+private final class DatagramReader: ChannelInboundHandler, Sendable {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    let continuation: AsyncStream<(bytes: [UInt8], peer: SIPPeer)>.Continuation
+
+    init(continuation: AsyncStream<(bytes: [UInt8], peer: SIPPeer)>.Continuation) { self.continuation = continuation }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        guard let host = envelope.remoteAddress.ipAddress, let port = envelope.remoteAddress.port else { return }
+        continuation.yield((Array(envelope.data.readableBytesView), SIPPeer(host: host, port: port)))
+    }
+}

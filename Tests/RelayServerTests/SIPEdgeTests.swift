@@ -1,0 +1,108 @@
+import Foundation
+import RelayTesting
+import RelayWire
+import Testing
+
+/// The SIP edge against real SIPp (`sip-tester`, installed by scripts/sip-deps.sh), on loopback.
+@Suite(.timeLimit(.minutes(2)))
+struct SIPEdgeTests {
+    /// Runs SIPp's built-in scenario `scenario` against `port`, dialling `user`; returns its exit
+    /// code (0: every call succeeded) and what it printed.
+    static func sipp(_ scenario: String, port: Int, user: String, extra: [String] = []) async throws -> (status: Int32, output: String) {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/sipp") else {
+            throw TestFailure("SIPp is missing: scripts/sip-deps.sh installs it (apt-get install sip-tester)")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sipp")
+        // `-p 0`-style ports are not supported by SIPp: give it a free one of its own.
+        process.arguments = ["-sn", scenario, "127.0.0.1:\(port)", "-s", user, "-m", "1", "-p", "\(try freeUDPPort())", "-i", "127.0.0.1",
+                             "-timeout", "60s", "-timeout_error", "-nostdin"] + extra
+        // Output to a file and the exit through a handler: nothing blocks a thread of the
+        // cooperative pool (two blocked reads would starve every server and client on 2 cores).
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("sipp-\(UUID().uuidString).log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        defer {
+            try? handle.close()
+            try? FileManager.default.removeItem(at: log)
+        }
+        process.standardOutput = handle
+        process.standardError = handle
+        let status = try await withCheckedThrowingContinuation { (exit: CheckedContinuation<Int32, any Error>) in
+            process.terminationHandler = { exit.resume(returning: $0.terminationStatus) }
+            do { try process.run() } catch { exit.resume(throwing: error) }
+        }
+        return (status, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
+    }
+
+    static func freeUDPPort() throws -> Int {
+        let socket = Foundation.socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
+        }
+        guard bound else { throw TestFailure("no free UDP port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    @Test func sippCallIsAnsweredByARelayConsumerAndItsByeEndsTheCall() async throws {
+        try await withRelayTestServer(speed: 1, configure: { $0.sipAddress = ("127.0.0.1", 0) }) { server in
+            let sipPort = try await Self.waitForSIPPort(server)
+            let consumer = try await BladeTestClient.connect(server.url)
+            try await consumer.handshake(project: server.project, token: server.token, contexts: ["office"])
+            async let sipp = Self.sipp("uac", port: sipPort, user: "office", extra: ["-d", "200"])
+            let offer = try await consumer.event("calling.call.receive", timeout: 30)
+            let callID = try #require(offer["call_id"]?.stringValue)
+            #expect(offer["device"]?["params"]?["from_number"] == "sipp")
+            let answer = try await consumer.execute("calling.answer", ["call_id": .string(callID), "node_id": offer["node_id"] ?? .null])
+            #expect(answer["code"] == "200")
+            // SIPp acknowledges the answer, waits 200 ms and hangs up: the Relay call ends.
+            let ended = try await consumer.event("calling.call.state", timeout: 30) { $0["call_state"] == "ended" }
+            #expect(ended["end_reason"] == "hangup")
+            let result = try await sipp
+            #expect(result.status == 0, "SIPp: \(result.output.suffix(2000))")
+            await consumer.close()
+        }
+    }
+
+    @Test func malformedDatagramsAreDroppedAndTheEdgeKeepsAnswering() async throws {
+        try await withRelayTestServer(speed: 1, configure: { $0.sipAddress = ("127.0.0.1", 0) }) { server in
+            let sipPort = try await Self.waitForSIPPort(server)
+            // Garbage, a lone header block and a huge line: none may stop the edge.
+            let socket = Foundation.socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+            defer { close(socket) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = UInt16(sipPort).bigEndian
+            for junk in ["hello", "INVITE sip:x SIP/2.0\r\n\r\n", String(repeating: "A", count: 60_000), "\r\n\r\n"] {
+                let bytes = Array(junk.utf8)
+                _ = withUnsafePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(socket, bytes, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                }
+            }
+            // A whole call still goes through.
+            let consumer = try await BladeTestClient.connect(server.url)
+            try await consumer.handshake(project: server.project, token: server.token, contexts: ["office"])
+            async let sipp = Self.sipp("uac", port: sipPort, user: "office", extra: ["-d", "0"])
+            let offer = try await consumer.event("calling.call.receive", timeout: 30)
+            _ = try await consumer.execute("calling.answer", ["call_id": offer["call_id"] ?? .null, "node_id": offer["node_id"] ?? .null])
+            #expect(try await sipp.status == 0)
+            await consumer.close()
+        }
+    }
+
+    static func waitForSIPPort(_ server: RelayTestServer) async throws -> Int {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            if let port = server.server.sipPort { return port }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw TestFailure("the SIP edge did not bind")
+    }
+}

@@ -47,6 +47,10 @@ public final class RelayServer: Service, Sendable {
     /// The SIP edge's UDP port once bound, when ``RelayServerConfiguration/sipAddress`` is set.
     public var sipPort: Int? { sipEdge.withLock { $0 }?.port }
 
+    /// The RTP counters of a call that came in over the SIP edge (live, or as its media ended),
+    /// or `nil` for other calls.
+    public func sipMediaCounters(callID: String) -> SIPMediaCounters? { sipEdge.withLock { $0 }?.mediaCounters(relayCallID: callID) }
+
     /// Creates a server. Nothing listens until ``run()``.
     public init(configuration: RelayServerConfiguration = .init(), logger: Logger = Logger(label: "relay.server")) {
         self.configuration = configuration

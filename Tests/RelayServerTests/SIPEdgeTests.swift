@@ -8,7 +8,7 @@ import Testing
 struct SIPEdgeTests {
     /// Runs SIPp's built-in scenario `scenario` against `port`, dialling `user`; returns its exit
     /// code (0: every call succeeded) and what it printed.
-    static func sipp(_ scenario: String, port: Int, user: String, extra: [String] = []) async throws -> (status: Int32, output: String) {
+    static func sipp(_ scenario: String, port: Int, user: String, extra: [String] = [], directory: URL? = nil) async throws -> (status: Int32, output: String) {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/sipp") else {
             throw TestFailure("SIPp is missing: scripts/sip-deps.sh installs it (apt-get install sip-tester)")
         }
@@ -26,6 +26,7 @@ struct SIPEdgeTests {
             try? handle.close()
             try? FileManager.default.removeItem(at: log)
         }
+        if let directory { process.currentDirectoryURL = directory }
         process.standardOutput = handle
         process.standardError = handle
         let status = try await withCheckedThrowingContinuation { (exit: CheckedContinuation<Int32, any Error>) in
@@ -93,6 +94,33 @@ struct SIPEdgeTests {
             let offer = try await consumer.event("calling.call.receive", timeout: 30)
             _ = try await consumer.execute("calling.answer", ["call_id": offer["call_id"] ?? .null, "node_id": offer["node_id"] ?? .null])
             #expect(try await sipp.status == 0)
+            await consumer.close()
+        }
+    }
+
+    @Test func rtpFlowsBothWaysOnAnAnsweredCall() async throws {
+        // SIPp's uac_pcap plays `pcap/g711a.pcap` (236 packets, 7 s of A-law at 30 ms) and a
+        // DTMF 1 (10 packets from a source of its own) after the answer.
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sipp-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createSymbolicLink(atPath: directory.appendingPathComponent("pcap").path, withDestinationPath: "/usr/share/sip-tester")
+        try await withRelayTestServer(speed: 1, configure: { $0.sipAddress = ("127.0.0.1", 0) }) { server in
+            let sipPort = try await Self.waitForSIPPort(server)
+            let consumer = try await BladeTestClient.connect(server.url)
+            try await consumer.handshake(project: server.project, token: server.token, contexts: ["office"])
+            async let sipp = Self.sipp("uac_pcap", port: sipPort, user: "office", directory: directory)
+            let offer = try await consumer.event("calling.call.receive", timeout: 30)
+            let callID = try #require(offer["call_id"]?.stringValue)
+            _ = try await consumer.execute("calling.answer", ["call_id": .string(callID), "node_id": offer["node_id"] ?? .null])
+            _ = try await consumer.event("calling.call.state", timeout: 60) { $0["call_state"] == "ended" }
+            let result = try await sipp
+            #expect(result.status == 0, "SIPp: \(result.output.suffix(2000))")
+            let counters = try #require(server.server.sipMediaCounters(callID: callID))
+            // Every packet of both streams arrives on loopback.
+            #expect(counters.packetsIn == 246, "\(counters)")
+            #expect(counters.lost == 0, "\(counters)")
+            #expect(counters.packetsOut >= 300, "the caller heard a paced stream: \(counters)")
             await consumer.close()
         }
     }

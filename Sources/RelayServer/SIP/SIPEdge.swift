@@ -23,6 +23,8 @@ final class SIPEdge: Sendable {
     static let inboundQueueLimit = 2048
     /// Relay-side actions waiting; beyond this the newest are dropped and logged.
     static let relayQueueLimit = 4096
+    /// Ended calls whose media counters are kept.
+    static let finishedMediaLimit = 1024
 
     private struct State {
         var agent: SIPUserAgent
@@ -30,6 +32,11 @@ final class SIPEdge: Sendable {
         var sipCallByRelay: [String: String] = [:]
         /// The SDP answer to send once the Relay call is answered.
         var answers: [String: SessionDescription] = [:]
+        var media: [String: RTPSession] = [:]
+        var negotiated: [String: SessionDescription.Negotiated] = [:]
+        /// Counters of calls whose media ended, by Relay call id (oldest forgotten first).
+        var finishedMedia: [String: SIPMediaCounters] = [:]
+        var finishedOrder: [String] = []
         var timers: [Int: Scheduled<Void>] = [:]
         var nextTimer = 0
         var channel: (any Channel)?
@@ -100,10 +107,11 @@ final class SIPEdge: Sendable {
             self.relayWork.continuation.finish()
             group.cancelAll()
         }
-        state.withLock {
-            for timer in $0.timers.values { timer.cancel() }
-            $0.timers.removeAll()
-            $0.channel = nil
+        state.withLock { state in
+            for timer in state.timers.values { timer.cancel() }
+            state.timers.removeAll()
+            for sipCallID in Array(state.media.keys) { stopMedia(sipCallID, in: &state) }
+            state.channel = nil
         }
     }
 
@@ -138,15 +146,43 @@ final class SIPEdge: Sendable {
                 let id = state.nextTimer
                 state.timers[id] = channel.eventLoop.scheduleTask(in: .milliseconds(Int64(seconds * 1000))) { [self] in fire(timer, id: id) }
             case .incoming(let call):
-                state.answers[call.callID] = call.offer.answer(address: configuration.host, port: 0, sessionID: UInt64.random(in: 1...UInt64(Int64.max)))?.0
                 queue(.offer(call))
             case .established:
                 break
             case .cancelled(let callID), .ended(let callID, _):
+                stopMedia(callID, in: &state)
                 if state.relayCallBySIP[callID] != nil { queue(.farEndHangsUp(sipCallID: callID)) }
             case .dropped(let reason, let peer):
                 logger.debug("SIP datagram dropped", metadata: ["relay.sip.peer": "\(peer)", "relay.reason": "\(LogText.clip(reason))"])
             }
+        }
+    }
+
+    /// Stops a call's media and keeps its counters under the Relay call's id.
+    private func stopMedia(_ sipCallID: String, in state: inout State) {
+        state.negotiated[sipCallID] = nil
+        guard let media = state.media.removeValue(forKey: sipCallID) else { return }
+        let counters = media.stop()
+        let relayCallID = state.relayCallBySIP[sipCallID] ?? sipCallID
+        state.finishedMedia[relayCallID] = counters
+        state.finishedOrder.append(relayCallID)
+        if state.finishedOrder.count > Self.finishedMediaLimit {
+            state.finishedMedia[state.finishedOrder.removeFirst()] = nil
+        }
+        logger.info(
+            "SIP media ended",
+            metadata: [
+                "relay.call": "\(relayCallID)", "relay.rtp.in": "\(counters.packetsIn)", "relay.rtp.out": "\(counters.packetsOut)",
+                "relay.rtp.lost": "\(counters.lost)", "relay.rtp.jitter_ms": "\(counters.jitterMilliseconds)",
+            ])
+    }
+
+    /// The media counters of the SIP call behind Relay call `relayCallID`: live, or as they
+    /// ended (the last ``finishedMediaLimit`` calls).
+    func mediaCounters(relayCallID: String) -> SIPMediaCounters? {
+        state.withLock { state in
+            if let sipCallID = state.sipCallByRelay[relayCallID], let media = state.media[sipCallID] { return media.counters }
+            return state.finishedMedia[relayCallID]
         }
     }
 
@@ -162,6 +198,23 @@ final class SIPEdge: Sendable {
         switch work {
         case .offer(let call):
             let context = server.hub.world.routes[call.dialled] ?? configuration.defaultContext ?? call.dialled
+            let media: RTPSession
+            do {
+                media = try await RTPSession.open(host: configuration.host)
+            } catch {
+                logger.warning("SIP call refused: no RTP socket", metadata: ["relay.error": "\(error)"])
+                state.withLock { state in carryOut(state.agent.reject(call.callID, status: 503, reason: "Service Unavailable"), in: &state) }
+                return
+            }
+            guard let (answer, negotiated) = call.offer.answer(address: configuration.host, port: media.port, sessionID: UInt64.random(in: 1...UInt64(Int64.max))) else {
+                media.stop()
+                return
+            }
+            state.withLock { state in
+                state.media[call.callID] = media
+                state.answers[call.callID] = answer
+                state.negotiated[call.callID] = negotiated
+            }
             do {
                 // A real caller keys nothing scripted and never hangs up on its own.
                 let snapshot = try await server.injectCall(from: call.fromNumber, to: call.dialled, context: context, script: PartyBehavior(answer: .never))
@@ -173,7 +226,10 @@ final class SIPEdge: Sendable {
                 logger.info("SIP call offered", metadata: ["relay.call": "\(snapshot.id)", "relay.context": "\(context)", "relay.sip.from": "\(call.fromNumber)"])
             } catch {
                 logger.notice("SIP call refused", metadata: ["relay.error": "\(error)"])
-                state.withLock { state in carryOut(state.agent.reject(call.callID, status: 404, reason: "Not Found"), in: &state) }
+                state.withLock { state in
+                    stopMedia(call.callID, in: &state)
+                    carryOut(state.agent.reject(call.callID, status: 404, reason: "Not Found"), in: &state)
+                }
             }
         case .farEndHangsUp(let sipCallID):
             guard let relayCallID = state.withLock({ $0.relayCallBySIP[sipCallID] }) else { return }
@@ -188,7 +244,12 @@ final class SIPEdge: Sendable {
             guard let sipCallID = state.sipCallByRelay[relayCallID] else { return }
             switch status {
             case CallState.answered.rawValue:
-                if let answer = state.answers.removeValue(forKey: sipCallID) { carryOut(state.agent.answer(sipCallID, sdp: answer), in: &state) }
+                if let answer = state.answers.removeValue(forKey: sipCallID) {
+                    carryOut(state.agent.answer(sipCallID, sdp: answer), in: &state)
+                    if let negotiated = state.negotiated[sipCallID], let remote = negotiated.remote {
+                        state.media[sipCallID]?.start(remote: SIPPeer(host: remote.address, port: remote.port), codec: negotiated.codec)
+                    }
+                }
             case CallState.ending.rawValue, CallState.ended.rawValue:
                 let reason = event.subject["end_reason"]?.stringValue
                 let effects =
@@ -197,6 +258,7 @@ final class SIPEdge: Sendable {
                     : state.agent.hangUp(sipCallID)
                 carryOut(effects, in: &state)
                 if status == CallState.ended.rawValue {
+                    stopMedia(sipCallID, in: &state)
                     state.sipCallByRelay[relayCallID] = nil
                     state.relayCallBySIP[sipCallID] = nil
                     state.answers[sipCallID] = nil

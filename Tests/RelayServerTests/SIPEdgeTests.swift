@@ -98,7 +98,7 @@ struct SIPEdgeTests {
         }
     }
 
-    @Test func rtpFlowsBothWaysOnAnAnsweredCall() async throws {
+    @Test func rtpFlowsBothWaysAndTheCallersKeyAnswersAPrompt() async throws {
         // SIPp's uac_pcap plays `pcap/g711a.pcap` (236 packets, 7 s of A-law at 30 ms) and a
         // DTMF 1 (10 packets from a source of its own) after the answer.
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sipp-\(UUID().uuidString)")
@@ -112,7 +112,16 @@ struct SIPEdgeTests {
             async let sipp = Self.sipp("uac_pcap", port: sipPort, user: "office", directory: directory)
             let offer = try await consumer.event("calling.call.receive", timeout: 30)
             let callID = try #require(offer["call_id"]?.stringValue)
-            _ = try await consumer.execute("calling.answer", ["call_id": .string(callID), "node_id": offer["node_id"] ?? .null])
+            let ids: [String: JSONValue] = ["call_id": .string(callID), "node_id": offer["node_id"] ?? .null]
+            _ = try await consumer.execute("calling.answer", .object(ids))
+            // The caller's DTMF (after its 7 s of audio) answers a prompt, as a key on a phone would.
+            var prompt = ids
+            prompt["control_id"] = "p1"
+            prompt["play"] = [["type": "silence", "params": ["duration": 1]]]
+            prompt["collect"] = ["initial_timeout": 30, "digits": ["max": 1, "digit_timeout": 5]]
+            #expect(try await consumer.execute("calling.play_and_collect", .object(prompt))["code"] == "200")
+            let collect = try await consumer.event("calling.call.collect", timeout: 60)
+            #expect(collect["result"] == ["type": "digit", "params": ["digits": "1", "terminator": ""]], "\(collect)")
             _ = try await consumer.event("calling.call.state", timeout: 60) { $0["call_state"] == "ended" }
             let result = try await sipp
             #expect(result.status == 0, "SIPp: \(result.output.suffix(2000))")

@@ -18,6 +18,11 @@ final class RTPSession: Sendable {
         var sequence = UInt16.random(in: 0...UInt16.max)
         var timestamp = UInt32.random(in: 0...UInt32.max / 2)
         var stopped = false
+        /// The caller's payload type for RFC 4733 events, once negotiated.
+        var telephoneEvent: UInt8?
+        /// The RTP timestamp of the last key reported: an event's end packet comes three times.
+        var lastKeyTimestamp: UInt32?
+        var onKey: (@Sendable (Character) -> Void)?
     }
 
     let channel: any Channel
@@ -57,15 +62,28 @@ final class RTPSession: Sendable {
 
     fileprivate func received(_ packet: RTPPacket) {
         let now = Double(NIODeadline.now().uptimeNanoseconds) / 1e9
-        state.withLock { state in
-            guard state.received[packet.ssrc] != nil || state.received.count < Self.maximumSources else { return }
+        let key: (Character, @Sendable (Character) -> Void)? = state.withLock { state in
+            guard state.received[packet.ssrc] != nil || state.received.count < Self.maximumSources else { return nil }
             state.received[packet.ssrc, default: RTPReceiveStatistics()].record(packet, arrival: now)
+            guard packet.payloadType == state.telephoneEvent, let event = TelephoneEvent(payload: packet.payload), event.isEnd,
+                state.lastKeyTimestamp != packet.timestamp, let key = event.key, let onKey = state.onKey
+            else { return nil }
+            state.lastKeyTimestamp = packet.timestamp
+            return (key, onKey)
         }
+        // Outside the lock: the callback hands the key to the Relay side.
+        if let (digit, onKey) = key { onKey(digit) }
     }
 
     /// Starts sending to `remote` in `codec`, one packet every 20 ms on absolute deadlines (a
     /// late tick catches up instead of drifting).
-    func start(remote: SIPPeer, codec: AudioCodec) {
+    /// Keys the caller presses (RFC 4733 events of payload type `telephoneEvent`) go to `onKey`,
+    /// once each, when the key is released.
+    func start(remote: SIPPeer, codec: AudioCodec, telephoneEvent: Int?, onKey: @escaping @Sendable (Character) -> Void) {
+        state.withLock { state in
+            state.telephoneEvent = telephoneEvent.map(UInt8.init)
+            state.onKey = onKey
+        }
         guard let address = try? SocketAddress(ipAddress: remote.host, port: remote.port) else { return }
         let payload = [UInt8](repeating: codec.silence, count: Self.samplesPerPacket)
         let first = NIODeadline.now()

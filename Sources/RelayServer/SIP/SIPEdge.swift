@@ -46,6 +46,7 @@ final class SIPEdge: Sendable {
     private enum RelayWork: Sendable {
         case offer(SIPInboundCall)
         case farEndHangsUp(sipCallID: String)
+        case farEndKeys(sipCallID: String, key: Character)
     }
 
     let configuration: Configuration
@@ -234,6 +235,10 @@ final class SIPEdge: Sendable {
         case .farEndHangsUp(let sipCallID):
             guard let relayCallID = state.withLock({ $0.relayCallBySIP[sipCallID] }) else { return }
             await server.farEnd(.hangsUp, callID: relayCallID)
+        case .farEndKeys(let sipCallID, let key):
+            // The caller's key reaches prompts and digit detectors as a far end's keys do.
+            guard let relayCallID = state.withLock({ $0.relayCallBySIP[sipCallID] }) else { return }
+            await server.farEnd(.keys(String(key)), callID: relayCallID)
         }
     }
 
@@ -247,7 +252,10 @@ final class SIPEdge: Sendable {
                 if let answer = state.answers.removeValue(forKey: sipCallID) {
                     carryOut(state.agent.answer(sipCallID, sdp: answer), in: &state)
                     if let negotiated = state.negotiated[sipCallID], let remote = negotiated.remote {
-                        state.media[sipCallID]?.start(remote: SIPPeer(host: remote.address, port: remote.port), codec: negotiated.codec)
+                        state.media[sipCallID]?.start(
+                            remote: SIPPeer(host: remote.address, port: remote.port), codec: negotiated.codec,
+                            telephoneEvent: negotiated.telephoneEventPayloadType
+                        ) { [self] key in queue(.farEndKeys(sipCallID: sipCallID, key: key)) }
                     }
                 }
             case CallState.ending.rawValue, CallState.ended.rawValue:

@@ -12,8 +12,13 @@ public struct CallSnapshot: Sendable, Hashable {
     public var direction: String
     /// The calling number.
     public var from: String
-    /// The called number.
+    /// The called number (or SIP URI, or WebRTC address).
     public var to: String
+    /// The device the call was placed to, as the client sent it (`{"type", "params"}`): for a
+    /// SIP device with its `headers` and `codecs`.
+    public var device: JSONValue
+    /// `tag` of the `calling.begin` or `calling.dial` that created the call.
+    public var tag: String?
     /// The context an inbound call was offered on.
     public var context: String?
     /// The call's state.
@@ -38,6 +43,8 @@ public struct CallSnapshot: Sendable, Hashable {
         builder.set("direction", direction)
         builder.set("from", from)
         builder.set("to", to)
+        builder.set("device", device)
+        builder.set("tag", tag)
         builder.set("context", context)
         builder.set("state", state.rawValue)
         builder.set("end_reason", endReason)

@@ -7,7 +7,7 @@ import Testing
 /// RELAY v3 (`signalwire.connect`) on the same port as Blade v2, through real sockets.
 @Suite("RELAY v3 session", .timeLimit(.minutes(3)))
 struct V3SessionTests {
-    static let manual: (inout RelayServerConfiguration) -> Void = { $0.clockMode = .manual }
+    static let manual: @Sendable (inout RelayServerConfiguration) -> Void = { $0.clockMode = .manual }
 
     @Test func connectWithTokenOrJWTAndAnyVersion() async throws {
         try await withRelayTestServer { server in

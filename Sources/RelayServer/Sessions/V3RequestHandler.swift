@@ -139,8 +139,9 @@ struct V3RequestHandler: Sendable {
             protocolName: session.protocolName, identity: "\(project.id)@relay-local", sessionRestored: restored, projectID: project.id,
             scopes: ["calling", "messaging", "tasking"])
         session.send(request.result(result.json))
+        // What the last socket left unacknowledged, and what came while away, before anything new.
+        if restored { session.resumeDelivery() }
         session.sendAuthorizationState()
-        session.resumeDelivery()
     }
 
     private func ping(_ request: BladeRequest, _ connection: ConnectionHandle) {

@@ -5,7 +5,7 @@ import asyncio
 import pytest
 from signalwire.relay.client import RelayClient, RelayError
 
-from v3lab import PROJECT, TOKEN, lab, run, until, v3_sessions
+from v3lab import PROJECT, TOKEN, lab, run, state, until, v3_sessions
 
 
 def test_connect_with_project_and_token(server):
@@ -99,7 +99,7 @@ def test_disconnect_restart_false_resumes_the_session_and_its_call(server):
       await lab(server.lab.inject_call, **{'from': '+12025550100', 'to': '+12025550777', 'context': 'office'})
       call = await asyncio.wait_for(calls.get(), 15)
       await call.answer()
-      await call.wait_for('calling.call.state', lambda e: e.params.get('call_state') == 'answered', timeout=15)
+      await state(call, 'answered')
       told = (await lab(server.lab._json, 'POST', '/lab/faults/disconnect', {'restart': False}))['disconnected']
       assert told == 1
       await until(_restored(server, first, 1), what='the resumed session')

@@ -36,3 +36,14 @@ async def until(predicate, timeout=15.0, what='condition'):
 
 def v3_sessions(server):
   return [s for s in server.lab.sessions()['sessions'] if s.get('dialect') == 'v3']
+
+
+async def state(call, wanted, timeout=15.0):
+  """Waits until the client's Call reports `wanted` (events may arrive before a listener could
+  be registered, so this reads the state the client keeps)."""
+  loop = asyncio.get_running_loop()
+  deadline = loop.time() + timeout
+  while call.state != wanted:
+    if loop.time() > deadline:
+      raise AssertionError('call %s stayed %s, never %s' % (call.call_id, call.state, wanted))
+    await asyncio.sleep(0.02)

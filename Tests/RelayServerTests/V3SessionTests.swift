@@ -1,5 +1,5 @@
 import Foundation
-import RelayServer
+@testable import RelayServer
 import RelayTesting
 import RelayWire
 import Testing
@@ -157,6 +157,37 @@ struct V3SessionTests {
             await server.advanceClock(by: 60)
             _ = try await back.request(V3Method.ping, [:])
             #expect(await back.eventIDs.count == before)
+            await back.close()
+        }
+    }
+
+    @Test func aFullAckTableClosesTheSocketAndAResumeGetsEverything() async throws {
+        try await withRelayTestServer(configure: Self.manual) { server in
+            let client = try await V3TestClient.connect(server.url, acks: false)
+            let connect = try await client.connect(project: server.project, token: server.token, contexts: ["office"])
+            let protocolName = try #require(connect[path: "result", "protocol"]?.stringValue)
+            // The authorization state and then messages fill the table; the next one finds it full.
+            var accepted = 0
+            for index in 0..<(V3Session.unackedLimit + 50) {
+                do {
+                    _ = try await server.injectMessage(context: "office", body: "m\(index)")
+                    accepted += 1
+                } catch {
+                    break  // nobody receives "office" once the stalled socket is gone
+                }
+            }
+            #expect(accepted >= V3Session.unackedLimit - 1)
+            try await client.waitClosed()
+            // Nothing was lost: a resume gets every message, each once.
+            let back = try await V3TestClient.connect(server.url)
+            let resumed = try await back.connect(project: server.project, token: server.token, resume: protocolName)
+            #expect(resumed[path: "result", "session_restored"] == true)
+            var bodies = Set<String>()
+            for _ in 0..<accepted {
+                let message = try await back.event("messaging.receive")
+                bodies.insert(message["body"]?.stringValue ?? "")
+            }
+            #expect(bodies.count == accepted)
             await back.close()
         }
     }

@@ -14,7 +14,8 @@ import Synchronization
 /// which sends every unacknowledged event again. A table of ``unackedLimit`` events means the
 /// client stopped answering: the socket is closed the same way and later events wait with the
 /// session (up to ``RelayServerConfiguration/outboundBufferLimit``; beyond that the session
-/// lost events and is not resumed).
+/// lost events and is not resumed). A resume's replay of those may take the table past its
+/// bound by at most that many.
 final class V3Session: RelaySession {
     /// Seconds (real time; simulated seconds on the manual clock) an event may stay
     /// unacknowledged before it is sent again.
@@ -188,8 +189,9 @@ final class V3Session: RelaySession {
         emit(event, faults: SessionFaults())
     }
 
-    /// Sends one event (or keeps it while away), tracking it until acknowledged.
-    private func emit(_ event: V3EventParams, faults: SessionFaults) {
+    /// Sends one event (or keeps it while away), tracking it until acknowledged. A resume's
+    /// replay is `exempt` from the table's bound (it is bounded by what was kept).
+    private func emit(_ event: V3EventParams, faults: SessionFaults, exempt: Bool = false) {
         let number: Int? = state.withLock { state in
             guard let connection = state.connection, !connection.isClosed else {
                 keep(event, in: &state)
@@ -209,7 +211,7 @@ final class V3Session: RelaySession {
             }
             var sweep = false
             if state.eventAcks {
-                if state.unacked.count >= Self.unackedLimit {
+                if !exempt, state.unacked.count >= Self.unackedLimit {
                     // The client stopped acknowledging: treat it as stalled (it may resume).
                     keep(event, in: &state)
                     return (connection, false)
@@ -307,7 +309,7 @@ final class V3Session: RelaySession {
             return (state.pending, sweep)
         }
         if sweep { scheduleSweep(after: ackTimeoutOnClock) }
-        for event in pending { emit(event, faults: SessionFaults()) }
+        for event in pending { emit(event, faults: SessionFaults(), exempt: true) }
     }
 
     // MARK: - Pings and disconnect

@@ -78,30 +78,7 @@ struct ObservabilityCost: AsyncParsableCommand {
     }
 
     private func roundTrips(_ client: RelayClient, count: Int, warmup: Int, inflight: Int) async throws -> (p50: Double, rate: Double) {
-        let params: JSONValue = ["contexts": ["bench"]]
-        let perWorker = (count + inflight - 1) / inflight
-        let warmupPerWorker = (warmup + inflight - 1) / inflight
-        let started = ContinuousClock.now
-        let latencies = try await withThrowingTaskGroup(of: [Int64].self) { group in
-            for _ in 0..<inflight {
-                group.addTask(executorPreference: client.executor) {
-                    for _ in 0..<warmupPerWorker { _ = try await client.execute(RelayMethod.receive, params: params) }
-                    var timings = [Int64]()
-                    timings.reserveCapacity(perWorker)
-                    for _ in 0..<perWorker {
-                        let start = ContinuousClock.now
-                        _ = try await client.execute(RelayMethod.receive, params: params)
-                        timings.append(Int64((ContinuousClock.now - start).nanoseconds))
-                    }
-                    return timings
-                }
-            }
-            var all: [Int64] = []
-            for try await timings in group { all += timings }
-            return all
-        }
-        let elapsed = ContinuousClock.now - started
-        let total = Double(latencies.count + warmupPerWorker * inflight)
-        return (percentile(latencies.sorted(), 0.5), total / elapsed.seconds)
+        let trips = try await ReceiveRoundTrips.run(client, count: count, warmup: warmup, workers: inflight, executor: client.executor)
+        return (percentile(trips.latencies, 0.5), trips.rate)
     }
 }

@@ -66,40 +66,14 @@ struct RoundTrip: AsyncParsableCommand {
     func run() async throws {
         let client = try connection.client()
         try await client.connect()
-        let params: JSONValue = ["contexts": ["bench"]]
         let workers = max(1, inflight)
-        let perWorker = (samples + workers - 1) / workers
-        let warmupPerWorker = (warmup + workers - 1) / workers
-        let executor: (any TaskExecutor)? = onLoop ? client.executor : nil
-
-        let started = ContinuousClock.now
-        let latencies = try await withThrowingTaskGroup(of: [Int64].self) { group in
-            for _ in 0..<workers {
-                group.addTask(executorPreference: executor) {
-                    for _ in 0..<warmupPerWorker { _ = try await client.execute(RelayMethod.receive, params: params) }
-                    var timings = [Int64]()
-                    timings.reserveCapacity(perWorker)
-                    for _ in 0..<perWorker {
-                        let start = ContinuousClock.now
-                        _ = try await client.execute(RelayMethod.receive, params: params)
-                        timings.append(Int64((ContinuousClock.now - start).nanoseconds))
-                    }
-                    return timings
-                }
-            }
-            var all: [Int64] = []
-            for try await timings in group { all += timings }
-            return all
-        }
-        let elapsed = ContinuousClock.now - started
+        let trips = try await ReceiveRoundTrips.run(client, count: samples, warmup: warmup, workers: workers, executor: onLoop ? client.executor : nil)
         await client.disconnect()
-        let sorted = latencies.sorted()
-        // The wall time includes the warm-up; count it in the rate too.
-        let total = Double(sorted.count + warmupPerWorker * workers)
+        let sorted = trips.latencies
         try connection.write([
             "benchmark": .string(label), "inflight": .int(workers), "samples": .int(sorted.count),
             "p50_us": .double(percentile(sorted, 0.50)), "p99_us": .double(percentile(sorted, 0.99)),
-            "p999_us": .double(percentile(sorted, 0.999)), "requests_per_second": .double((total / elapsed.seconds).rounded()),
+            "p999_us": .double(percentile(sorted, 0.999)), "requests_per_second": .double(trips.rate.rounded()),
             "on_event_loop": .bool(onLoop),
         ])
     }

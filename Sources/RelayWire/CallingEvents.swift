@@ -196,6 +196,26 @@ package struct FaxEvent: Sendable, Hashable {
         FaxEvent(address: address, type: "page", params: ["direction": .string(sending ? "send" : "receive"), "number": .int(number)])
     }
 
+    /// The fax ended: `finished` with how it went, or `error` (it broke off; `description`
+    /// says why and the other members how far it got).
+    package static func ended(
+        _ address: ComponentEventAddress, sending: Bool, identity: String, remoteIdentity: String, document: String, pages: Int,
+        success: Bool, resultText: String, errorDescription: String? = nil
+    ) -> FaxEvent {
+        var params = JSONObjectBuilder()
+        params.set("direction", sending ? "send" : "receive")
+        params.set("identity", identity)
+        params.set("remote_identity", remoteIdentity)
+        params.set("document", document)
+        params.set("pages", pages)
+        params.set("success", success)
+        params.set("result", success ? 0 : 1)
+        params.set("result_text", resultText)
+        params.set("format", "T.4")
+        params.set("description", errorDescription)
+        return FaxEvent(address: address, type: errorDescription == nil ? "finished" : "error", params: params.value)
+    }
+
     /// The inner `fax` object, as listeners receive it.
     package var fax: JSONValue { ["type": .string(type), "params": params] }
 

@@ -475,6 +475,11 @@ public struct TapDevice: JSONRepresentable, Hashable {
     public var rate: Int? { params["rate"]?.intValue }
     /// The packet time in milliseconds.
     public var ptime: Int? { params["ptime"]?.intValue }
+    /// `codec`, `rate` and `ptime` as sent, whatever their JSON type: a server names a wrong
+    /// value in its error instead of reading it as absent.
+    package var sentCodec: JSONValue? { params["codec"] }
+    package var sentRate: JSONValue? { params["rate"] }
+    package var sentPtime: JSONValue? { params["ptime"] }
 }
 
 extension Media {

@@ -177,6 +177,13 @@ package struct CollectResult: Sendable, Hashable {
         CollectResult(type: "speech", params: ["text": .string(text), "confidence": .double(confidence)])
     }
 
+    /// `params.digits` of a `digit` result.
+    package var digits: String? { params["digits"]?.stringValue }
+    /// `params.terminator` of a `digit` result.
+    package var terminator: String? { params["terminator"]?.stringValue }
+    /// `params.text` of a `speech` result.
+    package var text: String? { params["text"]?.stringValue }
+
     /// The `result` object; only `digit` and `speech` carry `params`.
     package var json: JSONValue {
         if type == "digit" || type == "speech" { return ["type": .string(type), "params": params] }

@@ -331,11 +331,11 @@ extension CallEngineTests {
 
         @Test("G.711: silence and full scale encode to the standard code words")
         func g711() {
-            #expect(RTPTapSender.muLaw(0) == 0xFF)
-            #expect(RTPTapSender.aLaw(0) == 0xD5)
-            #expect(RTPTapSender.aLaw(-1) == 0x55)
-            #expect(RTPTapSender.aLaw(Int16.max) == 0xAA)
-            #expect(RTPTapSender.aLaw(Int16.min) == 0x2A)
+            #expect(G711.muLaw(0) == 0xFF)
+            #expect(G711.aLaw(0) == 0xD5)
+            #expect(G711.aLaw(-1) == 0x55)
+            #expect(G711.aLaw(Int16.max) == 0xAA)
+            #expect(G711.aLaw(Int16.min) == 0x2A)
         }
 
         // MARK: Scripts

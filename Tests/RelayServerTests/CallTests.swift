@@ -200,68 +200,53 @@ struct CallTests {
 
     @Test func rtpTapSendsPCMUToLoopback() async throws {
         try await withRelayTestServer(speed: 100) { server in
-            let packets = PacketCounter()
-            let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .channelInitializer { channel in channel.pipeline.addHandler(packets) }
-                .bind(host: "127.0.0.1", port: 0).get()
-            let port = try #require(channel.localAddress?.port)
-            let client = try await BladeTestClient.connect(server.url)
-            try await client.handshake(project: server.project, token: server.token)
-            let call = try await dialAnswered(client)
-            let result = try await client.execute(
-                "calling.tap",
-                ids(call, [
-                    "control_id": "t1", "tap": ["type": "audio", "params": ["direction": "both"]],
-                    "device": ["type": "rtp", "params": ["addr": "127.0.0.1", "port": .int(port), "codec": "PCMU", "ptime": 20]],
-                ]))
-            #expect(result[path: "source_device", "type"] == "rtp")
-            let tapping = try await client.event("calling.call.tap")
-            #expect(tapping["state"] == "tapping")
-            // Until at least five packets arrived (bounded), however busy the machine is.
-            let deadline = ContinuousClock.now + .seconds(10)
-            while packets.count < 5, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
-            _ = try await client.execute("calling.tap.stop", ids(call, ["control_id": "t1"]))
-            let finished = try await client.event("calling.call.tap")
-            #expect(finished["state"] == "finished")
-            #expect(packets.count >= 5)
-            #expect(packets.firstPayloadType == 0)
-            try await channel.close()
-            await client.close()
+            let tap = try await Self.tapToLoopback(server, codec: ["codec": "PCMU", "ptime": 20], packets: 5)
+            #expect(tap.result[path: "source_device", "type"] == "rtp")
+            #expect(tap.started["state"] == "tapping")
+            #expect(tap.finished["state"] == "finished")
+            #expect(tap.packets.count >= 5)
+            #expect(tap.packets.firstPayloadType == 0)
         }
     }
-}
 
-extension CallTests {
     @Test func rtpTapHonoursCodecRateAndPtime() async throws {
         try await withRelayTestServer(speed: 100) { server in
-            let packets = PacketCounter()
-            let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .channelInitializer { channel in channel.pipeline.addHandler(packets) }
-                .bind(host: "127.0.0.1", port: 0).get()
-            let port = try #require(channel.localAddress?.port)
-            let client = try await BladeTestClient.connect(server.url)
-            try await client.handshake(project: server.project, token: server.token)
-            let call = try await dialAnswered(client)
-            let result = try await client.execute(
-                "calling.tap",
-                ids(call, [
-                    "control_id": "t1", "tap": ["type": "audio", "params": ["direction": "both"]],
-                    "device": ["type": "rtp", "params": ["addr": "127.0.0.1", "port": .int(port), "codec": "PCMA", "rate": 16000, "ptime": 10]],
-                ]))
-            #expect(result[path: "source_device", "params", "codec"] == "PCMA")
-            #expect(result[path: "source_device", "params", "rate"] == 16000)
-            _ = try await client.event("calling.call.tap")
-            let deadline = ContinuousClock.now + .seconds(10)
-            while packets.count < 4, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
-            _ = try await client.execute("calling.tap.stop", ids(call, ["control_id": "t1"]))
-            _ = try await client.event("calling.call.tap")
-            #expect(packets.firstPayloadType == 8, "PCMA is RTP payload type 8")
+            let tap = try await Self.tapToLoopback(server, codec: ["codec": "PCMA", "rate": 16000, "ptime": 10], packets: 4)
+            #expect(tap.result[path: "source_device", "params", "codec"] == "PCMA")
+            #expect(tap.result[path: "source_device", "params", "rate"] == 16000)
+            #expect(tap.packets.firstPayloadType == 8, "PCMA is RTP payload type 8")
             // 16 kHz × 10 ms = 160 samples a packet, one byte each.
-            #expect(!packets.payloadSizes.isEmpty && packets.payloadSizes.allSatisfy { $0 == 160 })
-            #expect(packets.timestampSteps.allSatisfy { $0 == 160 })
-            try await channel.close()
-            await client.close()
+            #expect(!tap.packets.payloadSizes.isEmpty && tap.packets.payloadSizes.allSatisfy { $0 == 160 })
+            #expect(tap.packets.timestampSteps.allSatisfy { $0 == 160 })
         }
+    }
+
+    /// Taps an answered call to a UDP socket on loopback with the device params `codec`, until
+    /// `packets` packets arrived (bounded, however busy the machine), then stops the tap.
+    static func tapToLoopback(_ server: RelayTestServer, codec: [String: JSONValue], packets minimum: Int) async throws
+        -> (result: JSONValue, started: JSONValue, finished: JSONValue, packets: PacketCounter)
+    {
+        let packets = PacketCounter()
+        let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in channel.pipeline.addHandler(packets) }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let port = try #require(channel.localAddress?.port)
+        let client = try await BladeTestClient.connect(server.url)
+        try await client.handshake(project: server.project, token: server.token)
+        let call = try await dialAnswered(client)
+        var device: [String: JSONValue] = ["addr": "127.0.0.1", "port": .int(port)]
+        device.merge(codec) { _, new in new }
+        let result = try await client.execute(
+            "calling.tap",
+            ids(call, ["control_id": "t1", "tap": ["type": "audio", "params": ["direction": "both"]], "device": ["type": "rtp", "params": .object(device)]]))
+        let started = try await client.event("calling.call.tap")
+        let deadline = ContinuousClock.now + .seconds(10)
+        while packets.count < minimum, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        _ = try await client.execute("calling.tap.stop", ids(call, ["control_id": "t1"]))
+        let finished = try await client.event("calling.call.tap")
+        try await channel.close()
+        await client.close()
+        return (result, started, finished, packets)
     }
 }
 

@@ -143,7 +143,7 @@ struct HardeningTests {
 
     @Test func halfSentRequestGets408AndIdleConnectionsClose() async throws {
         let capture = LogCapture()
-        try await withRelayTestServer(configure: { $0.requestHeadTimeout = 0.5; $0.idleTimeout = 0.5 }, logger: capture.logger) { server in
+        try await withRelayTestServer(configure: { $0.requestHeadTimeout = 0.5; $0.idleTimeout = 1.5 }, logger: capture.logger) { server in
             let halfSent = try await RawProbe.connect(port: server.port)
             try await halfSent.send("GET / HTTP/1.1\r\nHost: x\r\n")
             let idle = try await RawProbe.connect(port: server.port)

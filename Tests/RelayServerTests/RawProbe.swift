@@ -111,6 +111,21 @@ final class RawProbe: Sendable {
         }
     }
 
+    /// Waits until `pattern` has been received at least `count` times.
+    func waitFor(bytes pattern: [UInt8], count: Int, timeout: Double = 10) async throws {
+        let start = ContinuousClock.now
+        func occurrences() -> Int {
+            let bytes = received
+            guard bytes.count >= pattern.count else { return 0 }
+            return (0...(bytes.count - pattern.count)).count { bytes[$0..<($0 + pattern.count)].elementsEqual(pattern) }
+        }
+        while occurrences() < count {
+            if ContinuousClock.now - start > .seconds(timeout) { throw TestFailure("received \(occurrences()) of \(count) \(pattern) within \(timeout) s") }
+            if sawEOF { throw TestFailure("connection ended after \(occurrences()) of \(count) \(pattern)") }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
     func close() async {
         try? await channel.close().get()
     }

@@ -145,14 +145,21 @@ struct SessionTests {
 
     @Test func serverSendsPingFramesAndDisconnectOnShutdown() async throws {
         let server = try await RelayTestServer.start(configure: { $0.pingInterval = 0.1 })
-        let client = try await BladeTestClient.connect(server.url)
-        try await client.handshake(project: server.project, token: server.token)
-        try await Task.sleep(for: .milliseconds(400))
+        // A raw socket sees the WebSocket ping control frames a client library would hide.
+        let probe = try await RawProbe.connect(port: server.port)
+        try await probe.upgradeToWebSocket()
+        let connect: JSONValue = [
+            "jsonrpc": "2.0", "id": "c1", "method": "blade.connect",
+            "params": ["version": ["major": 2, "minor": 3, "revision": 0], "authentication": ["project": .string(server.project), "token": .string(server.token)]],
+        ]
+        try await probe.sendText(JSONCodec.string(connect))
+        try await probe.waitFor("sessionid")
+        // Two pings (unmasked ping frame, payload "relay") have come, however slow the machine.
+        try await probe.waitFor(bytes: [0x89, 0x05] + Array("relay".utf8), count: 2)
         #expect(await server.sessions().first?.connected == true, "pings must not disturb the connection")
-        #expect(await client.closed == false)
+        #expect(!probe.sawEOF)
         await server.shutdown()
-        let disconnect = try await client.next { $0["method"] == "blade.disconnect" }
-        #expect(disconnect["id"]?.stringValue != nil)
-        try await client.waitClosed()
+        try await probe.waitFor("blade.disconnect")
+        try await probe.waitForEOF()
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import RelayServer
 import RelayTesting
 import RelayWire
@@ -171,6 +172,63 @@ struct DialDevicesTests {
             await server.advanceClock(by: 300)
             #expect(try await call.waitForEnded())
             #expect(call.endReason == "max_duration")
+        }
+    }
+
+    /// The params of the first `method` request of a captured v3 scenario.
+    static func captured(_ scenario: String, _ method: String) throws -> JSONValue {
+        let data = try Data(contentsOf: Golden.fixtures.appendingPathComponent("captured-v3/\(scenario).json"))
+        let frames = try JSONCodec.parse([UInt8](data))["frames"]?.arrayValue ?? []
+        let frame = frames.first { $0["dir"]?.stringValue == "client->server" && $0["json"]?["method"]?.stringValue == method }
+        guard let params = frame?["json"]?["params"] else { throw GoldenError("captured-v3/\(scenario) has no \(method)") }
+        return params
+    }
+    /// Ids and the tag differ per run; every other member must match exactly.
+    static func comparable(_ value: JSONValue) -> JSONValue {
+        guard case .object(var members) = value else { return value }
+        for key in ["tag", "node_id", "call_id"] where members[key] != nil { members[key] = "…" }
+        return .object(members)
+    }
+
+    /// The calling payloads the official v3 client (signalwire-sdk 3.7.5) sent for the same
+    /// requests: ours have the same members, nesting and JSON types (tag and ids aside),
+    /// whichever envelope carries them.
+    @Test("dial, SIP dial, refer and pass payloads match the official v3 client's", arguments: WireGeneration.all)
+    func payloadsMatchTheV3Captures(generation: WireGeneration) async throws {
+        try await withRelayTestServer(generation) { server, client in
+            let from = "+12025550199"
+            async let serial = client.calling.dial(
+                devices: [
+                    [.phone(to: "+12025550001", from: from, timeout: 20)],
+                    [.phone(to: "+12025550002", from: from, timeout: 30), .phone(to: "+12025550003", from: from, timeout: 30)],
+                ], maxDuration: 10)
+            _ = try await Self.calls(server, count: 1)
+            await server.advanceClock(by: 2)
+            let call = try #require(try await serial.call)
+            let sip = CallDevice.sip(
+                to: "sip:you@example.test", from: "sip:me@example.test", headers: [SIPHeader(name: "X-Foo", value: "bar")], codecs: ["PCMU", "OPUS"])
+            async let sipDial = client.calling.dial(devices: [[sip]])
+            _ = try await Self.calls(server, count: 2)
+            await server.advanceClock(by: 2)
+            #expect(try await sipDial.successful)
+            let dials = await sentCommands(server.server, method: "calling.dial")
+            #expect(dials.map(Self.comparable) == [Self.comparable(try Self.captured("dial_serial_parallel", "calling.dial")), Self.comparable(try Self.captured("dial_sip", "calling.dial"))])
+
+            async let referring = call.refer(to: "sip:agent@example.test")
+            _ = try await server.poll(what: "the refer") { await server.timeline(callID: call.id ?? "").contains { $0.kind == "refer" } ? true : nil }
+            await server.advanceClock(by: 2)
+            #expect(try await referring.successful)
+            let refer = try #require(await sentCommands(server.server, method: "calling.refer").first)
+            #expect(refer["device"] == (try Self.captured("call_v3_methods", "calling.refer"))["device"])
+
+            let (offers, offered) = AsyncStream.makeStream(of: Call.self)
+            try await client.calling.receive(contexts: ["office"]) { offered.yield($0) }
+            _ = try await server.injectCall(context: "office")
+            var iterator = offers.makeAsyncIterator()
+            let inbound = try #require(await iterator.next())
+            #expect(try await inbound.pass().successful)
+            let pass = try #require(await sentCommands(server.server, method: "calling.pass").first)
+            #expect(Self.comparable(pass) == Self.comparable(try Self.captured("inbound_call_pass", "calling.pass")))
         }
     }
 

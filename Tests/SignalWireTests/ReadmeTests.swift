@@ -23,7 +23,7 @@ import RelayTesting
 import Testing
 
 @Test func receptionistReadsBackThePIN() async throws {
-    try await withRelayTestServer(speed: 10) { server in   // a 30 s ring lasts 3 s
+    try await withRelayTestServer(speed: 3) { server in    // a 30 s ring lasts 10 s
         try await server.running(Receptionist()) {
             let callID = try await server.injectCall(context: "office", script: PartyBehavior(digits: ["1234#"]))
             let call = try await server.waitForCall(callID, state: .ended)

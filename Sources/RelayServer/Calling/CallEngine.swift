@@ -743,10 +743,10 @@ struct CallEngine {
             finish(callID, controlID)
             switch result.type {
             case "digit":
-                let digits = result.params["digits"]?.stringValue ?? ""
-                let terminator = result.params["terminator"]?.stringValue ?? ""
+                let digits = result.digits ?? ""
+                let terminator = result.terminator ?? ""
                 log(callID, "collect", "digits \(digits)" + (terminator.isEmpty ? "" : " (terminator \(terminator))"))
-            case "speech": log(callID, "collect", "speech \"\(result.params["text"]?.stringValue ?? "")\"")
+            case "speech": log(callID, "collect", "speech \"\(result.text ?? "")\"")
             case "no_match": log(callID, "collect", "no match")
             default: log(callID, "collect", "no input")
             }
@@ -1007,21 +1007,13 @@ struct CallEngine {
 
     // MARK: - Fax
 
-    private func faxFinished(_ callID: String, _ component: ComponentRecord, success: Bool, text: String) -> FaxEvent {
+    private func faxFinished(_ callID: String, _ component: ComponentRecord, success: Bool, text: String, errorDescription: String? = nil) -> FaxEvent {
         let call = calls[callID]
         let outbound = call?.direction == "outbound"
-        let params: JSONValue = [
-            "direction": .string(component.kind == .sendFax ? "send" : "receive"),
-            "identity": .string((outbound ? call?.from : call?.to) ?? ""),
-            "remote_identity": .string((outbound ? call?.to : call?.from) ?? ""),
-            "document": .string(component.document),
-            "pages": .int(component.pages),
-            "success": .bool(success),
-            "result": .int(success ? 0 : 1),
-            "result_text": .string(text),
-            "format": "T.4",
-        ]
-        return FaxEvent(address: address(callID, component.controlID), type: "finished", params: params)
+        return FaxEvent.ended(
+            address(callID, component.controlID), sending: component.kind == .sendFax, identity: (outbound ? call?.from : call?.to) ?? "",
+            remoteIdentity: (outbound ? call?.to : call?.from) ?? "", document: component.document, pages: component.pages, success: success,
+            resultText: text, errorDescription: errorDescription)
     }
 
     /// `sendDocument` is the document to send, or `nil` to receive.
@@ -1093,13 +1085,7 @@ struct CallEngine {
         guard let component = calls[callID]?.components[controlID] else { return }
         finish(callID, controlID)
         log(callID, "fax", "error: \(reason) (\(component.pages) page(s) got through)")
-        var event = faxFinished(callID, component, success: false, text: reason)
-        event.type = "error"
-        if case .object(var params) = event.params {
-            params["description"] = .string(reason)
-            event.params = .object(params)
-        }
-        emit(callID, .fax(event))
+        emit(callID, .fax(faxFinished(callID, component, success: false, text: reason, errorDescription: reason)))
     }
 
     // MARK: - Send digits

@@ -38,19 +38,19 @@ struct TapFormat: Sendable, Equatable {
     /// Reads `codec`, `rate` and `ptime` from a tap device (defaults PCMU, 8000, 20), or says what is wrong.
     static func parse(_ device: TapDevice) -> Result<TapFormat, WireError> {
         var format = TapFormat.standard
-        if let value = device.params["codec"] {
+        if let value = device.sentCodec {
             guard let name = value.stringValue, let codec = Codec(rawValue: name.uppercased()) else {
                 return .failure(WireError("Invalid tap codec '\(value.stringValue ?? JSONCodec.string(value))': use PCMU, PCMA or OPUS"))
             }
             format.codec = codec
         }
-        if let value = device.params["rate"] {
+        if let value = device.sentRate {
             guard let rate = value.intValue, rates.contains(rate) else {
                 return .failure(WireError("Invalid tap rate \(JSONCodec.string(value)): use 8000 or 16000"))
             }
             format.rate = rate
         }
-        if let value = device.params["ptime"] {
+        if let value = device.sentPtime {
             guard let ptime = value.intValue, ptimes.contains(ptime) else {
                 return .failure(WireError("Invalid tap ptime \(JSONCodec.string(value)): use 10 to 120 (milliseconds)"))
             }

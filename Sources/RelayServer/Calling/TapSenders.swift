@@ -23,40 +23,8 @@ enum RTPTapSender {
     static func payload(_ format: TapFormat, offset: Int) -> [UInt8] {
         (0..<format.samplesPerPacket).map { index in
             let value = Int16(sin(Double(offset + index) * 2 * Double.pi * 440 / Double(format.rate)) * 3000)
-            return format.codec == .pcma ? aLaw(value) : muLaw(value)
+            return format.codec == .pcma ? G711.aLaw(value) : G711.muLaw(value)
         }
-    }
-
-    /// G.711 A-law (ITU-T G.711, even bits inverted).
-    static func aLaw(_ sample: Int16) -> UInt8 {
-        var value = Int(sample) >> 3  // 13-bit magnitude range
-        let sign = value >= 0 ? 0x80 : 0
-        if value < 0 { value = -value - 1 }
-        value = min(value, 0xFFF)
-        var exponent = 0
-        var shifted = value >> 5
-        while shifted > 0 && exponent < 7 {
-            exponent += 1
-            shifted >>= 1
-        }
-        let mantissa = exponent < 2 ? (value >> 1) & 0x0F : (value >> exponent) & 0x0F
-        return UInt8(truncatingIfNeeded: (sign | (exponent << 4) | mantissa) ^ 0x55)
-    }
-
-    static func muLaw(_ sample: Int16) -> UInt8 {
-        let bias = 0x84
-        var value = Int(sample)
-        let sign = value < 0 ? 0x80 : 0
-        if value < 0 { value = -value }
-        value = min(value, 32635) + bias
-        var exponent = 7
-        var mask = 0x4000
-        while exponent > 0 && value & mask == 0 {
-            exponent -= 1
-            mask >>= 1
-        }
-        let mantissa = (value >> (exponent + 3)) & 0x0F
-        return UInt8(truncatingIfNeeded: ~(sign | (exponent << 4) | mantissa))
     }
 
     static func run(host: String, port: Int, format: TapFormat, tapSwitch: TapSwitch, logger: Logger) async {

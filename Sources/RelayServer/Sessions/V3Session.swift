@@ -11,11 +11,10 @@ import Synchronization
 /// `{"id":…,"result":{}}` arrives: after ``ackTimeout`` it is sent again with
 /// the same id, at most ``maximumRedeliveries`` times; one more timeout and the client counts as
 /// lost: its socket is closed and the session waits for a resume (within the resume window),
-/// which sends every unacknowledged event again. A table of ``unackedLimit`` events means the
-/// client stopped answering: the socket is closed the same way and later events wait with the
-/// session (up to ``RelayServerConfiguration/outboundBufferLimit``; beyond that the session
-/// lost events and is not resumed). A resume's replay of those may take the table past its
-/// bound by at most that many.
+/// which sends every unacknowledged event again. When ``unackedLimit`` events are waiting for
+/// acks, later events are still sent at once but not tracked: the session loses its redelivery
+/// guarantee and is not resumed (its client gets a new session, as a v2 session that lost events
+/// does). A resume's replay is tracked whatever the count (it is bounded by what was kept).
 final class V3Session: RelaySession {
     /// Seconds (real time; simulated seconds on the manual clock) an event may stay
     /// unacknowledged before it is sent again.
@@ -76,6 +75,8 @@ final class V3Session: RelaySession {
         /// Statistics for the lab API and tests.
         var redelivered = 0
         var lostByAcks = 0
+        /// Events sent untracked because the ack table was full.
+        var ackOverflows = 0
     }
 
     init(id: String, project: RelayProject, protocolName: String, limits: Limits, clock: SimulationClock, loop: any EventLoop) {
@@ -204,34 +205,36 @@ final class V3Session: RelaySession {
         let eventID = "\(id)-e\(number)"
         // Encoded outside the lock: only queueing it needs the session.
         let frame = ByteBuffer(bytes: event.requestBytes(id: eventID))
-        let (stalled, sweep): (ConnectionHandle?, Bool) = state.withLock { state in
+        let sweep: Bool = state.withLock { state in
             guard let connection = state.connection else {
                 keep(event, in: &state)
-                return (nil, false)
+                return false
             }
             var sweep = false
+            var tracked = false
             if state.eventAcks {
-                if !exempt, state.unacked.count >= Self.unackedLimit {
-                    // The client stopped acknowledging: treat it as stalled (it may resume).
-                    keep(event, in: &state)
-                    return (connection, false)
-                }
-                state.unacked[eventID] = Unacked(frame: frame, sequence: number, sentAt: clock.now, redeliveries: 0)
-                if !state.sweepScheduled {
-                    state.sweepScheduled = true
-                    sweep = true
+                if exempt || state.unacked.count < Self.unackedLimit {
+                    tracked = true
+                    state.unacked[eventID] = Unacked(frame: frame, sequence: number, sentAt: clock.now, redeliveries: 0)
+                    if !state.sweepScheduled {
+                        state.sweepScheduled = true
+                        sweep = true
+                    }
+                } else {
+                    // Never wait for acks: send it untracked; a resume could not vouch for it.
+                    state.ackOverflows += 1
+                    state.eventsLost = true
                 }
             }
             BladeSession.journal(&state.journal, limit: limits.journal, direction: "out", frame: frame)
             if connection.send(frame, delay: faults.eventDelay) {
                 if faults.duplicateEvents { connection.send(frame, delay: faults.eventDelay) }
-            } else if !state.eventAcks {
-                // The socket is closing: keep the event for the resume (acked ones stay in the table).
+            } else if !tracked {
+                // The socket is closing: keep the event for the resume (tracked ones stay in the table).
                 keep(event, in: &state)
             }
-            return (nil, sweep)
+            return sweep
         }
-        stalled?.close()
         if sweep { scheduleSweep(after: ackTimeoutOnClock) }
     }
 

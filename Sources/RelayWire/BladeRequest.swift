@@ -176,6 +176,49 @@ package struct BladeConnectParams: Sendable, Hashable {
     }
 }
 
+/// `blade.reauthenticate` params: the new credentials (`authentication.token`, or `jwt_token`).
+package struct BladeReauthenticateParams: Sendable, Hashable {
+    package var token: String?
+
+    package init(json: JSONValue) {
+        let authentication = json["authentication"]
+        token = authentication?["token"]?.stringValue ?? authentication?["jwt_token"]?.stringValue
+    }
+}
+
+/// The `blade.connect` result a server sends (RELAY-V2.md §2.3): the session, the nodes and
+/// the authorization, with the empty tables Blade always lists.
+package struct BladeConnectResult: Sendable, Hashable {
+    package var sessionRestored: Bool
+    package var sessionID: String
+    package var nodeID: String
+    package var masterNodeID: String
+    package var authorization: JSONValue
+
+    package init(sessionRestored: Bool, sessionID: String, nodeID: String, masterNodeID: String, authorization: JSONValue) {
+        self.sessionRestored = sessionRestored
+        self.sessionID = sessionID
+        self.nodeID = nodeID
+        self.masterNodeID = masterNodeID
+        self.authorization = authorization
+    }
+
+    package var json: JSONValue {
+        [
+            "session_restored": .bool(sessionRestored), "sessionid": .string(sessionID), "nodeid": .string(nodeID),
+            "master_nodeid": .string(masterNodeID), "authorization": authorization, "routes": [], "protocols": [], "subscriptions": [],
+            "authorities": [], "authorizations": [], "accesses": [], "protocols_uncertified": ["signalwire"],
+        ]
+    }
+}
+
+/// `blade.execute signalwire/setup` params: the protocol to set up again, when resuming.
+package struct SetupParams: Sendable, Hashable {
+    package var requestedProtocol: String?
+
+    package init(json: JSONValue) { requestedProtocol = json["protocol"]?.stringValue }
+}
+
 /// `blade.execute` params: a method of a protocol and its own params.
 package struct BladeExecuteParams: Sendable, Hashable {
     package var protocolName: String

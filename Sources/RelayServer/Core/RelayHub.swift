@@ -92,7 +92,8 @@ final class RelayHub: Sendable {
     }
 
     private func receiveFirst(text: String, from connection: ConnectionHandle) async {
-        let method = (try? JSONCodec.parse(text))?["method"]?.stringValue
+        var method: String?
+        if case .request(_, let name, _)? = try? BladeFrame(bytes: Array(text.utf8)) { method = name }
         let dialect: WireDialect? =
             switch method {
             case BladeMethod.connect: .v2

@@ -119,12 +119,9 @@ struct BladeRequestHandler: Sendable {
             shardContext.feed.publish { .session(session.snapshot, step: "connected", text: restored ? "resumed" : "connected") }
             logger.debug(
                 "session connected", metadata: ["relay.session": "\(session.id)", "relay.project": "\(project.id)", "relay.restored": "\(restored)"])
-            session.send(
-                request.result([
-                    "session_restored": .bool(restored), "sessionid": .string(session.id), "nodeid": .string(session.nodeID),
-                    "master_nodeid": .string(serverNodeID), "authorization": authorization(session), "routes": [], "protocols": [],
-                    "subscriptions": [], "authorities": [], "authorizations": [], "accesses": [], "protocols_uncertified": ["signalwire"],
-                ]))
+            let result = BladeConnectResult(
+                sessionRestored: restored, sessionID: session.id, nodeID: session.nodeID, masterNodeID: serverNodeID, authorization: authorization(session))
+            session.send(request.result(result.json))
         }
     }
 
@@ -133,8 +130,7 @@ struct BladeRequestHandler: Sendable {
             fail(request, BladeError.unauthorized, "Not connected: send blade.connect first", connection)
             return
         }
-        let auth = request.params["authentication"]
-        guard let token = auth?["token"]?.stringValue ?? auth?["jwt_token"]?.stringValue, token == session.project.token else {
+        guard let token = BladeReauthenticateParams(json: request.params).token, token == session.project.token else {
             fail(request, BladeError.unauthorized, "Authentication failed: invalid token", connection)
             return
         }
@@ -144,8 +140,8 @@ struct BladeRequestHandler: Sendable {
     private func ping(_ request: BladeRequest, _ connection: ConnectionHandle) {
         let session = registry.session(of: connection)
         guard registry.faults(for: session).answerPings else { return }
-        let timestamp = request.params["timestamp"]?.doubleValue ?? SimulationClock.unixNow
-        send(request.result(["timestamp": .double(timestamp)]), to: connection)
+        let timestamp = PingParams(json: request.params).timestamp ?? SimulationClock.unixNow
+        send(request.result(PingParams(timestamp: timestamp).json), to: connection)
     }
 
     private func subscription(_ request: BladeRequest, _ connection: ConnectionHandle) {
@@ -243,7 +239,7 @@ struct BladeRequestHandler: Sendable {
     }
 
     private func setup(_ request: BladeRequest, _ params: JSONValue, _ session: BladeSession) {
-        let protocolName = registry.setUpProtocol(for: session, requested: params["protocol"]?.stringValue)
+        let protocolName = registry.setUpProtocol(for: session, requested: SetupParams(json: params).requestedProtocol)
         session.send([
             "jsonrpc": "2.0", "id": .string(newID()), "method": .string(BladeMethod.netcast),
             "params": ["netcaster_nodeid": .string(serverNodeID), "command": "protocol.add", "params": ["protocol": .string(protocolName)]],

@@ -47,9 +47,12 @@ struct V3RequestHandler: Sendable {
             return
         }
         // The client's answers to our requests (event acks, pings, disconnect): never requests.
-        if json.objectValue != nil, json["method"] == nil, json["result"] != nil || json["error"] != nil {
-            if let id = json["id"]?.stringValue { registry.v3Session(of: connection)?.responseReceived(id: id) }
+        switch try? BladeFrame(json: json) {
+        case .result(let id, _), .error(let id, _):
+            registry.v3Session(of: connection)?.responseReceived(id: id)
             return
+        case .request, nil:
+            break
         }
         let request: BladeRequest
         do {
@@ -147,7 +150,8 @@ struct V3RequestHandler: Sendable {
     private func ping(_ request: BladeRequest, _ connection: ConnectionHandle) {
         let session = registry.v3Session(of: connection)
         guard registry.faults(for: session).answerPings else { return }
-        send(request.result(["timestamp": .double(request.params["timestamp"]?.doubleValue ?? SimulationClock.unixNow)]), to: connection)
+        let timestamp = PingParams(json: request.params).timestamp ?? SimulationClock.unixNow
+        send(request.result(PingParams(timestamp: timestamp).json), to: connection)
     }
 
     private func contexts(_ request: BladeRequest, _ connection: ConnectionHandle) {

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 import RelayTesting
 import RelayWire
 import Testing
@@ -130,6 +133,10 @@ struct SIPEdgeTests {
             #expect(counters.packetsIn == 246, "\(counters)")
             #expect(counters.lost == 0, "\(counters)")
             #expect(counters.packetsOut >= 300, "the caller heard a paced stream: \(counters)")
+            // The lab API shows the same counters.
+            let (data, _) = try await URLSession.shared.data(from: URL(string: "\(server.server.httpURL!)/lab/calls/\(callID)")!)
+            let lab = try JSONCodec.parse(Array(data))
+            #expect(lab["sip_media"]?["packets_in"] == .int(246), "\(lab["sip_media"] ?? .null)")
             await consumer.close()
         }
     }

@@ -7,7 +7,7 @@ enum LabRoutes {
         "endpoints": [
             "POST /lab/calls {from, to, context?, script?, ring_timeout?, project?} -> 201 call",
             "GET /lab/calls -> calls with timelines",
-            "GET /lab/calls/:id -> one call with its timeline",
+            "GET /lab/calls/:id -> one call with its timeline (and sip_media counters for a SIP call)",
             "GET /lab/calls/:id/timeline -> {call_id, state, timeline}",
             "GET /lab/tasks -> tasks delivered (or refused)",
             "POST /lab/messages {from, to, context?, body, media?, tags?, project?} -> 201 message",
@@ -79,7 +79,9 @@ enum LabRoutes {
             guard let id = context.parameters.get("id"), let call = await server.call(id: id) else {
                 return HTTPRoutes.problem(.notFound, "Call does not exist")
             }
-            return HTTPRoutes.json(.ok, call.json)
+            guard let media = server.sipMediaCounters(callID: id), case .object(var members) = call.json else { return HTTPRoutes.json(.ok, call.json) }
+            members["sip_media"] = media.json
+            return HTTPRoutes.json(.ok, .object(members))
         }
 
         router.get("/lab/calls/:id/timeline") { _, context -> Response in

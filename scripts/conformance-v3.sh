@@ -14,24 +14,8 @@ PYTHON="${PYTHON:-python3}"
 # the captures in Tests/Fixtures/captured-v3 were made with websockets 17.4, pinned here).
 PIP_PKGS=(signalwire-sdk==3.7.5 websockets==17.4 pytest==9.2.0 pytest-timeout==2.4.0)
 
-if ! command -v openssl >/dev/null; then
-  if ! command -v apt-get >/dev/null; then
-    echo "conformance-v3: the openssl CLI is missing and there is no apt-get here; install openssl" >&2
-    exit 1
-  fi
-  run=()
-  if [[ $(id -u) -ne 0 ]]; then
-    if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
-      run=(sudo -n)
-    else
-      echo "conformance-v3: installing openssl needs root: run 'sudo apt-get install openssl' once" >&2
-      exit 1
-    fi
-  fi
-  echo "== installing the openssl CLI (loopback certificate for the v3 client's TLS)" >&2
-  "${run[@]}" apt-get update -qq >&2 || true
-  DEBIAN_FRONTEND=noninteractive "${run[@]}" apt-get install -y -qq --no-install-recommends openssl >&2
-fi
+# The loopback certificate for the v3 client's TLS is made with the openssl CLI.
+command -v openssl >/dev/null || "$ROOT/scripts/apt-install.sh" "the v3 client's loopback TLS certificate" openssl
 
 stamp="$VENV/.conformance-stamp"
 want="${PIP_PKGS[*]}"

@@ -157,10 +157,7 @@ struct SIPUserAgent: Sendable {
             calls[callID] = call
             return [.established(callID: callID)]
         case .rejected:
-            call.phase = .terminated
-            call.generation += 1
-            calls[callID] = call
-            return [.schedule(SIPTimer(kind: .linger, callID: callID, generation: call.generation), after: SIPTimerValues.transactionTimeout)]
+            return terminate(callID)
         default:
             return []
         }
@@ -179,32 +176,30 @@ struct SIPUserAgent: Sendable {
     }
 
     private mutating func bye(_ message: SIPMessage, callID: String, from peer: SIPPeer) -> [Effect] {
-        guard var call = calls[callID], call.phase != .proceeding, call.phase != .rejected else {
+        guard let call = calls[callID], call.phase != .proceeding, call.phase != .rejected else {
             return [.send(message.response(481, "Call/Transaction Does Not Exist"), to: peer)]
         }
         let ok = message.response(200, "OK", toTag: call.localTag)
         if call.phase == .terminated { return [.send(ok, to: peer)] }
-        let wasByeSent = call.phase == .byeSent
-        call.phase = .terminated
-        call.generation += 1
-        calls[callID] = call
-        return [
-            .send(ok, to: peer), .ended(callID: callID, reason: wasByeSent ? .localHangup : .remoteHangup),
-            .schedule(SIPTimer(kind: .linger, callID: callID, generation: call.generation), after: SIPTimerValues.transactionTimeout),
-        ]
+        return [.send(ok, to: peer)] + terminate(callID, ending: call.phase == .byeSent ? .localHangup : .remoteHangup)
     }
 
     private mutating func response(_ message: SIPMessage, from peer: SIPPeer) -> [Effect] {
-        guard let callID = message.callID, var call = calls[callID], call.phase == .byeSent, message.cseq?.method == "BYE",
+        guard let callID = message.callID, let call = calls[callID], call.phase == .byeSent, message.cseq?.method == "BYE",
             let status = message.status, status >= 200
         else { return [] }
+        return terminate(callID, ending: .localHangup)
+    }
+
+    /// Ends the call's transactions (reporting `ending` when given) and keeps it for 64·T1, so
+    /// late retransmissions still get an answer.
+    private mutating func terminate(_ callID: String, ending reason: EndReason? = nil) -> [Effect] {
+        guard var call = calls[callID] else { return [] }
         call.phase = .terminated
         call.generation += 1
         calls[callID] = call
-        return [
-            .ended(callID: callID, reason: .localHangup),
-            .schedule(SIPTimer(kind: .linger, callID: callID, generation: call.generation), after: SIPTimerValues.transactionTimeout),
-        ]
+        let linger = Effect.schedule(SIPTimer(kind: .linger, callID: callID, generation: call.generation), after: SIPTimerValues.transactionTimeout)
+        return reason.map { [.ended(callID: callID, reason: $0), linger] } ?? [linger]
     }
 
     // MARK: The Relay side's decisions
@@ -322,18 +317,9 @@ struct SIPUserAgent: Sendable {
                 // Never acknowledged: end the dialog with a BYE (RFC 3261 §13.3.1.4).
                 return hangUp(callID) + [.ended(callID: callID, reason: .ackTimeout)]
             }
-            call.phase = .terminated
-            call.generation += 1
-            calls[callID] = call
-            return [.schedule(SIPTimer(kind: .linger, callID: callID, generation: call.generation), after: SIPTimerValues.transactionTimeout)]
+            return terminate(callID)
         case .byeTimeout:
-            call.phase = .terminated
-            call.generation += 1
-            calls[callID] = call
-            return [
-                .ended(callID: callID, reason: .localHangup),
-                .schedule(SIPTimer(kind: .linger, callID: callID, generation: call.generation), after: SIPTimerValues.transactionTimeout),
-            ]
+            return terminate(callID, ending: .localHangup)
         case .linger:
             calls[callID] = nil
             return []

@@ -5,8 +5,8 @@ import RelayWire
 
 /// A raw RELAY v3 client over a real WebSocket, for driving the server frame by frame. It
 /// acknowledges events and answers server pings unless told not to.
-actor V3TestClient {
-    private var frames: [JSONValue] = []
+actor V3TestClient: TestSocketClient {
+    var frames: [JSONValue] = []
     private(set) var closed = false
     private var task: Task<Void, any Error>?
     private let outbound: AsyncStream<String>.Continuation
@@ -82,33 +82,9 @@ actor V3TestClient {
 
     func send(_ frame: JSONValue) { outbound.yield(JSONCodec.string(frame)) }
 
-    /// Waits for (and removes) the first frame matching `predicate`.
-    func next(timeout: Double = 20, _ what: String = "frame", where predicate: (JSONValue) -> Bool) async throws -> JSONValue {
-        let deadline = Date().addingTimeInterval(timeout)
-        while true {
-            if let index = frames.firstIndex(where: predicate) { return frames.remove(at: index) }
-            if Date() > deadline { throw TestFailure("timed out waiting for \(what); have \(frames.map { JSONCodec.string($0) })") }
-            if closed { throw TestFailure("socket closed while waiting for \(what); have \(frames.map { JSONCodec.string($0) })") }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-    }
 
-    func peek(where predicate: (JSONValue) -> Bool) -> [JSONValue] { frames.filter(predicate) }
 
-    func waitClosed(timeout: Double = 20) async throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while !closed {
-            if Date() > deadline { throw TestFailure("socket did not close") }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-    }
 
-    /// Sends a request and waits for its response frame.
-    func request(_ method: String, _ params: JSONValue, timeout: Double = 20) async throws -> JSONValue {
-        let id = UUID().uuidString.lowercased()
-        send(["jsonrpc": "2.0", "id": .string(id), "method": .string(method), "params": params])
-        return try await next(timeout: timeout, "response to \(method)") { $0["id"] == .string(id) && $0["method"] == nil }
-    }
 
     /// A Relay method sent bare; returns the flat `result`.
     func execute(_ method: String, _ params: JSONValue) async throws -> JSONValue {

@@ -64,7 +64,7 @@ public final class Calling: Sendable {
         call.startSpan(session.instruments.tracer)
     }
 
-    private func forget(_ call: Call) {
+    func forget(_ call: Call) {
         let live = registry.withLock { registry in
             registry.byTag[call.tag] = nil
             if let id = call.id { registry.byID[id] = nil }

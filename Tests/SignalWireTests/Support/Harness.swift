@@ -25,8 +25,9 @@ func withRelayServer<T: Sendable>(
 }
 
 /// Test timers: short enough that failures show in seconds.
-func testConfiguration() -> RelayConfiguration {
+func testConfiguration(_ generation: WireGeneration = .bladeV2) -> RelayConfiguration {
     var configuration = RelayConfiguration()
+    configuration.wireGeneration = generation
     // Generous: on a loaded 2-core machine a debug build can take seconds to answer. Tests of
     // timeouts set their own.
     configuration.executeTimeout = .seconds(20)
@@ -38,11 +39,18 @@ func testConfiguration() -> RelayConfiguration {
     return configuration
 }
 
-/// A connected client for the server's default project.
+/// Both wire generations, for tests whose behaviour must not depend on the generation.
+let bothGenerations: [WireGeneration] = [.bladeV2, .relayV3]
+
+/// A connected client for the server's default project. `generation`, when given, replaces the
+/// configuration's.
 func withClient<T: Sendable>(
-    _ server: RelayServer, project: RelayProject = .default, configuration: RelayConfiguration = testConfiguration(),
+    _ server: RelayServer, project: RelayProject = .default, generation: WireGeneration? = nil,
+    configuration: RelayConfiguration = testConfiguration(),
     _ body: @Sendable (RelayClient) async throws -> T
 ) async throws -> T {
+    var configuration = configuration
+    if let generation { configuration.wireGeneration = generation }
     let client = try RelayClient(project: project.id, token: project.token, host: server.url ?? "", configuration: configuration, logger: quietLogger)
     try await client.connect()
     do {
@@ -83,9 +91,10 @@ func sentFrames(_ server: RelayServer) async -> [JSONValue] {
     return frames
 }
 
-/// Inner params of every `blade.execute` of `method` our client sent.
+/// Params of every `method` command our client sent: inside `blade.execute` (v2) or bare (v3).
 func sentCommands(_ server: RelayServer, method: String) async -> [JSONValue] {
     await sentFrames(server).compactMap { frame in
+        if frame["method"]?.stringValue == method { return frame["params"] }
         guard frame["method"]?.stringValue == BladeMethod.execute, frame["params"]?["method"]?.stringValue == method else { return nil }
         return frame["params"]?["params"]
     }

@@ -37,7 +37,9 @@ final class Session: TransportDelegate, Sendable {
     /// The wire generation; its dialect object lives in `state`.
     let generation: WireGeneration
     /// The dialect's type, for what needs no session state (building commands off the loop).
-    let dialectType: any SessionDialect.Type
+    var dialectType: any SessionDialect.Type {
+        generation == .relayV3 ? RelayV3Dialect.self : BladeDialect.self
+    }
     private let state: NIOLoopBoundBox<SessionState>
     private let handler: Mutex<WeakHandler>
     private let idPrefix: String
@@ -53,7 +55,6 @@ final class Session: TransportDelegate, Sendable {
         eventLoop = configuration.eventLoopGroup.next()
         let dialect: any SessionDialect =
             configuration.wireGeneration == .relayV3 ? RelayV3Dialect(project: project, token: token) : BladeDialect(project: project, token: token)
-        dialectType = type(of: dialect)
         state = NIOLoopBoundBox.makeBoxSendingValue(SessionState(dialect: dialect), eventLoop: eventLoop)
         handler = Mutex(WeakHandler())
         idPrefix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
@@ -349,7 +350,7 @@ final class Session: TransportDelegate, Sendable {
     ) {
         let promise = eventLoop.makePromise(of: JSONValue.self)
         enqueue(PendingRequest(id: makeRequestID(), kind: .handshake(method), params: params, promise: promise))
-        promise.futureResult.whenComplete { [self] result in
+        promise.futureResult.assumeIsolated().whenComplete { [self] result in
             let state = self.state.value
             guard state.connectionNumber == connectionNumber, !state.userClosed else { return }
             switch result {

@@ -275,3 +275,27 @@ private func acks(_ peer: ScriptedPeer) -> [String] {
         return frame["id"]?.stringValue
     }
 }
+
+@Suite(.timeLimit(.minutes(1)))
+struct RelayV3DialTests {
+    @Test func aDialThatFailsWithoutLegEventsEndsUnsuccessfully() async throws {
+        try await withScriptedPeer(responder: { frame in
+            guard let id = frame["id"]?.stringValue, let method = frame["method"]?.stringValue else { return nil }
+            var replies = [BladeFrame.result(id: id, result: ["code": "200", "message": "Dialing"]).json.jsonString]
+            if method == RelayMethod.dial, let tag = frame["params"]?["tag"] {
+                let failed = V3EventParams(eventType: RelayEventName.callDial, params: ["tag": tag, "node_id": "n", "dial_state": "failed"])
+                replies.append(String(decoding: failed.requestBytes(id: "dial-1"), as: UTF8.self))
+            }
+            return replies
+        }) { peer in
+            let client = try RelayClient(project: "p", token: "t", host: peer.url, configuration: v3Configuration(), logger: quietLogger)
+            try await client.connect()
+            let dial = try await client.calling.dial(from: "+12025550199", to: "+12025550001")
+            #expect(!dial.successful)
+            #expect(dial.call.ended)
+            #expect(dial.call.failed)
+            #expect(client.calling.activeCalls.isEmpty)
+            await client.disconnect()
+        }
+    }
+}

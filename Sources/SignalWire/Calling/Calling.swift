@@ -100,6 +100,8 @@ public final class Calling: Sendable {
             guard let call = call(id: connect.callID) else { return }
             let peer = connect.peer.flatMap { self.call(id: $0.callID) }
             call.handleConnect(connect, peerCall: peer)
+        case .other(RelayEventName.callDial, let params):
+            handleDial(params)
         case .other(let eventType, _):
             logger.debug("ignoring a calling event this SDK does not model", metadata: ["event_type": "\(eventType)"])
         case .play, .collect, .record, .detect, .fax, .tap, .sendDigits:
@@ -108,6 +110,24 @@ public final class Calling: Sendable {
                 return
             }
             call.handleComponentEvent(event)
+        }
+    }
+
+    /// `calling.call.dial` (v3 `calling.dial`): the winner's id, or the end of a dial whose legs
+    /// all failed, found by the dial's tag.
+    private func handleDial(_ params: JSONValue) {
+        guard let tag = params["tag"]?.stringValue, let call = registry.withLock({ $0.byTag[tag] }) else { return }
+        switch params["dial_state"]?.stringValue {
+        case "answered":
+            guard let winner = params["call"]?["call_id"]?.stringValue, call.id == nil else { return }
+            call.adopt(id: winner, nodeID: params["call"]?["node_id"]?.stringValue)
+            registry.withLock { $0.byID[winner] = call }
+        case "failed":
+            guard !call.ended else { return }
+            forget(call)
+            call.abandon(reason: CallEndReason.error.rawValue)
+        default:
+            break
         }
     }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command: build, all Swift tests, then the Python
-# conformance suite (official SDK 2.1.1 against `relay serve`).
-# Both suites always run; the script fails if either failed.
+# conformance suites (official SDK 2.1.1, then the official v3 client
+# signalwire-sdk 3.7.5 over TLS, against `relay serve`).
+# Every suite always runs; the script fails if any failed.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -38,7 +39,11 @@ fi
 conf_rc=0
 scripts/conformance.sh "$@" || conf_rc=$?
 
-echo "== swift test: exit $swift_rc; python conformance: exit $conf_rc" >&2
-if [[ $swift_rc -ne 0 || $conf_rc -ne 0 ]]; then
+echo "== python conformance, RELAY v3 (signalwire-sdk 3.7.5)" >&2
+conf3_rc=0
+scripts/conformance-v3.sh "$@" || conf3_rc=$?
+
+echo "== swift test: exit $swift_rc; python conformance: exit $conf_rc; v3 conformance: exit $conf3_rc" >&2
+if [[ $swift_rc -ne 0 || $conf_rc -ne 0 || $conf3_rc -ne 0 ]]; then
   exit 1
 fi

@@ -270,9 +270,20 @@ public final class RelayServer: Service, Sendable {
     /// Removes every injected fault.
     public func clearFaults() async { hub.registry.clearFaults() }
 
-    /// Simulates a service restart: `blade.disconnect` to everyone, then every socket closes.
+    /// Simulates a service restart: `blade.disconnect` to every v2 client and
+    /// `signalwire.disconnect {restart:false}` to every v3 client, then every socket closes.
     /// Sessions stay resumable; clients reconnect.
     public func restart() async { hub.registry.disconnectAll(closeSockets: true) }
+
+    /// Tells one session (or every session) that the server is going away, in its dialect: v3
+    /// sessions get `signalwire.disconnect {restart}` and their socket closes once the client
+    /// answers (or after a second); with `restart: true` the session is forgotten at once when
+    /// it closes (its calls are hung up) instead of staying resumable. v2 sessions get
+    /// `blade.disconnect` and their socket closes. Returns how many connections were told.
+    @discardableResult
+    public func disconnect(sessionID: String? = nil, restart: Bool = false) async -> Int {
+        hub.registry.disconnectAll(closeSockets: true, restart: restart, sessionID: sessionID)
+    }
 
     /// Sends `blade.disconnect` to every client, closes every socket and waits (up to
     /// `timeout`) until the writers have flushed. Call before cancelling ``run()`` when the server

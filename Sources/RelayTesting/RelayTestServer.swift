@@ -179,6 +179,14 @@ public final class RelayTestServer: Sendable {
     /// `blade.disconnect` to everyone, then every socket closes (sessions stay resumable).
     public func restart() async { await server.restart() }
 
+    /// Tells one session (or all) the server is going away, in its dialect: RELAY v3 sessions
+    /// get `signalwire.disconnect {restart}` (with `restart: true` the session does not survive),
+    /// Blade v2 sessions `blade.disconnect`. Returns how many connections were told.
+    @discardableResult
+    public func disconnect(sessionID: String? = nil, restart: Bool = false) async -> Int {
+        await server.disconnect(sessionID: sessionID, restart: restart)
+    }
+
     /// With a manual clock (`configure: { $0.clockMode = .manual }`): moves simulated time
     /// forward, firing every ring, prompt, recording and message step that falls due, in order.
     /// A 30 s ring timeout then takes no wall time. Returns how many timers fired.

@@ -128,8 +128,8 @@ extension CallEngineTests {
             h.runUntilIdle()
             #expect(h.lines(call: id) == ["0.0 state created", "0.0 state ringing", "1.0 state ended hangup"])
             let again = h.run(.end(EndCommand(call: h.call(id))))
-            #expect(again.code == "404")
-            #expect(again.message == "Call does not exist")
+            #expect(again.code == "410")
+            #expect(again.message == "Call has ended")
         }
 
         @Test("the far end hangs up hangup_after seconds after answering")
@@ -388,15 +388,15 @@ extension CallEngineTests {
             #expect(h.tapEffects.count == 2)
         }
 
-        @Test("a command on an ended call answers 404")
+        @Test("a command on an ended call answers 410 (gone)")
         func commandsAfterEnd() {
             let h = EngineHarness()
             let id = h.answeredOutbound()
             h.run(.end(EndCommand(call: h.call(id))))
             for command in [RelayCommand.end(EndCommand(call: h.call(id))), .play(PlayCommand(component: h.component(id, "p"), media: [.silence(duration: 1)]))] {
                 let result = h.run(command)
-                #expect(result.code == "404")
-                #expect(result.message == "Call does not exist")
+                #expect(result.code == "410")
+                #expect(result.message == "Call has ended")
                 #expect(h.lastEffects.isEmpty)
             }
         }

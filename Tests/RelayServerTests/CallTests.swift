@@ -59,7 +59,7 @@ struct CallTests {
             #expect(ending["call_state"] == "ending" && ending["end_reason"] == "hangup")
             #expect(ended["call_state"] == "ended" && ended["end_reason"] == "hangup")
             let afterEnd = try await client.execute("calling.play", ids(call, ["control_id": "p3", "play": [["type": "silence", "params": ["duration": 1.0]]]]))
-            #expect(afterEnd["code"] == "404")
+            #expect(afterEnd["code"] == "410")
             let timeline = await server.timeline(callID: callID)
             #expect(timeline.contains { $0.text.contains("Hello there") })
             await client.close()

@@ -132,9 +132,12 @@ struct CallEngine {
         guard let callID = command.callID else { return .failure("400", "Missing 'call_id'") }
         // Fields are read in place: holding a copy of the record while mutating it would copy
         // its timeline and components on every command.
-        guard calls[callID]?.project.id == project.id, let state = calls[callID]?.state, state != .ended else { return Self.noCall }
+        guard calls[callID]?.project.id == project.id, let state = calls[callID]?.state else { return Self.noCall }
+        // Ended (or ending) calls are "gone" (410), unknown ones 404: v3 clients treat both as
+        // no-ops, v2 clients as failures (RELAY-V3.md §12.9).
+        if state == .ended { return Self.callGone }
         if calls[callID]?.owner != session { moveOwnership(of: callID, to: session) }
-        if state.isOver { return .failure("404", "Call does not exist (it is ending)") }
+        if state.isOver { return Self.callGone }
         switch command {
         case .begin, .receive, .messagingSend: return .failure("400", "Not a calling command")
         case .answer: return answer(callID)
@@ -171,6 +174,7 @@ struct CallEngine {
     }
 
     static let noCall = CommandResult.failure("404", "Call does not exist")
+    static let callGone = CommandResult.failure("410", "Call has ended")
     static let noComponent = CommandResult.failure("404", "Component does not exist")
 
     // MARK: - Events

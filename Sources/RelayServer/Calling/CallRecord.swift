@@ -62,7 +62,7 @@ struct CallRecord: Sendable {
     var snapshot: CallSnapshot {
         CallSnapshot(
             id: id, nodeID: nodeID, project: project.id, direction: direction, from: from, to: to, context: context,
-            state: state, endReason: endReason, owner: owner, parent: parent, bridgedWith: bridgedWith, timeline: timeline.suffix(Self.timelineLimit))
+            state: state, endReason: endReason, owner: owner, parent: parent, bridgedWith: bridgedWith, timeline: timeline.suffix(Self.timelineLimit), tag: tag)
     }
 
     /// The next DTMF string the far end keys at a prompt, if any.

@@ -28,6 +28,8 @@ public struct CallSnapshot: Sendable, Hashable {
     public var bridgedWith: String?
     /// What happened, oldest first.
     public var timeline: [TimelineEntry]
+    /// The client's `tag` of an outbound call (every leg of a dial carries the dial's).
+    public var tag: String? = nil
 
     /// The lab API's JSON form.
     public var json: JSONValue {
@@ -44,6 +46,7 @@ public struct CallSnapshot: Sendable, Hashable {
         builder.set("owner_session", owner)
         builder.set("parent_call_id", parent)
         builder.set("bridged_with", bridgedWith)
+        builder.set("tag", tag)
         builder.set("timeline", .array(timeline.map(\.json)))
         return builder.value
     }

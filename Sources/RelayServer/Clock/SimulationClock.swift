@@ -70,6 +70,11 @@ final class SimulationClock: Sendable {
         return (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18) * speed
     }
 
+    /// The simulated span that takes `seconds` of real time (on the manual clock, which has no
+    /// real time, the same number of simulated seconds). For protocol timers that must not run
+    /// faster with `--speed`, yet follow the manual clock in tests.
+    func simulated(realSeconds seconds: Double) -> Double { isManual ? seconds : seconds * speed }
+
     /// Unix time in seconds, for event `timestamp`s.
     static var unixNow: Double { Date().timeIntervalSince1970 }
 

@@ -17,6 +17,7 @@ final class RelayHub: Sendable {
     let messaging: MessagingDesk
     let tasks: TaskDesk
     let requests: BladeRequestHandler
+    let v3Requests: V3RequestHandler
     let serverNodeID = newID()
 
     private let jobs: AsyncStream<@Sendable () async -> Void>
@@ -48,6 +49,9 @@ final class RelayHub: Sendable {
         requests = BladeRequestHandler(
             configuration: configuration, logger: logger, registry: registry, shards: shards, shardContext: shardContext, messaging: messaging,
             serverNodeID: serverNodeID)
+        v3Requests = V3RequestHandler(
+            configuration: configuration, logger: logger, registry: registry, shards: shards, shardContext: shardContext, messaging: messaging,
+            clock: clock)
     }
 
     /// Runs the jobs the parts hand over (tap senders) until ``stopJobs()``: every one is a
@@ -76,9 +80,48 @@ final class RelayHub: Sendable {
         registry.openConnection(remoteAddress: remoteAddress)
     }
 
-    /// Handles one inbound text frame from a connection.
+    /// Handles one inbound text frame from a connection, in the dialect its first frame chose:
+    /// `blade.connect` picks Blade v2, `signalwire.connect` RELAY v3; anything else as a first
+    /// frame gets a JSON-RPC error and the socket is closed (RELAY-V3.md §12.2).
     func receive(text: String, from connection: ConnectionHandle) async {
-        await requests.receive(text: text, from: connection)
+        switch registry.dialect(of: connection) {
+        case .v2: await requests.receive(text: text, from: connection)
+        case .v3: await v3Requests.receive(text: text, from: connection)
+        case nil: await receiveFirst(text: text, from: connection)
+        }
+    }
+
+    private func receiveFirst(text: String, from connection: ConnectionHandle) async {
+        let method = (try? JSONCodec.parse(text))?["method"]?.stringValue
+        let dialect: WireDialect? =
+            switch method {
+            case BladeMethod.connect: .v2
+            case V3Method.connect: .v3
+            default: nil
+            }
+        guard let dialect else {
+            registry.journalIncoming(LogText.maskSecrets(text), on: connection)
+            let message = "The first frame must be 'blade.connect' (Blade v2) or 'signalwire.connect' (RELAY v3)"
+            if let id = JSONCodec.recoverTopLevelID(text) {
+                connection.send(BladeSession.encode(BladeRequest.error(id: id, BladeError(code: BladeError.invalidRequest, message: message))))
+            }
+            logger.debug("closed a websocket whose first frame was not a connect", metadata: ["relay.connection": "\(connection.id)"])
+            connection.close()
+            return
+        }
+        _ = registry.setDialect(dialect, of: connection)
+        // Set now (by this frame, or by one that raced it); nil when the connection is gone.
+        switch registry.dialect(of: connection) {
+        case .v2: await requests.receive(text: text, from: connection)
+        case .v3: await v3Requests.receive(text: text, from: connection)
+        case nil: return
+        }
+    }
+
+    /// The transport's keepalive tick (every ``RelayServerConfiguration/pingInterval``): v3
+    /// sessions get a `signalwire.ping`.
+    func keepalive(_ connection: ConnectionHandle) async {
+        registry.v3Session(of: connection)?.ping()
     }
 
     func receiveBinary(size: Int, from connection: ConnectionHandle) async {
@@ -87,10 +130,13 @@ final class RelayHub: Sendable {
     }
 
     func connectionClosed(_ handle: ConnectionHandle) async {
-        guard let (sessionID, generation) = registry.connectionClosed(handle) else { return }
+        guard let (sessionID, generation, discard) = registry.connectionClosed(handle) else { return }
         logger.debug("session disconnected", metadata: ["relay.session": "\(sessionID)"])
-        if let session = registry.session(id: sessionID)?.snapshot { feed.publish { .session(session, step: "disconnected", text: "disconnected (resumable)") } }
-        let grace = TimeAmount.nanoseconds(Int64(min(configuration.resumeGracePeriod, 1e6) * 1e9))
+        if let session = registry.session(id: sessionID)?.snapshot {
+            feed.publish { .session(session, step: "disconnected", text: discard ? "disconnected (restart: not resumable)" : "disconnected (resumable)") }
+        }
+        // `signalwire.disconnect {restart:true}`: the state does not survive.
+        let grace = TimeAmount.nanoseconds(discard ? 0 : Int64(min(configuration.resumeGracePeriod, 1e6) * 1e9))
         shards[0].loop.scheduleTask(in: grace) { [weak self] in
             guard let self else { return }
             let last = registry.session(id: sessionID)?.snapshot
@@ -103,7 +149,9 @@ final class RelayHub: Sendable {
 
     var openConnectionCount: Int { get async { registry.openConnectionCount } }
 
-    /// Sends `blade.disconnect` to every client, closes every socket and stops taps.
+    /// Sends `blade.disconnect` (v2) or `signalwire.disconnect {restart:false}` (v3) to every
+    /// client, closes every socket (v3 ones once answered, or after
+    /// ``V3Session/disconnectReplyTimeout``) and stops taps.
     func beginShutdown() async {
         registry.disconnectAll(closeSockets: true, shuttingDown: true)
         feed.finish()

@@ -18,6 +18,7 @@ enum LabRoutes {
             "POST /lab/faults {session?, answer_pings?, event_delay_ms?, duplicate_events?} -> 200",
             "POST /lab/faults/drop {session?} -> 200 {dropped}",
             "POST /lab/faults/restart -> 200",
+            "POST /lab/faults/disconnect {session?, restart?} -> 200 {disconnected}",
             "POST /lab/faults/clear -> 200",
             "GET /lab/clock -> {mode, now, pending_timers, next_timer}",
             "POST /lab/clock/advance {seconds} -> 200 {now, fired} (manual clock only)",
@@ -176,6 +177,16 @@ enum LabRoutes {
             }
             let dropped = await hub.dropSessions(sessionID: body["session"]?.stringValue)
             return HTTPRoutes.json(.ok, ["dropped": .int(dropped)])
+        }
+
+        router.post("/lab/faults/disconnect") { request, _ -> Response in
+            let body: JSONValue
+            switch await HTTPRoutes.readJSON(request) {
+            case .success(let value): body = value
+            case .failure(let box): return box.response
+            }
+            let told = await server.disconnect(sessionID: body["session"]?.stringValue, restart: body["restart"]?.boolValue ?? false)
+            return HTTPRoutes.json(.ok, ["disconnected": .int(told)])
         }
 
         router.post("/lab/faults/restart") { _, _ -> Response in

@@ -28,7 +28,7 @@ final class MessagingDesk: Sendable {
 
     /// Accepts a message. Its states start when `start` is called: after the reply is written,
     /// so no state event can overtake the reply that tells the client the message id.
-    func send(_ command: MessagingSendCommand, session: BladeSession) -> (result: CommandResult, start: @Sendable () -> Void) {
+    func send(_ command: MessagingSendCommand, session: any RelaySession) -> (result: CommandResult, start: @Sendable () -> Void) {
         let nothing: @Sendable () -> Void = {}
         guard !command.from.isEmpty else { return (.failure("400", "Missing 'from_number'"), nothing) }
         guard !command.to.isEmpty else { return (.failure("400", "Missing 'to_number'"), nothing) }

@@ -175,10 +175,15 @@ final class BladeSession: Sendable {
     }
 
     static func journal(_ state: inout State, limit: Int, direction: String, frame: ByteBuffer) {
+        journal(&state.journal, limit: limit, direction: direction, frame: frame)
+    }
+
+    /// Appends to a lab journal of either dialect, trimmed to `limit`.
+    static func journal(_ journal: inout [JournalEntry], limit: Int, direction: String, frame: ByteBuffer) {
         guard limit > 0 else { return }
-        state.journal.append(JournalEntry(direction: direction, time: SimulationClock.unixNow, frame: frame))
+        journal.append(JournalEntry(direction: direction, time: SimulationClock.unixNow, frame: frame))
         // Trim in chunks: removing from the front on every frame is O(n) each.
-        if state.journal.count > limit + limit / 4 { state.journal.removeFirst(state.journal.count - limit) }
+        if journal.count > limit + limit / 4 { journal.removeFirst(journal.count - limit) }
     }
 
     func journalIncoming(_ text: String) {
@@ -284,4 +289,23 @@ final class BladeSession: Sendable {
             return (frames, takePending(&state))
         }
     }
+}
+
+extension BladeSession: RelaySession {
+    var dialect: WireDialect { .v2 }
+
+    var ownFaults: SessionFaults? { withState { $0.faults } }
+
+    func setFaults(_ faults: SessionFaults?) { withState { $0.faults = faults } }
+
+    func connectionLost(_ handle: ConnectionHandle) -> (generation: Int, discard: Bool)? {
+        withState { session in
+            guard session.connection === handle else { return nil }
+            Self.lose(handle, &session)
+            session.disconnectGeneration += 1
+            return (session.disconnectGeneration, false)
+        }
+    }
+
+    func isAway(since generation: Int) -> Bool { withState { $0.connection == nil && $0.disconnectGeneration == generation } }
 }

@@ -3,8 +3,9 @@ import Logging
 import RelayWire
 import Synchronization
 
-/// Owns connections and sessions: the handshake's bookkeeping, resume, protocols, the context
-/// router and fault settings. Each session's own state has its own lock (``BladeSession``);
+/// Owns connections and sessions of both dialects: the handshake's bookkeeping, resume,
+/// protocols, the context router and fault settings. Each session's own state has its own lock
+/// (``BladeSession``, ``V3Session``);
 /// this lock only guards the tables, and is always taken before a session's, never after.
 final class SessionRegistry: Sendable {
     let configuration: RelayServerConfiguration
@@ -14,15 +15,19 @@ final class SessionRegistry: Sendable {
     struct Connection {
         let handle: ConnectionHandle
         var sessionID: String?
+        /// Chosen by the first frame; fixed for the socket's life.
+        var dialect: WireDialect?
         /// Frames before the session exists (joined to it on connect).
         var journal: [JournalEntry] = []
     }
 
     struct State {
         var connections: [UInt64: Connection] = [:]
-        var sessions: [String: BladeSession] = [:]
+        var sessions: [String: any RelaySession] = [:]
         var clientKeys: [String: String] = [:]
         var protocolOwners: [String: String] = [:]
+        /// v3 protocol strings (the resume key) to their session.
+        var v3Protocols: [String: String] = [:]
         var router = ContextRouter()
         var globalFaults = SessionFaults()
         var nextConnectionID: UInt64 = 1
@@ -48,53 +53,67 @@ final class SessionRegistry: Sendable {
 
     /// The socket closed. Returns the session that lost it and its generation, so the caller
     /// can expire it after the grace period.
-    func connectionClosed(_ handle: ConnectionHandle) -> (session: String, generation: Int)? {
+    func connectionClosed(_ handle: ConnectionHandle) -> (session: String, generation: Int, discard: Bool)? {
         handle.close()
-        return state.withLock { state -> (String, Int)? in
+        return state.withLock { state -> (String, Int, Bool)? in
             guard let record = state.connections.removeValue(forKey: handle.id), let sessionID = record.sessionID,
-                let session = state.sessions[sessionID]
+                let session = state.sessions[sessionID], let (generation, discard) = session.connectionLost(handle)
             else { return nil }
-            return session.withState { session -> (String, Int)? in
-                guard session.connection === handle else { return nil }
-                BladeSession.lose(handle, &session)
-                session.disconnectGeneration += 1
-                return (sessionID, session.disconnectGeneration)
-            }
+            return (sessionID, generation, discard)
         }
     }
 
     /// Forgets a session whose socket did not come back. True when it was expired.
     func expire(_ sessionID: String, generation: Int) -> Bool {
         state.withLock { state in
-            guard let session = state.sessions[sessionID] else { return false }
-            let (expired, key, protocols) = session.withState { s in
-                (s.connection == nil && s.disconnectGeneration == generation, s.clientKey, s.issuedProtocols)
-            }
-            guard expired else { return false }
+            guard let session = state.sessions[sessionID], session.isAway(since: generation) else { return false }
             state.sessions[sessionID] = nil
-            if let key { state.clientKeys[key] = nil }
-            for name in protocols { state.protocolOwners[name] = nil }
+            if let blade = session as? BladeSession {
+                let (key, protocols) = blade.withState { ($0.clientKey, $0.issuedProtocols) }
+                if let key { state.clientKeys[key] = nil }
+                for name in protocols { state.protocolOwners[name] = nil }
+            } else if let v3 = session as? V3Session {
+                state.v3Protocols[v3.protocolName] = nil
+            }
             return true
         }
     }
 
     var openConnectionCount: Int { state.withLock { $0.connections.count } }
 
-    /// The session established on this connection, if any.
-    func session(of handle: ConnectionHandle) -> BladeSession? {
+    /// The session of either dialect established on this connection, if any.
+    func anySession(of handle: ConnectionHandle) -> (any RelaySession)? {
         state.withLock { state in
             guard let id = state.connections[handle.id]?.sessionID, let session = state.sessions[id] else { return nil }
             return session.connection === handle ? session : nil
         }
     }
 
-    func session(id: String) -> BladeSession? { state.withLock { $0.sessions[id] } }
+    /// The Blade session established on this connection, if any.
+    func session(of handle: ConnectionHandle) -> BladeSession? { anySession(of: handle) as? BladeSession }
+
+    /// The v3 session established on this connection, if any.
+    func v3Session(of handle: ConnectionHandle) -> V3Session? { anySession(of: handle) as? V3Session }
+
+    func session(id: String) -> (any RelaySession)? { state.withLock { $0.sessions[id] } }
+
+    /// The dialect the connection's first frame chose, if it sent one yet.
+    func dialect(of handle: ConnectionHandle) -> WireDialect? { state.withLock { $0.connections[handle.id]?.dialect } }
+
+    /// Fixes the connection's dialect. False when the connection is gone or already has one.
+    func setDialect(_ dialect: WireDialect, of handle: ConnectionHandle) -> Bool {
+        state.withLock { state in
+            guard state.connections[handle.id] != nil, state.connections[handle.id]?.dialect == nil else { return false }
+            state.connections[handle.id]?.dialect = dialect
+            return true
+        }
+    }
 
     /// Journals an incoming frame on the session of the connection (or the connection itself
     /// before the handshake).
     func journalIncoming(_ text: String, on handle: ConnectionHandle) {
         guard configuration.journalLimit > 0 else { return }
-        if let session = session(of: handle) {
+        if let session = anySession(of: handle) {
             session.journalIncoming(text)
             return
         }
@@ -120,10 +139,10 @@ final class SessionRegistry: Sendable {
             guard var record = state.connections[handle.id] else { return .unknownConnection }
             if record.sessionID != nil { return .alreadyConnected }
             var session: BladeSession?
-            if let resumeID = params.resumeSessionID, let existing = state.sessions[resumeID], existing.project.id == project.id {
+            if let resumeID = params.resumeSessionID, let existing = state.sessions[resumeID] as? BladeSession, existing.project.id == project.id {
                 session = existing
             } else if let key = params.clientSessionKey, let existingID = state.clientKeys["\(project.id)|\(key)"] {
-                session = state.sessions[existingID]
+                session = state.sessions[existingID] as? BladeSession
             }
             if let lost = session, !lost.canResume {
                 logger.notice("not resuming a session that lost events", metadata: ["relay.session": "\(lost.id)"])
@@ -164,6 +183,45 @@ final class SessionRegistry: Sendable {
             return .connected(active, restored: restored)
         }
     }
+
+    /// `signalwire.connect` after the credentials were checked: resumes the v3 session whose
+    /// protocol the client names (same project, nothing lost, within the resume window) or
+    /// starts a new one, and binds it to the connection. A stale or unknown protocol never fails:
+    /// the client gets a new session.
+    func connectV3(
+        _ params: V3ConnectParams, project: RelayProject, on handle: ConnectionHandle, make: () -> V3Session, logger: Logger
+    ) -> (session: V3Session, restored: Bool)? {
+        let (outcome, old): ((session: V3Session, restored: Bool)?, ConnectionHandle?) = state.withLock { state in
+            guard var record = state.connections[handle.id], record.sessionID == nil else { return (nil, nil) }
+            var session: V3Session?
+            if let name = params.resumeProtocol, let id = state.v3Protocols[name], let existing = state.sessions[id] as? V3Session,
+                existing.project.id == project.id
+            {
+                if existing.canResume {
+                    session = existing
+                } else {
+                    logger.notice("not resuming a v3 session that lost events", metadata: ["relay.session": "\(existing.id)"])
+                }
+            }
+            let restored = session != nil
+            let active = session ?? make()
+            if !restored {
+                state.sessions[active.id] = active
+                state.v3Protocols[active.protocolName] = active.id
+            }
+            let previous = active.bind(handle, params: params, restored: restored, journal: record.journal)
+            if let previous { state.connections[previous.id]?.sessionID = nil }
+            record.sessionID = active.id
+            record.journal = []
+            state.connections[handle.id] = record
+            return ((session: active, restored: restored), previous)
+        }
+        old?.close()
+        return outcome
+    }
+
+    /// The project whose token is `token` (a `jwt_token` carries no separate project).
+    func project(token: String) -> RelayProject? { configuration.projects.first { $0.token == token } }
 
     /// `signalwire.setup`: the protocol the session's events are broadcast on.
     func setUpProtocol(for session: BladeSession, requested: String?) -> String {
@@ -212,25 +270,36 @@ final class SessionRegistry: Sendable {
         session?.deliver(notification, globalFaults: faults, serverNodeID: serverNodeID)
     }
 
-    func faults(for session: BladeSession?) -> SessionFaults {
+    func faults(for session: (any RelaySession)?) -> SessionFaults {
         let global = state.withLock { $0.globalFaults }
-        guard let own = session?.withState({ $0.faults }) else { return global }
+        guard let own = session?.ownFaults else { return global }
         return own.combined(with: global)
     }
 
     // MARK: - Lab and shutdown
 
-    /// Sends `blade.disconnect` to every connection; closes the sockets when asked.
-    func disconnectAll(closeSockets: Bool, shuttingDown: Bool = false) {
-        let handles = state.withLock { state in
+    /// Tells every connection (or those of one session) that the server is going away, in its
+    /// dialect: `blade.disconnect` (the socket is closed at once when `closeSockets`), or
+    /// `signalwire.disconnect {restart}` on v3 sessions (closed when the client answers or after
+    /// ``V3Session/disconnectReplyTimeout``; `restart: true` forgets the session). Returns how many.
+    @discardableResult
+    func disconnectAll(closeSockets: Bool, shuttingDown: Bool = false, restart: Bool = false, sessionID: String? = nil) -> Int {
+        let targets = state.withLock { state in
             if shuttingDown { state.shuttingDown = true }
-            return state.connections.values.map(\.handle)
+            return state.connections.values.filter { sessionID == nil || $0.sessionID == sessionID }.map { record in
+                (record.handle, record.sessionID.flatMap { state.sessions[$0] as? V3Session })
+            }
         }
-        for handle in handles {
+        for (handle, v3) in targets {
+            if let v3, v3.connection === handle {
+                v3.disconnect(restart: restart)
+                continue
+            }
             let frame: JSONValue = ["jsonrpc": "2.0", "id": .string(newID()), "method": .string(BladeMethod.disconnect)]
             handle.send(BladeSession.encode(frame))
             if closeSockets { handle.close() }
         }
+        return targets.count
     }
 
     /// Drops sockets (all, or those of one session) without a word. Returns how many.
@@ -249,7 +318,7 @@ final class SessionRegistry: Sendable {
                 return true
             }
             guard let session = state.sessions[sessionID] else { return false }
-            session.withState { $0.faults = faults }
+            session.setFaults(faults)
             return true
         }
     }
@@ -257,7 +326,7 @@ final class SessionRegistry: Sendable {
     func clearFaults() {
         state.withLock { state in
             state.globalFaults = SessionFaults()
-            for session in state.sessions.values { session.withState { $0.faults = nil } }
+            for session in state.sessions.values { session.setFaults(nil) }
         }
     }
 

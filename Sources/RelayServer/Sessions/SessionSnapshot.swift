@@ -18,6 +18,8 @@ public struct SessionSnapshot: Sendable, Hashable {
     public var connected: Bool
     /// How often it was resumed.
     public var restoredCount: Int
+    /// The wire generation: `"v2"` (Blade) or `"v3"` (`signalwire.connect`).
+    public var dialect: String = "v2"
 
     /// The lab API's JSON form.
     public var json: JSONValue {
@@ -29,6 +31,7 @@ public struct SessionSnapshot: Sendable, Hashable {
         builder.set("contexts", contexts)
         builder.set("connected", connected)
         builder.set("restored", restoredCount)
+        builder.set("dialect", dialect)
         return builder.value
     }
 }

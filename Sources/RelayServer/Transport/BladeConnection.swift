@@ -73,6 +73,7 @@ enum BladeConnection {
                     do {
                         try await Task.sleep(for: .seconds(pingInterval))
                         try await outbound.write(.custom(.init(fin: true, opcode: .ping, data: ByteBuffer(string: "relay"))))
+                        await hub.keepalive(handle)
                     } catch {
                         return .normal
                     }

@@ -285,7 +285,8 @@ public final class RelayServer: Service, Sendable {
         hub.registry.disconnectAll(closeSockets: true, restart: restart, sessionID: sessionID)
     }
 
-    /// Sends `blade.disconnect` to every client, closes every socket and waits (up to
+    /// Sends `blade.disconnect` (v2) or `signalwire.disconnect {restart:false}` (v3) to every
+    /// client, closes every socket and waits (up to
     /// `timeout`) until the writers have flushed. Call before cancelling ``run()`` when the server
     /// is not run under a `ServiceGroup` (whose graceful shutdown does this itself).
     public func disconnectAllAndWait(timeout: Duration = .seconds(2)) async {

@@ -102,6 +102,7 @@ package enum RelayMethod {
     package static let connect = "calling.connect"
     package static let disconnect = "calling.disconnect"
     package static let pass = "calling.pass"
+    package static let refer = "calling.refer"
     package static let play = "calling.play"
     package static let playStop = "calling.play.stop"
     package static let playPause = "calling.play.pause"

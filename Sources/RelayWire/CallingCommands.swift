@@ -20,6 +20,90 @@ package struct BeginCommand: JSONRepresentable, Hashable {
     package var json: JSONValue { ["tag": .string(tag), "device": device.json] }
 }
 
+/// `calling.dial` (Node 2.4+ on v2, native on v3): `{tag, devices: [[device]], max_duration?, region?}`.
+/// The outer array is tried in series, each inner array rings in parallel (RELAY-V3.md §6.1).
+package struct DialCommand: JSONRepresentable, Hashable {
+    package var tag: String
+    package var devices: [[Device]]
+    /// Minutes an answered leg may last.
+    package var maxDuration: Int?
+    package var region: String?
+
+    package init(tag: String, devices: [[Device]], maxDuration: Int? = nil, region: String? = nil) {
+        self.tag = tag
+        self.devices = devices
+        self.maxDuration = maxDuration
+        self.region = region
+    }
+
+    package init(json: JSONValue) throws(WireError) {
+        tag = try json.requireString("tag", in: RelayMethod.dial)
+        devices = try DeviceGroups.parse(json["devices"], in: RelayMethod.dial)
+        if let minutes = json["max_duration"], !minutes.isNull {
+            guard let value = minutes.intValue, value >= 0 else { throw WireError("calling.dial: 'max_duration' must be a number of minutes ≥ 0") }
+            maxDuration = value
+        }
+        region = json["region"]?.stringValue
+    }
+
+    package var json: JSONValue {
+        var members = JSONObjectBuilder()
+        members.set("tag", tag)
+        members.set("devices", DeviceGroups.json(devices))
+        // Py3 sends max_duration only when truthy.
+        if let maxDuration, maxDuration != 0 { members.set("max_duration", maxDuration) }
+        members.set("region", region)
+        return members.value
+    }
+}
+
+/// `calling.refer`: a SIP REFER of the call to `device.params.to`
+/// (`{node_id, call_id, device: {type: "sip", params: {to, username?, password?, headers?}}, status_url?}`).
+package struct ReferCommand: JSONRepresentable, Hashable {
+    package var call: CallAddress
+    /// The SIP URI the far end is referred to.
+    package var to: String
+    package var username: String?
+    package var password: String?
+    /// Node 2.x sends these in `device.params.headers`.
+    package var headers: [SIPHeader]
+    package var statusURL: String?
+
+    package init(call: CallAddress, to: String, username: String? = nil, password: String? = nil, headers: [SIPHeader] = [], statusURL: String? = nil) {
+        self.call = call
+        self.to = to
+        self.username = username
+        self.password = password
+        self.headers = headers
+        self.statusURL = statusURL
+    }
+
+    package init(json: JSONValue) throws(WireError) {
+        call = CallAddress(json: json)
+        let device = try json.requireObject("device", in: RelayMethod.refer)
+        let type = device["type"]?.stringValue ?? DeviceType.sip
+        guard type == DeviceType.sip else { throw WireError("calling.refer: 'device.type' must be \"sip\"") }
+        let params = try device.requireObject("params", in: RelayMethod.refer)
+        to = try params.requireString("to", in: RelayMethod.refer)
+        username = params["username"]?.stringValue
+        password = params["password"]?.stringValue
+        headers = params["headers"]?.arrayValue?.compactMap(SIPHeader.init(json:)) ?? []
+        statusURL = json["status_url"]?.stringValue
+    }
+
+    package var json: JSONValue {
+        var params = JSONObjectBuilder()
+        params.set("to", to)
+        params.set("username", username)
+        params.set("password", password)
+        if !headers.isEmpty { params.set("headers", .array(headers.map(\.json))) }
+        var members = call.members
+        members["device"] = ["type": .string(DeviceType.sip), "params": params.value]
+        if let statusURL { members["status_url"] = .string(statusURL) }
+        return .object(members)
+    }
+}
+
 /// `calling.answer`, `calling.disconnect` and anything else that only names the call.
 package struct CallCommand: JSONRepresentable, Hashable {
     package var call: CallAddress

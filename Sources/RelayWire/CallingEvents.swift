@@ -236,6 +236,125 @@ package struct TapEvent: Sendable, Hashable {
     }
 }
 
+/// `calling.call.dial`: the progress of a `calling.dial`, correlated by `tag` (it has no
+/// top-level `call_id`). `dial_state` is `dialing`, then `answered` (with the winner in `call`)
+/// or `failed` (RELAY-V3.md §6.2).
+package struct DialEvent: JSONRepresentable, Hashable {
+    /// The leg that answered: `params.call`.
+    package struct Leg: Sendable, Hashable {
+        package var callID: String
+        package var nodeID: String?
+        package var tag: String?
+        package var device: Device?
+        package var dialWinner: Bool?
+
+        package init(callID: String, nodeID: String?, tag: String?, device: Device?, dialWinner: Bool? = true) {
+            self.callID = callID
+            self.nodeID = nodeID
+            self.tag = tag
+            self.device = device
+            self.dialWinner = dialWinner
+        }
+
+        init?(json: JSONValue?) {
+            guard let json, let callID = json["call_id"]?.stringValue else { return nil }
+            self.callID = callID
+            nodeID = json["node_id"]?.stringValue
+            tag = json["tag"]?.stringValue
+            device = json["device"].flatMap { try? Device(json: $0) }
+            dialWinner = json["dial_winner"]?.boolValue
+        }
+
+        var json: JSONValue {
+            var members = JSONObjectBuilder()
+            members.set("call_id", callID)
+            members.set("node_id", nodeID)
+            members.set("tag", tag)
+            members.set("device", device?.json)
+            members.set("dial_winner", dialWinner)
+            return members.value
+        }
+    }
+
+    package var tag: String
+    package var nodeID: String?
+    /// `dial_state` as sent: `dialing`, `answered` or `failed`.
+    package var state: String
+    package var call: Leg?
+
+    package init(tag: String, nodeID: String?, state: String, call: Leg? = nil) {
+        self.tag = tag
+        self.nodeID = nodeID
+        self.state = state
+        self.call = call
+    }
+
+    package init(json: JSONValue) throws(WireError) {
+        tag = try json.requireString("tag", in: RelayEventName.callDial)
+        state = try json.requireString("dial_state", in: RelayEventName.callDial)
+        nodeID = json["node_id"]?.stringValue
+        call = Leg(json: json["call"])
+    }
+
+    package var json: JSONValue {
+        var members = JSONObjectBuilder()
+        members.set("node_id", nodeID)
+        members.set("tag", tag)
+        members.set("dial_state", state)
+        members.set("call", call?.json)
+        return members.value
+    }
+}
+
+/// `calling.call.refer`: `state` is `inProgress`, then `success`, `busy`, `noAnswer`, `cancel` or
+/// `error` (Node 2.x `CallReferState`), with the SIP codes of the REFER and of the NOTIFY
+/// that reported the transfer's outcome.
+package struct ReferEvent: JSONRepresentable, Hashable {
+    package var callID: String
+    package var nodeID: String?
+    package var state: String
+    /// `sip_refer_to`: the URI the call was referred to.
+    package var referTo: String?
+    /// `sip_refer_response_code`: the far end's answer to the REFER (`202` accepted).
+    package var referResponseCode: String?
+    /// `sip_notify_response_code`: the transfer target's answer, reported by NOTIFY (`200`).
+    package var notifyResponseCode: String?
+
+    package init(callID: String, nodeID: String?, state: String, referTo: String?, referResponseCode: String? = nil, notifyResponseCode: String? = nil) {
+        self.callID = callID
+        self.nodeID = nodeID
+        self.state = state
+        self.referTo = referTo
+        self.referResponseCode = referResponseCode
+        self.notifyResponseCode = notifyResponseCode
+    }
+
+    package init(json: JSONValue) throws(WireError) {
+        callID = try json.requireString("call_id", in: RelayEventName.callRefer)
+        state = try json.requireString("state", in: RelayEventName.callRefer)
+        nodeID = json["node_id"]?.stringValue
+        referTo = json["sip_refer_to"]?.stringValue
+        // Codes are strings in Node's typings; numbers are accepted too.
+        referResponseCode = Self.code(json["sip_refer_response_code"])
+        notifyResponseCode = Self.code(json["sip_notify_response_code"])
+    }
+
+    private static func code(_ value: JSONValue?) -> String? {
+        value?.stringValue ?? value?.intValue.map { String($0) }
+    }
+
+    package var json: JSONValue {
+        var members = JSONObjectBuilder()
+        members.set("call_id", callID)
+        members.set("node_id", nodeID)
+        members.set("state", state)
+        members.set("sip_refer_to", referTo)
+        members.set("sip_refer_response_code", referResponseCode)
+        members.set("sip_notify_response_code", notifyResponseCode)
+        return members.value
+    }
+}
+
 /// Every `queuing.relay.events` event, decoded once by `event_type`.
 package enum CallingEvent: Sendable, Hashable {
     case state(CallStateEvent)
@@ -248,6 +367,8 @@ package enum CallingEvent: Sendable, Hashable {
     case fax(FaxEvent)
     case tap(TapEvent)
     case sendDigits(ComponentStateEvent)
+    case dial(DialEvent)
+    case refer(ReferEvent)
     /// An event type this library does not model, kept as sent.
     case other(eventType: String, params: JSONValue)
 
@@ -264,6 +385,8 @@ package enum CallingEvent: Sendable, Hashable {
         case RelayEventName.callFax: self = .fax(try FaxEvent(json: params))
         case RelayEventName.callTap: self = .tap(try TapEvent(json: params))
         case RelayEventName.callSendDigits: self = .sendDigits(try ComponentStateEvent(json: params, in: eventType))
+        case RelayEventName.callDial: self = .dial(try DialEvent(json: params))
+        case RelayEventName.callRefer: self = .refer(try ReferEvent(json: params))
         default: self = .other(eventType: eventType, params: params)
         }
     }
@@ -281,6 +404,8 @@ package enum CallingEvent: Sendable, Hashable {
         case .fax: RelayEventName.callFax
         case .tap: RelayEventName.callTap
         case .sendDigits: RelayEventName.callSendDigits
+        case .dial: RelayEventName.callDial
+        case .refer: RelayEventName.callRefer
         case .other(let eventType, _): eventType
         }
     }
@@ -296,11 +421,14 @@ package enum CallingEvent: Sendable, Hashable {
         case .detect(let event): event.json
         case .fax(let event): event.json
         case .tap(let event): event.json
+        case .dial(let event): event.json
+        case .refer(let event): event.json
         case .other(_, let params): params
         }
     }
 
-    /// The call the event is about (`nil` only for an unmodelled event without `call_id`).
+    /// The call the event is about (`nil` for `calling.call.dial`, which names its dial by `tag`,
+    /// and for an unmodelled event without `call_id`).
     package var callID: String? {
         switch self {
         case .state(let event), .receive(let event): event.callID
@@ -311,6 +439,8 @@ package enum CallingEvent: Sendable, Hashable {
         case .detect(let event): event.address.callID
         case .fax(let event): event.address.callID
         case .tap(let event): event.address.callID
+        case .dial: nil
+        case .refer(let event): event.callID
         case .other(_, let params): params["call_id"]?.stringValue
         }
     }
@@ -318,7 +448,7 @@ package enum CallingEvent: Sendable, Hashable {
     /// The component the event belongs to, for component events.
     package var controlID: String? {
         switch self {
-        case .state, .receive, .connect: nil
+        case .state, .receive, .connect, .dial, .refer: nil
         case .play(let event), .sendDigits(let event): event.address.controlID
         case .collect(let event): event.address.controlID
         case .record(let event): event.address.controlID

@@ -30,7 +30,14 @@ package struct CallAddress: Sendable, Hashable {
     }
 }
 
-/// A device to dial: `{"type": "phone", "params": {"from_number", "to_number", "timeout"?}}`.
+/// A device to dial or connect to (RELAY-V3.md §4.2; the same objects on v2):
+///
+/// * phone: `{"type": "phone", "params": {"from_number", "to_number", "timeout"?, "max_duration"?}}`
+/// * SIP: `{"type": "sip", "params": {"from", "to", "from_name"?, "timeout"?, "max_duration"?,
+///   "headers"?: [{"name", "value"}], "codecs"?: [String], "webrtc_media"?}}`
+/// * WebRTC: `{"type": "webrtc", "params": {"from", "to", "timeout"?, "codecs"?}}`
+///
+/// Params are kept as sent, so members this library does not model pass through unchanged.
 package struct Device: JSONRepresentable, Hashable {
     package var type: String
     package var params: [String: JSONValue]
@@ -47,6 +54,33 @@ package struct Device: JSONRepresentable, Hashable {
         return Device(type: "phone", params: params)
     }
 
+    /// A SIP device. Optional members are omitted when nil or empty, as Node 2.x does.
+    package static func sip(
+        from: String?, to: String, fromName: String? = nil, timeout: Int? = nil, maxDuration: Int? = nil, headers: [SIPHeader] = [],
+        codecs: [String] = [], webrtcMedia: Bool? = nil
+    ) -> Device {
+        var params = JSONObjectBuilder()
+        params.set("from", from)
+        params.set("to", to)
+        params.set("from_name", fromName)
+        params.set("timeout", timeout)
+        params.set("max_duration", maxDuration)
+        if !headers.isEmpty { params.set("headers", .array(headers.map(\.json))) }
+        if !codecs.isEmpty { params.set("codecs", codecs) }
+        params.set("webrtc_media", webrtcMedia)
+        return Device(type: DeviceType.sip, params: params.members)
+    }
+
+    /// A WebRTC device (a browser or app endpoint by address).
+    package static func webrtc(from: String?, to: String, timeout: Int? = nil, codecs: [String] = []) -> Device {
+        var params = JSONObjectBuilder()
+        params.set("from", from)
+        params.set("to", to)
+        params.set("timeout", timeout)
+        if !codecs.isEmpty { params.set("codecs", codecs) }
+        return Device(type: DeviceType.webrtc, params: params.members)
+    }
+
     package init(json: JSONValue) throws(WireError) {
         type = try json.requireString("type", in: "device")
         params = json["params"]?.objectValue ?? [:]
@@ -54,10 +88,63 @@ package struct Device: JSONRepresentable, Hashable {
 
     package var json: JSONValue { ["type": .string(type), "params": .object(params)] }
 
-    /// `from_number` for phone devices, `from` for SIP ones.
+    /// `from_number` for phone devices, `from` for SIP and WebRTC ones.
     package var from: String? { params["from_number"]?.stringValue ?? params["from"]?.stringValue }
     package var to: String? { params["to_number"]?.stringValue ?? params["to"]?.stringValue }
     package var timeout: Int? { params["timeout"]?.intValue }
+    /// `max_duration` in minutes.
+    package var maxDuration: Int? { params["max_duration"]?.intValue }
+    /// `from_name` (SIP).
+    package var fromName: String? { params["from_name"]?.stringValue }
+    /// `headers` (SIP); entries that are not `{name, value}` strings are skipped.
+    package var headers: [SIPHeader] { params["headers"]?.arrayValue?.compactMap(SIPHeader.init(json:)) ?? [] }
+    /// `codecs` (SIP, WebRTC).
+    package var codecs: [String] { params["codecs"]?.stringArray ?? [] }
+    /// `webrtc_media` (SIP).
+    package var webrtcMedia: Bool? { params["webrtc_media"]?.boolValue }
+
+    /// Why this device cannot be dialled, or nil: the one rule both ends apply.
+    package var problem: String? {
+        switch type {
+        case DeviceType.phone:
+            guard let to = params["to_number"]?.stringValue, !to.isEmpty else { return "a phone device needs 'params.to_number'" }
+        case DeviceType.sip, DeviceType.webrtc:
+            guard let to = params["to"]?.stringValue, !to.isEmpty else { return "a \(type) device needs 'params.to'" }
+        default:
+            return "unknown device type '\(type)': use phone, sip or webrtc"
+        }
+        if let timeout = params["timeout"], timeout.intValue.map({ $0 < 0 }) ?? true { return "'params.timeout' must be a number of seconds ≥ 0" }
+        if let minutes = params["max_duration"], minutes.intValue.map({ $0 < 0 }) ?? true { return "'params.max_duration' must be a number of minutes ≥ 0" }
+        return nil
+    }
+}
+
+/// The `type` values of ``Device``.
+package enum DeviceType {
+    package static let phone = "phone"
+    package static let sip = "sip"
+    package static let webrtc = "webrtc"
+}
+
+/// One SIP header of a SIP device or a REFER: `{"name": "X-Account", "value": "42"}`.
+public struct SIPHeader: Sendable, Hashable {
+    /// The header name, such as `X-Account`.
+    public var name: String
+    /// The header value.
+    public var value: String
+
+    /// A header with its name and value.
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
+
+    package init?(json: JSONValue) {
+        guard let name = json["name"]?.stringValue, let value = json["value"]?.stringValue else { return nil }
+        self.init(name: name, value: value)
+    }
+
+    package var json: JSONValue { ["name": .string(name), "value": .string(value)] }
 }
 
 /// Series of parallel groups: `[[A], [B, C]]` dials A, then B and C together (§4.1).
@@ -66,8 +153,8 @@ package enum DeviceGroups {
         .array(groups.map { .array($0.map(\.json)) })
     }
 
-    package static func parse(_ json: JSONValue?) throws(WireError) -> [[Device]] {
-        guard let outer = json?.arrayValue else { throw .missing("devices", in: "calling.connect") }
+    package static func parse(_ json: JSONValue?, in method: String = RelayMethod.connect) throws(WireError) -> [[Device]] {
+        guard let outer = json?.arrayValue else { throw .missing("devices", in: method) }
         var groups: [[Device]] = []
         for group in outer {
             // A bare device object is accepted as a group of one.
@@ -75,7 +162,7 @@ package enum DeviceGroups {
                 groups.append([try Device(json: group)])
                 continue
             }
-            guard let inner = group.arrayValue else { throw WireError("calling.connect: 'devices' must be an array of arrays") }
+            guard let inner = group.arrayValue else { throw WireError("\(method): 'devices' must be an array of arrays") }
             var devices: [Device] = []
             for device in inner { devices.append(try Device(json: device)) }
             groups.append(devices)

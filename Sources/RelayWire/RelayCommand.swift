@@ -31,11 +31,13 @@ package enum RelayCommand: Sendable, Hashable {
     case receive(ReceiveCommand)
     case messagingSend(MessagingSendCommand)
     case begin(BeginCommand)
+    case dial(DialCommand)
     case answer(CallCommand)
     case end(EndCommand)
     case connect(ConnectCommand)
     case disconnect(CallCommand)
     case pass(CallCommand)
+    case refer(ReferCommand)
     case play(PlayCommand)
     case playAndCollect(PlayAndCollectCommand)
     case record(RecordCommand)
@@ -62,11 +64,13 @@ package enum RelayCommand: Sendable, Hashable {
             case RelayMethod.receive: self = .receive(try ReceiveCommand(json: params))
             case RelayMethod.messagingSend: self = .messagingSend(try MessagingSendCommand(json: params))
             case RelayMethod.begin: self = .begin(try BeginCommand(json: params))
+            case RelayMethod.dial: self = .dial(try DialCommand(json: params))
             case RelayMethod.answer: self = .answer(try CallCommand(json: params))
             case RelayMethod.end: self = .end(try EndCommand(json: params))
             case RelayMethod.connect: self = .connect(try ConnectCommand(json: params))
             case RelayMethod.disconnect: self = .disconnect(try CallCommand(json: params))
             case RelayMethod.pass: self = .pass(try CallCommand(json: params))
+            case RelayMethod.refer: self = .refer(try ReferCommand(json: params))
             case RelayMethod.play: self = .play(try PlayCommand(json: params))
             case RelayMethod.playAndCollect: self = .playAndCollect(try PlayAndCollectCommand(json: params))
             case RelayMethod.record: self = .record(try RecordCommand(json: params))
@@ -111,10 +115,11 @@ package enum RelayCommand: Sendable, Hashable {
     /// The call the command addresses (`nil` for commands that are not about a call).
     package var callID: String? {
         switch self {
-        case .receive, .messagingSend, .begin: nil
+        case .receive, .messagingSend, .begin, .dial: nil
         case .answer(let command), .disconnect(let command), .pass(let command): command.call.callID
         case .end(let command): command.call.callID
         case .connect(let command): command.call.callID
+        case .refer(let command): command.call.callID
         case .play(let command): command.component.call.callID
         case .playAndCollect(let command): command.component.call.callID
         case .record(let command): command.component.call.callID

@@ -285,7 +285,7 @@ extension CallEngineTests {
             h.advance(to: 1)
             let passed = try h.run(method: "calling.pass", h.ids(id))
             #expect(passed.code == "200")
-            #expect(passed.message == "Call passed")
+            #expect(passed.message == "Passing call")
             #expect(h.picks.last == EngineHarness.Pick(project: "project-a", context: "office", excluding: "s1"))
             #expect(h.snapshot(id)?.owner == "s2")
             h.advance(to: 2)

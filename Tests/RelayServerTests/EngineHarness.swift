@@ -74,8 +74,9 @@ final class EngineHarness {
         EngineEnvironment(
             now: now, world: world, baseURL: baseURL,
             pickSession: { [unowned self] project, context, excluding in
-                self.picks.append(Pick(project: project, context: context, excluding: excluding))
-                return self.receivers.first { $0.project == project && $0.context == context && $0.session != excluding }?.session
+                let shown = excluding.isEmpty ? nil : excluding.sorted().joined(separator: ",")
+                self.picks.append(Pick(project: project, context: context, excluding: shown))
+                return self.receivers.first { $0.project == project && $0.context == context && !excluding.contains($0.session) }?.session
             },
             newCallID: { [unowned self] in
                 self.callCount += 1
@@ -308,6 +309,8 @@ final class EngineHarness {
                     + " pages=\(fax.params["pages"]?.intValue ?? -1)"
         case .tap(let tap): "tap \(tap.address.controlID) \(tap.state)"
         case .sendDigits(let digits): "send_digits \(digits.address.controlID) \(digits.state)"
+        case .dial(let dial): "dial \(dial.tag) \(dial.state)" + (dial.call.map { " winner=\($0.callID)" } ?? "")
+        case .refer(let refer): "refer \(refer.state)" + (refer.notifyResponseCode.map { " notify=\($0)" } ?? "")
         case .other(let type, _): "other \(type)"
         }
     }

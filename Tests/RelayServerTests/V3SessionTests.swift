@@ -111,7 +111,7 @@ struct V3SessionTests {
             try await client.connect(project: server.project, token: server.token, contexts: ["office"])
             let unknown = try await client.execute("calling.answer", ["node_id": "n", "call_id": "no-such-call"])
             #expect(unknown["code"] == "404")
-            let callID = try await server.injectCall(context: "office")
+            let callID = try await server.injectCall(context: "office", ringTimeout: 3000)
             let offer = try await client.event("calling.call.receive")
             #expect(offer["call_id"]?.stringValue == callID)
             let ids: JSONValue = ["node_id": offer["node_id"] ?? .null, "call_id": .string(callID)]
@@ -273,7 +273,8 @@ struct V3SessionTests {
             try await server.waitForConsumers(context: "office", count: 2)
 
             // An inbound call offered to one dialect, passed, is answered by the other.
-            let callID = try await server.injectCall(context: "office")
+            // A long ring timeout (simulated): the offer, the pass and the answer must fit in it on a loaded machine.
+            let callID = try await server.injectCall(context: "office", ringTimeout: 3000)
             let offeredToV3 = try await server.poll(what: "the offer") { () async -> Bool? in
                 let isReceive: @Sendable (JSONValue) -> Bool = { $0[path: "params", "event_type"] == "calling.call.receive" || $0[path: "params", "params", "event_type"] == "calling.call.receive" }
                 if await !v3.peek(where: isReceive).isEmpty { return true }

@@ -82,6 +82,8 @@ struct CapturedEventTests {
         case .fax: "fax"
         case .tap: "tap"
         case .sendDigits: "sendDigits"
+        case .dial: "dial"
+        case .refer: "refer"
         case .other: "other"
         }
     }

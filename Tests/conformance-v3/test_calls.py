@@ -18,7 +18,7 @@ async def _inbound(server, script=None, context='office'):
     await calls.put(call)
 
   await client.connect()
-  spec = {'from': CALLER, 'to': '+12025550777', 'context': context}
+  spec = {'from': CALLER, 'to': '+12025550777', 'context': context, 'ring_timeout': 600}
   if script:
     spec['script'] = script
   injected = await lab(server.lab.inject_call, **spec)

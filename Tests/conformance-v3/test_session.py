@@ -96,7 +96,7 @@ def test_disconnect_restart_false_resumes_the_session_and_its_call(server):
     task = await _running(client)
     try:
       first = client._relay_protocol
-      await lab(server.lab.inject_call, **{'from': '+12025550100', 'to': '+12025550777', 'context': 'office'})
+      await lab(server.lab.inject_call, **{'from': '+12025550100', 'to': '+12025550777', 'context': 'office', 'ring_timeout': 600})
       call = await asyncio.wait_for(calls.get(), 15)
       await call.answer()
       await state(call, 'answered')
@@ -147,7 +147,7 @@ def test_socket_drop_resumes_and_delivers_what_came_while_away(server):
     task = await _running(client)
     try:
       first = client._relay_protocol
-      await lab(server.lab.inject_call, **{'from': '+12025550100', 'to': '+12025550777', 'context': 'office'})
+      await lab(server.lab.inject_call, **{'from': '+12025550100', 'to': '+12025550777', 'context': 'office', 'ring_timeout': 600})
       call = await asyncio.wait_for(calls.get(), 15)
       await call.answer()
       play = await call.play([{'type': 'silence', 'params': {'duration': 5}}])

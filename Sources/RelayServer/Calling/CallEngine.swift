@@ -7,8 +7,9 @@ struct EngineEnvironment {
     var world: SimulatedWorld
     /// `http(s)://host:port` of the server, for recording and fax URLs.
     var baseURL: String
-    /// Picks the session that gets an inbound call for a context (`nil`: nobody receives it).
-    var pickSession: (_ project: String, _ context: String, _ excluding: String?) -> String?
+    /// Picks the session that gets an inbound call for a context, never one of `excluding`
+    /// (`nil`: nobody else receives it).
+    var pickSession: (_ project: String, _ context: String, _ excluding: Set<String>) -> String?
     /// Mints ids for calls (on this engine's shard) and nodes.
     var newCallID: () -> String
     var newNodeID: () -> String
@@ -31,6 +32,8 @@ struct CallEngine {
     private var fileOrder: [(name: String, url: String?)] = []
     private var effects: [EngineEffect] = []
     private var env: EngineEnvironment
+    /// Pending `calling.dial`s, by session and tag.
+    private(set) var dials: [String: DialAttempt] = [:]
 
     init(historyLimit: Int, environment: EngineEnvironment) {
         self.historyLimit = max(1, historyLimit)
@@ -38,6 +41,9 @@ struct CallEngine {
     }
 
     static let fileLimit = 2000
+    /// Devices one `calling.dial` or `calling.connect` may ring in all (a bound on what one
+    /// request can create).
+    static let deviceLimit = 100
 
     // MARK: - Entry points
 
@@ -65,6 +71,12 @@ struct CallEngine {
             guard let call = calls[callID], !call.isOver else { break }
             log(callID, "note", "the far end hung up")
             endCall(callID, reason: "hangup")
+        case .maxDuration(let callID):
+            guard let call = calls[callID], !call.isOver else { break }
+            log(callID, "note", "max_duration reached")
+            endCall(callID, reason: "max_duration")
+        case .referOutcome(let callID, let state, let notifyCode):
+            referResolved(callID, state: state, notifyCode: notifyCode)
         case .component(let callID, let controlID, let token, let step):
             guard let call = calls[callID], !call.isOver, let component = call.components[controlID], !component.done, component.token == token
             else { break }
@@ -96,6 +108,8 @@ struct CallEngine {
     mutating func sessionExpired(_ sessionID: String, _ environment: EngineEnvironment) -> [EngineEffect] {
         env = environment
         effects = []
+        // Its dials stop here: no further group is rung for a session that is gone.
+        for key in dials.keys.sorted() where dials[key]?.owner == sessionID { dials[key] = nil }
         let owned = calls.values.filter { $0.owner == sessionID && !$0.isOver }.sorted { $0.sequence < $1.sequence }.map(\.id)
         for id in owned {
             log(id, "note", "owner session expired; hanging up")
@@ -129,6 +143,7 @@ struct CallEngine {
 
     private mutating func run(_ command: RelayCommand, session: String, project: RelayProject) -> CommandResult {
         if case .begin(let begin) = command { return self.begin(begin, session: session, project: project) }
+        if case .dial(let dial) = command { return self.dial(dial, session: session, project: project) }
         guard let callID = command.callID else { return .failure("400", "Missing 'call_id'") }
         // Fields are read in place: holding a copy of the record while mutating it would copy
         // its timeline and components on every command.
@@ -139,7 +154,7 @@ struct CallEngine {
         if calls[callID]?.owner != session { moveOwnership(of: callID, to: session) }
         if state.isOver { return Self.callGone }
         switch command {
-        case .begin, .receive, .messagingSend: return .failure("400", "Not a calling command")
+        case .begin, .dial, .receive, .messagingSend: return .failure("400", "Not a calling command")
         case .answer: return answer(callID)
         case .end(let end):
             endCall(callID, reason: end.reason)
@@ -150,8 +165,11 @@ struct CallEngine {
             guard calls[callID]?.direction == "inbound", state < .answered, let context = calls[callID]?.context else {
                 return .failure("400", "Only an unanswered inbound call can be passed")
             }
+            log(callID, "pass", "passed by session \(session)")
+            calls[callID]?.passedBy.append(session)
             offerInbound(callID, context: context, excluding: session)
-            return .ok("Call passed")
+            return .ok("Passing call")
+        case .refer(let refer): return self.refer(callID, refer)
         case .play(let play): return self.play(callID, play)
         case .playAndCollect(let prompt): return self.prompt(callID, prompt)
         case .record(let record): return self.record(callID, record)
@@ -278,6 +296,8 @@ struct CallEngine {
             guard call.state < .answered else { return }
             if let parent = call.parent {
                 legAnswered(parentID: parent, legID: callID)
+            } else if let dial = call.dial {
+                dialLegAnswered(dial, legID: callID)
             } else {
                 markAnswered(callID)
             }
@@ -291,13 +311,18 @@ struct CallEngine {
         calls[callID] = call
         setState(callID, .answered)
         if let after = call.behavior.hangupAfter { effects.append(.timer(after: after, .farEndHangup(callID: callID))) }
+        if let limit = call.maxDuration, limit > 0 { effects.append(.timer(after: limit, .maxDuration(callID: callID))) }
     }
 
     private mutating func offerInbound(_ callID: String, context: String, excluding: String?) {
         guard var call = calls[callID] else { return }
-        guard let session = env.pickSession(call.project.id, context, excluding) else {
+        // Sessions that passed the call are not offered it again.
+        var excluded = Set(call.passedBy)
+        if let excluding { excluded.insert(excluding) }
+        guard let session = env.pickSession(call.project.id, context, excluded) else {
             call.owner = nil
-            call.log(env.now, "note", "no consumer is receiving context '\(context)'; ringing until timeout")
+            let nobody = call.passedBy.isEmpty ? "no consumer is receiving" : "no other consumer is receiving"
+            call.log(env.now, "note", "\(nobody) context '\(context)'; ringing until timeout")
             calls[callID] = call
             return
         }
@@ -339,12 +364,17 @@ struct CallEngine {
             calls[callID]?.connect = nil
             for legID in attempt.legs { endCall(legID, reason: "cancel") }
         }
+        if let target = call.referTo {
+            calls[callID]?.referTo = nil
+            log(callID, "refer", "cancelled: the call ended before \(target) answered")
+            emit(callID, .refer(ReferEvent(callID: callID, nodeID: call.nodeID, state: "cancel", referTo: target, referResponseCode: "202", notifyResponseCode: "487")))
+        }
         calls[callID]?.state = .ending
         calls[callID]?.endReason = reason
         // A call that was never answered goes straight to `ended` (busy, noAnswer, error, cancel):
         // the SDKs complete a dial on the first of answered/ending/ended and read busy/failed
         // from the `ended` event.
-        if answeredAt != nil {
+        if answeredAt != nil || call.reportsEnding {
             log(callID, "state", "ending (\(reason))", ["call_state": "ending", "end_reason": .string(reason)])
             emitState(callID)
         }
@@ -365,6 +395,7 @@ struct CallEngine {
         log(callID, "state", "ended (\(reason))", ["call_state": "ended", "end_reason": .string(reason)])
         emitState(callID)
         if let parent { legEnded(parentID: parent) }
+        if let dial = call.dial { dialLegEnded(dial) }
     }
 
     private func peerInfo(_ callID: String) -> PeerInfo? {
@@ -381,6 +412,7 @@ struct CallEngine {
         for device in groups.joined() where device.to == nil {
             return .failure("400", "Invalid device: 'params.to_number' is required")
         }
+        if groups.joined().count > Self.deviceLimit { return .failure("400", "Too many devices: at most \(Self.deviceLimit)") }
         guard call.connect == nil, call.bridgedWith == nil else { return .failure("400", "Call is already connecting or connected") }
         guard call.state == .answered else { return .failure("400", "Call is not answered") }
         calls[callID]?.connect = ConnectAttempt(groups: groups)
@@ -401,25 +433,40 @@ struct CallEngine {
             emit(parentID, .connect(ConnectEvent(callID: parentID, nodeID: call.nodeID, state: "failed")))
             return
         }
-        attempt.legs = []
-        var timeouts: [String: Double] = [:]
-        for device in attempt.groups[attempt.groupIndex] {
-            let to = device.to ?? ""
-            var leg = CallRecord(
-                id: env.newCallID(), nodeID: call.nodeID, project: call.project, sequence: env.nextSequence(), owner: call.owner,
-                direction: "outbound", tag: nil, device: device, from: device.from ?? call.from, to: to, context: nil,
-                behavior: env.world.behavior(of: to), createdAt: env.now)
-            leg.parent = parentID
-            remember(leg)
-            attempt.legs.append(leg.id)
-            timeouts[leg.id] = Double(device.timeout ?? 30)
-        }
+        let legs = makeLegs(
+            attempt.groups[attempt.groupIndex], owner: call.owner, project: call.project, nodeID: call.nodeID, tag: nil, defaultFrom: call.from
+        ) { $0.parent = parentID }
+        attempt.legs = legs.map(\.id)
         calls[parentID]?.connect = attempt
         let names = attempt.legs.compactMap { calls[$0]?.to }.joined(separator: " and ")
         log(parentID, "connect", "dialling " + names, ["legs": .array(attempt.legs.map(JSONValue.string))])
-        for legID in attempt.legs {
-            setState(legID, .created)
-            dialOut(legID, timeout: timeouts[legID] ?? 30)
+        ring(legs)
+    }
+
+    /// Creates the legs of one group (a connect's or a dial's); ``ring(_:)`` then rings them
+    /// together. Each leg's far end is the world's party at its `to` (a number, SIP URI or
+    /// WebRTC address).
+    private mutating func makeLegs(
+        _ devices: [Device], owner: String?, project: RelayProject, nodeID: String, tag: String?, defaultFrom: String,
+        _ setUp: (inout CallRecord) -> Void
+    ) -> [(id: String, timeout: Double)] {
+        var legs: [(id: String, timeout: Double)] = []
+        for device in devices {
+            let to = device.to ?? ""
+            var leg = CallRecord(
+                id: env.newCallID(), nodeID: nodeID, project: project, sequence: env.nextSequence(), owner: owner, direction: "outbound", tag: tag,
+                device: device, from: device.from ?? defaultFrom, to: to, context: nil, behavior: env.world.behavior(of: to), createdAt: env.now)
+            setUp(&leg)
+            remember(leg)
+            legs.append((leg.id, Double(device.timeout ?? 30)))
+        }
+        return legs
+    }
+
+    private mutating func ring(_ legs: [(id: String, timeout: Double)]) {
+        for leg in legs {
+            setState(leg.id, .created)
+            dialOut(leg.id, timeout: leg.timeout)
         }
     }
 
@@ -464,6 +511,121 @@ struct CallEngine {
             return .ok("Disconnecting call")
         }
         return .failure("400", "Call is not connected")
+    }
+
+    // MARK: - Dial (serial groups of parallel legs)
+
+    private mutating func dial(_ command: DialCommand, session: String, project: RelayProject) -> CommandResult {
+        guard !command.tag.isEmpty else { return .failure("400", "Missing 'tag'") }
+        let groups = command.devices.filter { !$0.isEmpty }
+        guard !groups.isEmpty else { return .failure("400", "Missing 'devices' (array of arrays of devices)") }
+        for (group, devices) in groups.enumerated() {
+            for (index, device) in devices.enumerated() {
+                if let problem = device.problem { return .failure("400", "Invalid device devices[\(group)][\(index)]: \(problem)") }
+            }
+        }
+        if groups.joined().count > Self.deviceLimit { return .failure("400", "Too many devices: at most \(Self.deviceLimit)") }
+        let key = "\(session)|\(command.tag)"
+        guard dials[key] == nil else { return .failure("400", "A dial with tag '\(command.tag)' is already in progress") }
+        let attempt = DialAttempt(
+            tag: command.tag, owner: session, project: project, nodeID: env.newNodeID(), maxDuration: command.maxDuration,
+            progress: ConnectAttempt(groups: groups))
+        dials[key] = attempt
+        effects.append(.event(session: session, .dial(DialEvent(tag: command.tag, nodeID: attempt.nodeID, state: "dialing"))))
+        startDialGroup(key)
+        return .ok("Dialing")
+    }
+
+    private mutating func startDialGroup(_ key: String) {
+        guard var attempt = dials[key] else { return }
+        guard attempt.progress.groupIndex < attempt.progress.groups.count else {
+            dials[key] = nil
+            effects.append(.event(session: attempt.owner, .dial(DialEvent(tag: attempt.tag, nodeID: attempt.nodeID, state: "failed"))))
+            return
+        }
+        let group = attempt.progress.groupIndex
+        let (count, dialMinutes, tag, now) = (attempt.progress.groups.count, attempt.maxDuration, attempt.tag, env.now)
+        let legs = makeLegs(
+            attempt.progress.groups[group], owner: attempt.owner, project: attempt.project, nodeID: attempt.nodeID, tag: attempt.tag, defaultFrom: ""
+        ) { leg in
+            leg.dial = key
+            leg.reportsEnding = true
+            if let minutes = leg.device.maxDuration ?? dialMinutes, minutes > 0 { leg.maxDuration = Double(minutes) * 60 }
+            leg.log(now, "dial", "dial \(tag): group \(group + 1) of \(count), \(leg.device.type) device", leg.device.json)
+        }
+        attempt.progress.legs = legs.map(\.id)
+        dials[key] = attempt
+        ring(legs)
+    }
+
+    /// The first leg to answer wins: it is answered first, the rest of its group is cancelled,
+    /// then the dial reports the winner.
+    private mutating func dialLegAnswered(_ key: String, legID: String) {
+        guard let attempt = dials[key], attempt.progress.legs.contains(legID) else {
+            endCall(legID, reason: "cancel")
+            return
+        }
+        dials[key] = nil
+        markAnswered(legID)
+        for other in attempt.progress.legs where other != legID { endCall(other, reason: "cancel") }
+        guard let leg = calls[legID] else { return }
+        log(legID, "dial", "won dial \(attempt.tag)")
+        let winner = DialEvent.Leg(callID: legID, nodeID: leg.nodeID, tag: attempt.tag, device: leg.device, dialWinner: true)
+        effects.append(.event(session: attempt.owner, .dial(DialEvent(tag: attempt.tag, nodeID: leg.nodeID, state: "answered", call: winner))))
+    }
+
+    /// A leg ended unanswered: once its whole group has, the next group rings.
+    private mutating func dialLegEnded(_ key: String) {
+        guard let attempt = dials[key], attempt.progress.legs.allSatisfy({ calls[$0]?.isOver ?? true }) else { return }
+        dials[key]?.progress.groupIndex += 1
+        startDialGroup(key)
+    }
+
+    // MARK: - Refer (SIP REFER)
+
+    /// The far end is asked to call `to` instead; the world decides: the far end may refuse
+    /// the REFER (`refer: "reject"`), else the target's behaviour gives the NOTIFY.
+    private mutating func refer(_ callID: String, _ command: ReferCommand) -> CommandResult {
+        guard let call = calls[callID] else { return Self.noCall }
+        let to = command.to
+        guard to.hasPrefix("sip:") || to.hasPrefix("sips:") else {
+            return .failure("400", "Invalid refer target '\(LogText.clip(to))': a SIP URI such as sip:agent@example.com is required")
+        }
+        guard call.state == .answered else { return .failure("400", "Only an answered call can be referred") }
+        guard call.referTo == nil else { return .failure("400", "A refer is already in progress on this call") }
+        var shown = command
+        if shown.password != nil { shown.password = "***" }
+        log(callID, "refer", "referring to \(to)", shown.json)
+        if call.behavior.rejectsRefer {
+            log(callID, "refer", "error: the far end declined the REFER (603)")
+            emit(callID, .refer(ReferEvent(callID: callID, nodeID: call.nodeID, state: "error", referTo: to, referResponseCode: "603")))
+            return .ok("Referring call")
+        }
+        calls[callID]?.referTo = to
+        emit(callID, .refer(ReferEvent(callID: callID, nodeID: call.nodeID, state: "inProgress", referTo: to, referResponseCode: "202")))
+        let target = env.world.behavior(of: to)
+        let ring = env.world.ringSeconds
+        let timeout = 30.0
+        let outcome: (after: Double, state: String, code: String)
+        switch target.answer {
+        case .afterRings(let rings) where Double(rings) * ring <= timeout: outcome = (Double(rings) * ring, "success", "200")
+        case .afterRings, .never: outcome = (timeout, "noAnswer", "408")
+        case .busy: outcome = (min(ring, timeout), "busy", "486")
+        case .fail: outcome = (0.2, "error", "404")
+        }
+        effects.append(.timer(after: outcome.after, .referOutcome(callID: callID, state: outcome.state, notifyCode: outcome.code)))
+        return .ok("Referring call")
+    }
+
+    private mutating func referResolved(_ callID: String, state: String, notifyCode: String) {
+        guard let call = calls[callID], !call.isOver, let target = call.referTo else { return }
+        calls[callID]?.referTo = nil
+        log(callID, "refer", "\(state): \(target) answered the transfer with \(notifyCode)")
+        emit(
+            callID,
+            .refer(ReferEvent(callID: callID, nodeID: call.nodeID, state: state, referTo: target, referResponseCode: "202", notifyResponseCode: notifyCode)))
+        // The target took the call: this leg is released.
+        if state == "success" { endCall(callID, reason: "hangup") }
     }
 
     // MARK: - Components: common

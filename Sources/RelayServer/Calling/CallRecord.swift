@@ -28,6 +28,16 @@ struct CallRecord: Sendable {
     private(set) var logCount = 0
     var components: [String: ComponentRecord] = [:]
     var connect: ConnectAttempt?
+    /// The `calling.dial` this call is a leg of (its key in the engine's dials).
+    var dial: String?
+    /// Dial legs report `ending` before `ended` even when never answered (RELAY-V3.md §6.2).
+    var reportsEnding = false
+    /// Seconds an answered call may last (`max_duration`), then it ends `max_duration`.
+    var maxDuration: Double?
+    /// The `calling.refer` in progress: its target URI.
+    var referTo: String?
+    /// Sessions that passed this inbound call (`calling.pass`); it is not offered to them again.
+    var passedBy: [String] = []
     var digitsUsed = 0
     var speechUsed = 0
 
@@ -61,8 +71,8 @@ struct CallRecord: Sendable {
 
     var snapshot: CallSnapshot {
         CallSnapshot(
-            id: id, nodeID: nodeID, project: project.id, direction: direction, from: from, to: to, context: context,
-            state: state, endReason: endReason, owner: owner, parent: parent, bridgedWith: bridgedWith, timeline: timeline.suffix(Self.timelineLimit), tag: tag)
+            id: id, nodeID: nodeID, project: project.id, direction: direction, from: from, to: to, device: device.json, tag: tag, context: context,
+            state: state, endReason: endReason, owner: owner, parent: parent, bridgedWith: bridgedWith, timeline: timeline.suffix(Self.timelineLimit))
     }
 
     /// The next DTMF string the far end keys at a prompt, if any.

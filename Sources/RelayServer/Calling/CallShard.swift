@@ -82,7 +82,9 @@ final class CallShard: Sendable {
         let index = self.index
         return EngineEnvironment(
             now: clock.now, world: context.world.withLock { $0 }, baseURL: context.baseURL.withLock { $0 },
-            pickSession: { project, callContext, excluding in registry.pickSession(project: project, context: callContext, excluding: excluding) },
+            pickSession: { project, callContext, excluding in
+                registry.pickSession(project: project, context: callContext, excluding: excluding)
+            },
             newCallID: { Self.newCallID(shard: index, of: context.shardCount) }, newNodeID: { newID() },
             nextSequence: { context.sequence.wrappingAdd(1, ordering: .relaxed).newValue })
     }

@@ -12,8 +12,13 @@ public struct CallSnapshot: Sendable, Hashable {
     public var direction: String
     /// The calling number.
     public var from: String
-    /// The called number.
+    /// The called number (or SIP URI, or WebRTC address).
     public var to: String
+    /// The device the call was placed to, as the client sent it (`{"type", "params"}`): for a
+    /// SIP device with its `headers` and `codecs`.
+    public var device: JSONValue
+    /// `tag` of the `calling.begin` or `calling.dial` that created the call.
+    public var tag: String?
     /// The context an inbound call was offered on.
     public var context: String?
     /// The call's state.
@@ -28,8 +33,6 @@ public struct CallSnapshot: Sendable, Hashable {
     public var bridgedWith: String?
     /// What happened, oldest first.
     public var timeline: [TimelineEntry]
-    /// The client's `tag` of an outbound call (every leg of a dial carries the dial's).
-    public var tag: String? = nil
 
     /// The lab API's JSON form.
     public var json: JSONValue {
@@ -40,13 +43,14 @@ public struct CallSnapshot: Sendable, Hashable {
         builder.set("direction", direction)
         builder.set("from", from)
         builder.set("to", to)
+        builder.set("device", device)
+        builder.set("tag", tag)
         builder.set("context", context)
         builder.set("state", state.rawValue)
         builder.set("end_reason", endReason)
         builder.set("owner_session", owner)
         builder.set("parent_call_id", parent)
         builder.set("bridged_with", bridgedWith)
-        builder.set("tag", tag)
         builder.set("timeline", .array(timeline.map(\.json)))
         return builder.value
     }

@@ -8,6 +8,11 @@ enum EngineTimer: Sendable, Equatable {
     case ringTimeout(callID: String, seconds: Double)
     /// The far end hangs up an answered call.
     case farEndHangup(callID: String)
+    /// An answered call reached its `max_duration`.
+    case maxDuration(callID: String)
+    /// The transfer target of a pending `calling.refer` answered the NOTIFY: `state` is the
+    /// refer state to report (`success`, `busy`, `noAnswer`, `error`).
+    case referOutcome(callID: String, state: String, notifyCode: String)
     /// The next step of a component, valid while the component's token is `token`.
     case component(callID: String, controlID: String, token: Int, ComponentStep)
 }

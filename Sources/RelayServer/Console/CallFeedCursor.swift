@@ -73,7 +73,9 @@ extension EngineTimer {
     /// The call the timer belongs to.
     var callID: String {
         switch self {
-        case .dialOutcome(let id, _), .ringTimeout(let id, _), .farEndHangup(let id), .component(let id, _, _, _): id
+        case .dialOutcome(let id, _), .ringTimeout(let id, _), .farEndHangup(let id), .component(let id, _, _, _), .maxDuration(let id),
+            .referOutcome(let id, _, _):
+            id
         }
     }
 }

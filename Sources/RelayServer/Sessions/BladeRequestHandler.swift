@@ -222,7 +222,8 @@ struct BladeRequestHandler: Sendable {
             let (result, start) = messaging.send(send, session: session)
             answer(request, result, session)
             start()
-        case .begin:
+        case .begin, .dial:
+            // A new call (or a dial's legs) lives on one shard, taken in turn.
             shards[nextShard.next() % shards.count].execute(command, session: session.id, project: session.project) { answer(request, $0, session) }
         default:
             guard let callID = command.callID else {

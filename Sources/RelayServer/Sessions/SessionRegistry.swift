@@ -257,9 +257,9 @@ final class SessionRegistry: Sendable {
 
     /// Picks the session that gets the next inbound item for `context` in `project`: round
     /// robin over the connected sessions that receive the context.
-    func pickSession(project: String, context: String, prefer: String? = nil, excluding: String? = nil) -> String? {
+    func pickSession(project: String, context: String, prefer: String? = nil, excluding: Set<String> = []) -> String? {
         state.withLock { state in
-            let candidates = state.sessions.values.filter { $0.project.id == project && $0.id != excluding && $0.receives(context) }.map(\.id)
+            let candidates = state.sessions.values.filter { $0.project.id == project && !excluding.contains($0.id) && $0.receives(context) }.map(\.id)
             return state.router.pick(from: candidates, key: "\(project)|\(context)", prefer: prefer)
         }
     }

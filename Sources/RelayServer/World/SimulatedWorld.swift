@@ -62,6 +62,8 @@ public struct PartyBehavior: Sendable, Hashable {
     public var faxFailAtPage: Int?
     /// Any detector on the call fails with `detect.error` this many seconds after it starts.
     public var detectErrorAfter: Double?
+    /// The party declines a SIP REFER of its call (`calling.refer` reports `error`, code 603).
+    public var rejectsRefer = false
 
     /// A party; the defaults make a person who answers after one ring.
     public init(
@@ -99,7 +101,7 @@ public struct PartyBehavior: Sendable, Hashable {
     /// `digits` (string or array of strings), `speech` (string or array), `repeat` (bool),
     /// `hangup_after` (seconds), `message_seconds`, `greeting_seconds`, `fax_pages`, `speech_language`,
     /// `speech_confidence`, `speaks_after`, `hello_seconds`, `beep_delay`, `record_key`,
-    /// `fax_error_at_page`, `fax_fail_at_page`, `detect_error_after`.
+    /// `fax_error_at_page`, `fax_fail_at_page`, `detect_error_after`, `refer` (`"accept"` or `"reject"`).
     public init(json: JSONValue, base: PartyBehavior = .human) throws(WireError) {
         self = base
         guard json.objectValue != nil else { throw WireError("a caller script must be a JSON object") }
@@ -179,6 +181,13 @@ public struct PartyBehavior: Sendable, Hashable {
         if let value = try page("fax_error_at_page") { faxErrorAtPage = value }
         if let value = try page("fax_fail_at_page") { faxFailAtPage = value }
         if let value = try seconds("detect_error_after") { detectErrorAfter = value }
+        if let value = json["refer"] {
+            switch value.stringValue {
+            case "accept": rejectsRefer = false
+            case "reject": rejectsRefer = true
+            default: throw WireError("'refer' must be \"accept\" or \"reject\"")
+            }
+        }
     }
 
     var json: JSONValue {
@@ -208,6 +217,7 @@ public struct PartyBehavior: Sendable, Hashable {
         builder.set("fax_error_at_page", faxErrorAtPage)
         builder.set("fax_fail_at_page", faxFailAtPage)
         builder.set("detect_error_after", detectErrorAfter)
+        if rejectsRefer { builder.set("refer", "reject") }
         return builder.value
     }
 }
@@ -298,9 +308,29 @@ public struct SimulatedWorld: Sendable {
         media[url] ?? MediaFault(conventionsOf: url)
     }
 
-    /// The behaviour at `number` (exact match, else ``fallback``).
+    /// The behaviour at `number`, a phone number, SIP URI or WebRTC address: an exact match,
+    /// else for a SIP URI the same URI without its scheme's `s`, parameters and headers
+    /// (`sips:bob@example.com;transport=tls` finds `sip:bob@example.com`), else ``fallback``.
     public func behavior(of number: String) -> PartyBehavior {
-        numbers[number] ?? fallback
+        if let exact = numbers[number] { return exact }
+        if let plain = Self.plainSIPURI(number), let behavior = numbers[plain] { return behavior }
+        return fallback
+    }
+
+    /// `sip:user@host` for a SIP URI with a `sips:` scheme, parameters or headers; nil otherwise.
+    static func plainSIPURI(_ uri: String) -> String? {
+        let lowered = uri.lowercased()
+        let rest: Substring
+        if lowered.hasPrefix("sips:") {
+            rest = uri.dropFirst(5)
+        } else if lowered.hasPrefix("sip:") {
+            rest = uri.dropFirst(4)
+        } else {
+            return nil
+        }
+        let address = rest.prefix { $0 != ";" && $0 != "?" }
+        let plain = "sip:" + address
+        return plain == uri ? nil : plain
     }
 
     /// Messaging outcome for a destination: `nil` means delivered; otherwise the final state

@@ -87,6 +87,8 @@ public typealias SendDigitsAction = ComponentAction<SendDigitsResult>
 public typealias TapAction = ComponentAction<TapResult>
 /// A running `connectAsync`.
 public typealias ConnectAction = ComponentAction<ConnectResult>
+/// The action of `referAsync(to:headers:)`.
+public typealias ReferAction = ComponentAction<ReferResult>
 
 /// Results of operations Relay can stop (`calling.<verb>.stop`).
 public protocol StoppableResult: Sendable {}
@@ -151,4 +153,8 @@ extension ComponentAction where Result == ConnectResult {
     init(core: ActionCore) {
         self.init(core: core) { store in ConnectResult(successful: store.successful, event: store.event, call: store.peerCall) }
     }
+}
+
+extension ComponentAction where Result == ReferResult {
+    init(core: ActionCore) { self.init(core: core, makeResult: \.referResult) }
 }

@@ -4,31 +4,6 @@ import RelayWire
 import Synchronization
 import Tracing
 
-/// A device to connect a call to. `from` and `timeout` default to the call's own.
-public struct ConnectDevice: Sendable, Hashable {
-    /// The device type; `phone` is the only one Relay offers.
-    public var callType: String
-    /// The number to call, in E.164 form.
-    public var to: String
-    /// The caller ID to show; nil uses the call's own `from`.
-    public var from: String?
-    /// Seconds to ring before giving up; nil uses the call's own timeout.
-    public var timeout: Int?
-
-    /// A device of any type.
-    public init(callType: String = "phone", to: String, from: String? = nil, timeout: Int? = nil) {
-        self.callType = callType
-        self.to = to
-        self.from = from
-        self.timeout = timeout
-    }
-
-    /// A phone number to connect to.
-    public static func phone(to: String, from: String? = nil, timeout: Int? = nil) -> ConnectDevice {
-        ConnectDevice(to: to, from: from, timeout: timeout)
-    }
-}
-
 /// What to collect in a prompt: digits, speech or both, with their options.
 public struct Collect: Sendable, Hashable {
     /// Seconds to wait for the first input.
@@ -112,11 +87,16 @@ public final class Call: Sendable, CustomStringConvertible {
 
     let session: Session
     let logger: Logger
+    /// The device a multi-device dial rang for this leg.
+    let dialDevice: CallDevice?
     private let callingRef: WeakCalling
     private let store: Mutex<Store>
 
-    init(calling: Calling, callType: String, from: String, to: String, timeout: Int?, direction: String, id: String? = nil, nodeID: String? = nil, context: String? = nil, state: CallState? = nil) {
+    init(calling: Calling, callType: String, from: String, to: String, timeout: Int?, direction: String, id: String? = nil, nodeID: String? = nil, context: String? = nil, state: CallState? = nil,
+        device: CallDevice? = nil
+    ) {
         session = calling.session
+        dialDevice = device
         logger = calling.logger
         callingRef = WeakCalling(value: calling)
         tag = UUID().uuidString.lowercased()
@@ -308,6 +288,16 @@ public final class Call: Sendable, CustomStringConvertible {
         finish(ended: ended)
     }
 
+    /// A `calling.call.refer`: listeners first, then the refer operation waiting on it.
+    func handleRefer(_ event: ReferEvent) {
+        let components = store.withLock { Array($0.components.values) }
+        let wire = CallingEvent.refer(event)
+        if let callEvent = CallEvent(wire) { publish(callEvent) }
+        for component in components where component.kind.followsRefer {
+            if component.handle(wire) { unregister(component) }
+        }
+    }
+
     func handleConnect(_ event: ConnectEvent, peerCall: Call?) {
         let components = store.withLock { store -> [Component] in
             store.peer = event.state == "connected" ? peerCall : nil
@@ -436,16 +426,47 @@ public final class Call: Sendable, CustomStringConvertible {
         return HangupResult(successful: store.successful, event: store.event, reason: store.endReason.map(CallEndReason.init(rawValue:)) ?? reason)
     }
 
+    // MARK: Pass and refer
+
+    /// Declines an inbound call that is still ringing, so Relay offers it to another consumer
+    /// receiving its context (`calling.pass`). The call is then no longer this client's: it
+    /// gets no more events for it. With no other consumer, Relay keeps ringing it until its
+    /// ring timeout.
+    public func pass() async throws -> PassResult {
+        if ended { return PassResult(successful: false) }
+        do {
+            _ = try await session.execute(RelayMethod.pass, params: CallCommand(call: address).json)
+        } catch let error as RelayError where error.isCommandFailure {
+            logger.debug("pass refused", metadata: ["call_id": "\(id ?? tag)", "error": "\(error)"])
+            return PassResult(successful: false)
+        }
+        calling?.release(self)
+        return PassResult(successful: true)
+    }
+
+    /// Transfers an answered call with a SIP REFER and waits for the outcome: the far end
+    /// calls `to` and, when the target answers (`success`), this leg is released and ends.
+    /// - Parameters:
+    ///   - to: the SIP URI to transfer to, such as `sip:agent@example.com`.
+    ///   - headers: extra SIP headers for the REFER.
+    ///   - username: credentials if the target asks for authentication.
+    ///   - password: the password for `username`.
+    public func refer(to: String, headers: [SIPHeader] = [], username: String? = nil, password: String? = nil) async throws -> ReferResult {
+        try await referAsync(to: to, headers: headers, username: username, password: password).wait()
+    }
+
+    /// Starts a SIP REFER and returns once Relay accepted it; the action completes with the
+    /// transfer's outcome. See ``refer(to:headers:username:password:)``.
+    public func referAsync(to: String, headers: [SIPHeader] = [], username: String? = nil, password: String? = nil) async throws -> ReferAction {
+        let command = ReferCommand(call: address, to: to, username: username, password: password, headers: headers)
+        // calling.refer has no control_id: its events are matched by call, as Node matches them by tag.
+        return ReferAction(core: try await action(.refer, method: RelayMethod.refer, stopMethod: nil, shownControlID: tag) { _ in command.json })
+    }
+
     // MARK: Connect
 
     private func connectCommand(_ devices: [[ConnectDevice]], ringback: [Media]) -> ConnectCommand {
-        let groups = devices.map { group in
-            group.map { device in
-                var params: [String: JSONValue] = ["from_number": .string(device.from ?? from), "to_number": .string(device.to)]
-                if let timeout = device.timeout ?? timeout, timeout != 0 { params["timeout"] = .int(timeout) }
-                return Device(type: device.callType, params: params)
-            }
-        }
+        let groups = devices.map { group in group.map { $0.wire(defaultFrom: from, defaultTimeout: timeout) } }
         return ConnectCommand(call: address, devices: groups, ringback: ringback)
     }
 

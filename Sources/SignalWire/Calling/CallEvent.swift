@@ -58,6 +58,20 @@ public enum CallEventName: String, Sendable, Hashable, CaseIterable {
     case detectFinished = "detect.finished"
     /// A detector failed.
     case detectError = "detect.error"
+    /// Any change of a SIP REFER (`refer(to:headers:)`).
+    case referStateChange = "refer.stateChange"
+    /// The far end accepted the REFER and is calling the target.
+    case referInProgress = "refer.inProgress"
+    /// The target answered: the call was transferred.
+    case referSuccess = "refer.success"
+    /// The target was busy.
+    case referBusy = "refer.busy"
+    /// The target did not answer.
+    case referNoAnswer = "refer.noAnswer"
+    /// The transfer was cancelled (the call ended first).
+    case referCancel = "refer.cancel"
+    /// The REFER was declined or the target could not be reached.
+    case referError = "refer.error"
 
     init(stateName state: CallState) {
         switch state {
@@ -93,6 +107,12 @@ public enum CallEventName: String, Sendable, Hashable, CaseIterable {
             case (.detect, "finished"): .detectFinished
             case (.detect, "error"): .detectError
             case (.detect, _): .detectUpdate
+            case (.refer, "inProgress"): .referInProgress
+            case (.refer, "success"): .referSuccess
+            case (.refer, "busy"): .referBusy
+            case (.refer, "noAnswer"): .referNoAnswer
+            case (.refer, "cancel"): .referCancel
+            case (.refer, "error"): .referError
             case (.state, _): CallState(rawValue: state).map(CallEventName.init(stateName:))
             default: nil
             }
@@ -110,6 +130,8 @@ public struct CallEvent: Sendable, Hashable, CustomStringConvertible {
     public enum Kind: String, Sendable, Hashable {
         /// The operation an event belongs to.
         case state, connect, play, prompt, record, fax, sendDigits, tap, detect
+        /// A SIP REFER (`refer(to:headers:)`).
+        case refer
     }
 
     /// Which operation (or the call itself) the event is about.
@@ -148,7 +170,8 @@ public struct CallEvent: Sendable, Hashable, CustomStringConvertible {
         case .sendDigits: kind = .sendDigits
         case .tap: kind = .tap
         case .detect: kind = .detect
-        case .receive, .other: return nil
+        case .refer: kind = .refer
+        case .receive, .dial, .other: return nil
         }
         let specific = wire.stateValue.flatMap { CallEventName(kind: kind, state: $0) }
         if kind == .state && specific == nil { return nil }
@@ -168,6 +191,7 @@ public struct CallEvent: Sendable, Hashable, CustomStringConvertible {
         case .sendDigits: .sendDigitsStateChange
         case .tap: .tapStateChange
         case .detect: .detectUpdate
+        case .refer: .referStateChange
         }
     }
 }
@@ -203,6 +227,8 @@ extension CallingEvent {
         case .detect(let event): event.event
         case .fax(let event): event.type
         case .tap(let event): event.state
+        case .dial(let event): event.state
+        case .refer(let event): event.state
         case .other(_, let params): params["state"]?.stringValue
         }
     }

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import RelayWire
 import Synchronization
@@ -9,6 +10,15 @@ public final class Calling: Sendable {
         var byID: [String: Call] = [:]
         var byTag: [String: Call] = [:]
         var inboundHandlers: [String: @Sendable (Call) -> Void] = [:]
+        /// Multi-device dials waiting for `calling.call.dial`, by tag.
+        var dials: [String: PendingDial] = [:]
+    }
+
+    /// A `calling.dial` in flight: the operation and the legs Relay announced with its tag.
+    private final class PendingDial: Sendable {
+        let component: Component
+        let legs = Mutex<[Call]>([])
+        init(component: Component) { self.component = component }
     }
 
     let session: Session
@@ -28,6 +38,51 @@ public final class Calling: Sendable {
     /// Makes an outbound call and waits until it is answered or ends.
     public func dial(callType: String = "phone", from: String, to: String, timeout: Int? = nil) async throws -> DialResult {
         try await newCall(callType: callType, from: from, to: to, timeout: timeout).dial()
+    }
+
+    /// Dials several devices and returns the first to answer: the outer array is tried in
+    /// series, the devices of each inner array ring in parallel (`calling.dial`; on Relay v2
+    /// sent through `blade.execute`, as Node 2.4+ does). When a device answers, Relay hangs up
+    /// the other devices of its group (`cancel`); a group nobody answers ends before the next
+    /// one rings.
+    ///
+    ///     let result = try await client.calling.dial(devices: [
+    ///         [.phone(to: "+15550001111", from: "+15550009999")],
+    ///         [.sip(to: "sip:desk@example.com", from: "sip:bot@example.com"), .webrtc(to: "agent-7", from: "sip:bot@example.com")],
+    ///     ])
+    ///     if let call = result.call { try await call.playTTS(text: "Hello") }
+    ///
+    /// - Parameters:
+    ///   - devices: groups tried in series; the devices of a group ring in parallel. A phone
+    ///     device without `from` is sent without `from_number`.
+    ///   - maxDuration: minutes the answered call may last; nil for no limit.
+    ///   - region: the region to dial from; Relay's default when nil.
+    /// - Returns: the winning call (answered) and every leg with how it ended. Unsuccessful,
+    ///   with no call, when every device failed or Relay refused the command.
+    public func dial(devices: [[CallDevice]], maxDuration: Int? = nil, region: String? = nil) async throws -> MultiDialResult {
+        let tag = UUID().uuidString.lowercased()
+        let command = DialCommand(
+            tag: tag, devices: devices.map { group in group.map { $0.wire(defaultFrom: nil, defaultTimeout: nil) } }, maxDuration: maxDuration,
+            region: region)
+        let pending = PendingDial(component: Component(kind: .multiDial, controlID: tag))
+        registry.withLock { $0.dials[tag] = pending }
+        defer { _ = registry.withLock { $0.dials.removeValue(forKey: tag) } }
+        do {
+            _ = try await session.execute(RelayMethod.dial, params: command.json)
+        } catch let error as RelayError where error.isCommandFailure {
+            logger.debug("dial refused", metadata: ["tag": "\(tag)", "error": "\(error)"])
+            return MultiDialResult(successful: false, event: nil, call: nil, legs: [])
+        }
+        try await pending.component.waitForCompletion()
+        let store = pending.component.snapshot
+        let legs = pending.legs.withLock { $0 }
+        let winner = store.successful ? legs.first { $0.id == store.peerCallID } : nil
+        let reports = legs.map { leg in
+            DialLeg(
+                callID: leg.id ?? "", device: leg.dialDevice ?? CallDevice(callType: leg.callType, to: leg.to, from: leg.from, timeout: leg.timeout),
+                winner: leg === winner, state: leg.state, endReason: leg.endReason)
+        }
+        return MultiDialResult(successful: winner != nil, event: store.event, call: winner, legs: reports)
     }
 
     /// Calls `handler` for every inbound call on `contexts` (registering them with Relay).
@@ -64,6 +119,10 @@ public final class Calling: Sendable {
         call.startSpan(session.instruments.tracer)
     }
 
+    /// Stops tracking a call this client gave away (`pass()`): it gets no more events.
+    func release(_ call: Call) { forget(call) }
+
+    /// Stops tracking a call that ended or is gone.
     func forget(_ call: Call) {
         let live = registry.withLock { registry in
             registry.byTag[call.tag] = nil
@@ -76,17 +135,20 @@ public final class Calling: Sendable {
     /// A new session that did not resume the old one gets none of its calls' events: fail
     /// their pending operations now instead of letting them wait forever.
     func abandonCalls(reason: String) {
-        let calls = registry.withLock { registry -> [Call] in
+        let (calls, dials) = registry.withLock { registry -> ([Call], [PendingDial]) in
             defer {
                 registry.byID.removeAll()
                 registry.byTag.removeAll()
+                registry.dials.removeAll()
             }
             var unique: [ObjectIdentifier: Call] = [:]
             for call in Array(registry.byID.values) + Array(registry.byTag.values) { unique[ObjectIdentifier(call)] = call }
-            return Array(unique.values)
+            return (Array(unique.values), Array(registry.dials.values))
         }
         session.instruments.liveCalls.record(0)
         for call in calls { call.abandon(reason: reason) }
+        // A dial whose events went with the old session fails now rather than never.
+        for dial in dials { dial.component.terminate() }
     }
 
     /// Routes one calling event, decoded once by the session (on the event loop).
@@ -100,8 +162,11 @@ public final class Calling: Sendable {
             guard let call = call(id: connect.callID) else { return }
             let peer = connect.peer.flatMap { self.call(id: $0.callID) }
             call.handleConnect(connect, peerCall: peer)
-        case .other(RelayEventName.callDial, let params):
-            handleDial(params)
+        case .dial(let dial):
+            handleDial(dial)
+        case .refer(let refer):
+            guard let call = call(id: refer.callID) else { return }
+            call.handleRefer(refer)
         case .other(let eventType, _):
             logger.debug("ignoring a calling event this SDK does not model", metadata: ["event_type": "\(eventType)"])
         case .play, .collect, .record, .detect, .fax, .tap, .sendDigits:
@@ -113,22 +178,45 @@ public final class Calling: Sendable {
         }
     }
 
-    /// `calling.call.dial` (v3 `calling.dial`): the winner's id, or the end of a dial whose legs
-    /// all failed, found by the dial's tag.
-    private func handleDial(_ params: JSONValue) {
-        guard let tag = params["tag"]?.stringValue, let call = registry.withLock({ $0.byTag[tag] }) else { return }
-        switch params["dial_state"]?.stringValue {
+    /// `calling.call.dial`, found by the dial's tag: either a multi-device dial
+    /// (``dial(devices:maxDuration:region:)``, on both generations), or a single-device
+    /// ``Call/dial()`` sent as v3 `calling.dial`, whose leg is the `Call` itself.
+    private func handleDial(_ event: DialEvent) {
+        if let dial = registry.withLock({ $0.dials[event.tag] }) {
+            if event.state == "answered", let winner = event.call, !dial.legs.withLock({ $0.contains { $0.id == winner.callID } }) {
+                // The winner's state events never came (or come later): it is answered.
+                let leg = dialLeg(callID: winner.callID, nodeID: winner.nodeID, device: winner.device, state: .answered)
+                dial.legs.withLock { $0.append(leg) }
+            }
+            dial.component.handle(.dial(event))
+            return
+        }
+        guard let call = registry.withLock({ $0.byTag[event.tag] }) else {
+            logger.debug("ignoring calling.call.dial for an unknown tag", metadata: ["tag": "\(event.tag)"])
+            return
+        }
+        switch event.state {
         case "answered":
-            guard let winner = params["call"]?["call_id"]?.stringValue, call.id == nil else { return }
-            call.adopt(id: winner, nodeID: params["call"]?["node_id"]?.stringValue)
-            registry.withLock { $0.byID[winner] = call }
+            // The leg's own state events complete `dial()`; this only names it if they are late.
+            guard let winner = event.call, call.id == nil else { return }
+            call.adopt(id: winner.callID, nodeID: winner.nodeID)
+            registry.withLock { $0.byID[winner.callID] = call }
         case "failed":
+            // A dial can fail without any leg event (nothing rang): end the call so `dial()` returns.
             guard !call.ended else { return }
             forget(call)
             call.abandon(reason: CallEndReason.error.rawValue)
         default:
             break
         }
+    }
+
+    private func dialLeg(callID: String, nodeID: String?, device: Device?, state: CallState?) -> Call {
+        let leg = Call(
+            calling: self, callType: device?.type ?? "phone", from: device?.from ?? "", to: device?.to ?? "", timeout: device?.timeout,
+            direction: "outbound", id: callID, nodeID: nodeID, state: state, device: device.map(CallDevice.init(wire:)))
+        track(leg)
+        return leg
     }
 
     private func handleReceive(_ event: CallStateEvent) {
@@ -155,6 +243,13 @@ public final class Calling: Sendable {
                 call.adopt(id: event.callID, nodeID: event.nodeID)
                 registry.withLock { $0.byID[event.callID] = call }
             }
+        }
+        if call == nil, let tag = event.tag, let dial = registry.withLock({ $0.dials[tag] }), !dial.component.isCompleted {
+            // A leg of a pending multi-device dial: Relay names it by the dial's tag. Legs seen
+            // after the dial completed are not this client's (Py3 drops them too).
+            let leg = dialLeg(callID: event.callID, nodeID: event.nodeID, device: event.device, state: nil)
+            dial.legs.withLock { $0.append(leg) }
+            call = leg
         }
         if call == nil, event.peer != nil {
             // A leg created by connect: Relay announces it with its peer.

@@ -62,6 +62,10 @@ public struct RelayEvent: Sendable, Hashable, CustomStringConvertible {
 final class Component: Sendable {
     enum Kind: Sendable {
         case dial, answer, hangup(reason: String), connect, disconnect
+        /// `calling.dial` of device groups: completed by `calling.call.dial` answered or failed.
+        case multiDial
+        /// `calling.refer`: completed by the first `calling.call.refer` that is not `inProgress`.
+        case refer
         case awaitState([CallState])
         case play, prompt, record, sendDigits, tap, fax
         case detect(waitForBeep: Bool, blocking: Bool)
@@ -78,6 +82,11 @@ final class Component: Sendable {
             case .connect, .disconnect: true
             default: false
             }
+        }
+
+        var followsRefer: Bool {
+            if case .refer = self { return true }
+            return false
         }
     }
 
@@ -107,6 +116,11 @@ final class Component: Sendable {
         var peerCallID: String?
         var peerCall: Call?
         var endReason: String?
+        var referTo: String?
+        /// The last `calling.call.refer` state (nil until one arrives).
+        var referState: String?
+        var referResponseCode: String?
+        var notifyResponseCode: String?
         var waiters: [CheckedContinuation<Void, Never>] = []
         var span: (any Span)?
     }
@@ -266,6 +280,25 @@ final class Component: Sendable {
             } else {
                 store.successful = params.state == "disconnected"
             }
+            return true
+
+        case (.multiDial, .dial(let params)):
+            store.state = params.state
+            guard params.state != "dialing" else { return false }
+            store.event = RelayEvent(name: params.state, event: event)
+            store.successful = params.state == "answered"
+            store.peerCallID = store.successful ? params.call?.callID : nil
+            return true
+
+        case (.refer, .refer(let params)):
+            store.state = params.state
+            store.referState = params.state
+            store.referTo = params.referTo ?? store.referTo
+            store.referResponseCode = params.referResponseCode ?? store.referResponseCode
+            store.notifyResponseCode = params.notifyResponseCode ?? store.notifyResponseCode
+            guard params.state != "inProgress" else { return false }
+            store.event = RelayEvent(name: params.state, event: event)
+            store.successful = params.state == "success"
             return true
 
         case (.play, .play(let params)):

@@ -13,6 +13,46 @@ public struct DialResult: Sendable {
     public let call: Call
 }
 
+/// What ``Calling/dial(devices:maxDuration:region:)`` returns: the leg that answered first,
+/// and every leg Relay rang for the dial.
+public struct MultiDialResult: Sendable {
+    /// Whether a device answered.
+    public let successful: Bool
+    /// The `calling.call.dial` event that completed the dial (`answered` or `failed`); nil when
+    /// Relay refused the command.
+    public let event: RelayEvent?
+    /// The winning call, answered; nil when every device failed.
+    public let call: Call?
+    /// Every leg, in the order Relay created them: the winner and the losers.
+    public let legs: [DialLeg]
+
+    /// The legs that did not win, each with why it ended (`cancel` for the other devices of the
+    /// winner's group; `busy`, `noAnswer`, `error`, … for earlier groups).
+    public var losers: [DialLeg] { legs.filter { !$0.winner } }
+}
+
+/// What `pass()` returns.
+public struct PassResult: Sendable {
+    /// Whether Relay took the call back to offer it to another consumer.
+    public let successful: Bool
+}
+
+/// What `refer(to:headers:)` returns.
+public struct ReferResult: Sendable {
+    /// Whether the transfer target answered (state `success`).
+    public let successful: Bool
+    /// The `calling.call.refer` event that completed the operation.
+    public let event: RelayEvent?
+    /// The final state: `success`, `busy`, `noAnswer`, `cancel` or `error`.
+    public let state: ReferState?
+    /// The SIP URI the call was referred to (`sip_refer_to`).
+    public let referTo: String?
+    /// The far end's SIP answer to the REFER, such as `202` (`sip_refer_response_code`).
+    public let referResponseCode: String?
+    /// The target's SIP answer reported by NOTIFY, such as `200` or `486` (`sip_notify_response_code`).
+    public let notifyResponseCode: String?
+}
+
 /// What `answer()` returns.
 public struct AnswerResult: Sendable {
     /// Whether the call is answered.
@@ -182,6 +222,11 @@ extension Component.Store {
             successful: successful, event: event, direction: faxParams?["direction"]?.stringValue,
             identity: faxParams?["identity"]?.stringValue, remoteIdentity: faxParams?["remote_identity"]?.stringValue,
             document: faxParams?["document"]?.stringValue, pages: faxParams?["pages"]?.intValue)
+    }
+    var referResult: ReferResult {
+        ReferResult(
+            successful: successful, event: event, state: referState.map(ReferState.init(rawValue:)), referTo: referTo,
+            referResponseCode: referResponseCode, notifyResponseCode: notifyResponseCode)
     }
     var sendDigitsResult: SendDigitsResult { SendDigitsResult(successful: successful, event: event) }
     var tapResult: TapResult {

@@ -124,6 +124,6 @@ final class RelayV3Dialect: SessionDialect {
 
     static func outboundCall(tag: String, device: Device) -> (method: String, params: JSONValue) {
         // One serial group of one device: the v3 form of a single-device call.
-        (RelayMethod.dial, ["tag": .string(tag), "devices": [[device.json]]])
+        (RelayMethod.dial, DialCommand(tag: tag, devices: [[device]]).json)
     }
 }

@@ -206,14 +206,8 @@ struct CallingBehaviourTests {
                 _ = try await call.hangup()
                 let callID = try #require(call.id)
                 var sent: [(event: CallingEvent, params: JSONValue)] = []
-                for session in await server.sessions() {
-                    for entry in await server.journal(sessionID: session.id) ?? [] where entry.direction == "out" {
-                        guard let frame = try? JSONCodec.parse(entry.text), frame["method"]?.stringValue == BladeMethod.broadcast,
-                            let notification = frame["params"]?["params"], let type = notification["event_type"]?.stringValue,
-                            let params = notification["params"], params["call_id"]?.stringValue == callID
-                        else { continue }
-                        sent.append((try CallingEvent(eventType: type, params: params), params))
-                    }
+                for (type, params) in await deliveredEvents(server) where params["call_id"]?.stringValue == callID {
+                    sent.append((try CallingEvent(eventType: type, params: params), params))
                 }
                 let heard = [CallEventName.stateChange, .playStateChange, .sendDigitsStateChange, .recordStateChange].flatMap(tally.events)
                     + tally.events(.detectUpdate) + tally.events(.detectFinished) + tally.events(.detectError)

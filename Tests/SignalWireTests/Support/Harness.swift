@@ -100,5 +100,31 @@ func sentCommands(_ server: RelayServer, method: String) async -> [JSONValue] {
     }
 }
 
+/// Every event the server sent its clients, as `(event_type, params)`: `blade.broadcast` (v2)
+/// or `signalwire.event` (v3; a redelivery of the same frame id counted once).
+func deliveredEvents(_ server: RelayServer) async -> [(eventType: String, params: JSONValue)] {
+    var events: [(eventType: String, params: JSONValue)] = []
+    var seenV3IDs: Set<String> = []
+    for session in await server.sessions() {
+        for entry in await server.journal(sessionID: session.id) ?? [] where entry.direction == "out" {
+            guard let frame = try? JSONCodec.parse(entry.text) else { continue }
+            switch frame["method"]?.stringValue {
+            case BladeMethod.broadcast:
+                guard let notification = frame["params"]?["params"], let type = notification["event_type"]?.stringValue,
+                    let params = notification["params"]
+                else { continue }
+                events.append((type, params))
+            case V3Method.event:
+                guard let params = frame["params"], let event = try? V3EventParams(json: params) else { continue }
+                if let id = frame["id"]?.stringValue, !seenV3IDs.insert("\(session.id)/\(id)").inserted { continue }
+                events.append((event.eventType, event.params))
+            default:
+                continue
+            }
+        }
+    }
+    return events
+}
+
 /// Tests keep the SDK's warnings about the faults they inject out of the output.
 let quietLogger = Logger(label: "test.client", factory: { _ in SwiftLogNoOpLogHandler() })

@@ -74,13 +74,15 @@ struct RelayV3SessionTests {
     @Test func serverPingsAreAnsweredAndTheClientPingsToo() async throws {
         try await withScriptedPeer(responder: v3Responder()) { peer in
             var configuration = v3Configuration()
-            configuration.pingInterval = .milliseconds(200)
+            // Short enough to see a keepalive, long enough for the peer to answer it on a loaded
+            // machine (an unanswered ping closes the connection; the client then reconnects).
+            configuration.pingInterval = .seconds(1)
             let client = try RelayClient(project: "p", token: "t", host: peer.url, configuration: configuration, logger: quietLogger)
             try await client.connect()
             try await peer.push(#"{"jsonrpc":"2.0","id":"ping-1","method":"signalwire.ping","params":{"timestamp":1.5}}"#)
             #expect(await eventually { acks(peer).contains("ping-1") })
             #expect(await eventually { peer.received.contains { $0["method"]?.stringValue == V3Method.ping } }, "its own keepalive")
-            #expect(client.connected)
+            #expect(await eventually { client.connected })
             await client.disconnect()
         }
     }

@@ -118,7 +118,8 @@ struct V3GoldenFrameTests {
         try await withScriptedPeer(responder: MiniRelay.respond) { peer in
             peer.authorizationState.withLock { $0 = "sealed:tag" }
             var configuration = v3Configuration()
-            configuration.pingInterval = .milliseconds(300)
+            // See serverPingsAreAnsweredAndTheClientPingsToo: a keepalive soon, answerable when loaded.
+            configuration.pingInterval = .seconds(1)
             let client = try RelayClient(project: "p", token: "t", host: peer.url, configuration: configuration, logger: quietLogger)
             try await client.connect()
             try await client.receive(contexts: ["sales", "support"])
@@ -127,7 +128,7 @@ struct V3GoldenFrameTests {
             #expect(await eventually { peer.received.contains { $0["method"]?.stringValue == V3Method.ping } })
             peer.restoreSessions.store(true, ordering: .relaxed)
             await peer.dropAll()
-            #expect(await eventually { peer.connections == 2 && client.connected })
+            #expect(await eventually { peer.connections >= 2 && client.connected })
             await client.disconnect()
             let connects = peer.received.filter { $0["method"]?.stringValue == V3Method.connect }
             // The first connect of a client without contexts is the JWT scenario's shape apart
@@ -162,7 +163,7 @@ struct V3GoldenFrameTests {
                 #expect(await eventually { peer.received.contains { $0["id"]?.stringValue == "bye" } })
                 peer.restoreSessions.store(!restart, ordering: .relaxed)
                 await peer.dropAll()
-                #expect(await eventually { peer.connections == 2 && client.connected })
+                #expect(await eventually { peer.connections >= 2 && client.connected })
                 let again = peer.received.filter { $0["method"]?.stringValue == V3Method.connect }.dropFirst().first
                 V3Golden.expectMatch(again, try V3Golden.request(scenario, method: V3Method.connect, index: 1), "\(scenario) reconnect")
                 V3Golden.expectMatch(peer.received.first { $0["id"]?.stringValue == "bye" }, try V3Golden.ack(scenario), "\(scenario) answer")

@@ -5,29 +5,15 @@ import SignalWire
 import Synchronization
 import Testing
 
-/// What only RELAY v3 does (RELAY-V3.md §1–3): acks, server pings, `signalwire.disconnect`,
-/// resume by `protocol` + `authorization_state`, flat 2xx results and call-gone codes. Against a
-/// scripted peer, which can redeliver, refuse and disconnect on cue.
+/// What only RELAY v3 does (RELAY-V3.md §1–3) where the local server cannot show it because a
+/// well-behaved server never does it on cue: the same event delivered twice, 2xx codes other
+/// than "200" and numeric codes, a disconnect notice with either `restart`, a request lost with
+/// its socket, a server that never answers, 404/410 for a call the client still holds, JSON-RPC
+/// errors. A scripted peer does those. The rest (connect, bare commands, acks, pings both ways,
+/// resume with contexts inline, refused credentials) runs against the real server in
+/// `RelayV3ServerTests` and the parameterised suites.
 @Suite(.timeLimit(.minutes(2)))
 struct RelayV3SessionTests {
-    @Test func connectSendsOneSignalwireConnectAndCommandsGoBare() async throws {
-        try await withScriptedPeer(responder: v3Responder()) { peer in
-            let client = try v3Client(peer)
-            try await client.connect()
-            let connect = try #require(peer.received.first)
-            #expect(connect["method"]?.stringValue == V3Method.connect)
-            #expect(connect["params"]?["event_acks"] == .bool(true))
-            #expect(connect["params"]?["authentication"] == ["project": "p", "token": "t"])
-            #expect(connect["params"]?["protocol"] == nil, "a first connect resumes nothing")
-            let result = try await client.execute(RelayMethod.answer, params: ["node_id": "n", "call_id": "c"])
-            #expect(result["code"]?.stringValue == "200", "the result is read flat")
-            let answer = try #require(peer.received.first { $0["method"]?.stringValue == RelayMethod.answer })
-            #expect(answer["params"] == ["node_id": "n", "call_id": "c"], "no blade.execute, no protocol")
-            #expect(!peer.received.contains { $0["method"]?.stringValue?.hasPrefix("blade.") == true })
-            await client.disconnect()
-        }
-    }
-
     @Test func anyTwoHundredCodeIsASuccessAndOthersFail() async throws {
         let codes: [JSONValue] = [.int(200), "202", .int(299), "400"]
         let next = Atomic<Int>(0)
@@ -67,22 +53,6 @@ struct RelayV3SessionTests {
             #expect(offered.withLock { $0 } == ["call-1", "call-2"], "the redelivered event is handled once")
             let ack = try #require(peer.received.first { $0["id"]?.stringValue == "ev-1" && $0["method"] == nil })
             #expect(ack == ["jsonrpc": "2.0", "id": "ev-1", "result": [:]])
-            await client.disconnect()
-        }
-    }
-
-    @Test func serverPingsAreAnsweredAndTheClientPingsToo() async throws {
-        try await withScriptedPeer(responder: v3Responder()) { peer in
-            var configuration = v3Configuration()
-            // Short enough to see a keepalive, long enough for the peer to answer it on a loaded
-            // machine (an unanswered ping closes the connection; the client then reconnects).
-            configuration.pingInterval = .seconds(1)
-            let client = try RelayClient(project: "p", token: "t", host: peer.url, configuration: configuration, logger: quietLogger)
-            try await client.connect()
-            try await peer.push(#"{"jsonrpc":"2.0","id":"ping-1","method":"signalwire.ping","params":{"timestamp":1.5}}"#)
-            #expect(await eventually { acks(peer).contains("ping-1") })
-            #expect(await eventually { peer.received.contains { $0["method"]?.stringValue == V3Method.ping } }, "its own keepalive")
-            #expect(await eventually { client.connected })
             await client.disconnect()
         }
     }
@@ -210,35 +180,6 @@ struct RelayV3SessionTests {
             await client.disconnect()
         }
     }
-
-    @Test func refusedCredentialsFailConnectWithoutRetrying() async throws {
-        try await withScriptedPeer(responder: v3Responder()) { peer in
-            peer.refuseV3Connect.store(true, ordering: .relaxed)
-            let client = try v3Client(peer)
-            await #expect(throws: RelayError.self) { try await client.connect() }
-            do {
-                try await client.connect()
-            } catch let error as RelayError {
-                #expect(error.code == .authenticationFailed)
-            }
-            #expect(peer.received.filter { $0["method"]?.stringValue == V3Method.connect }.count == 2, "one attempt per connect()")
-        }
-    }
-
-    @Test func contextsGoInlineWhenReconnecting() async throws {
-        try await withScriptedPeer(responder: v3Responder()) { peer in
-            let client = try v3Client(peer)
-            try await client.connect()
-            try await client.calling.receive(contexts: ["office", "home"]) { _ in }
-            #expect(peer.received.contains { $0["method"]?.stringValue == V3Method.receive })
-            await peer.dropAll()
-            #expect(await eventually { peer.connections == 2 && client.connected })
-            let again = try #require(peer.received.last { $0["method"]?.stringValue == V3Method.connect })
-            #expect(again["params"]?["contexts"] == ["office", "home"])
-            #expect(peer.received.filter { $0["method"]?.stringValue == V3Method.receive }.count == 1, "no second receive")
-            await client.disconnect()
-        }
-    }
 }
 
 func v3Configuration() -> RelayConfiguration {
@@ -278,6 +219,8 @@ private func acks(_ peer: ScriptedPeer) -> [String] {
     }
 }
 
+/// A `calling.dial` that fails with no leg event at all: the local server always announces the
+/// legs it rings first, so only a scripted peer shows that `dial()` still returns.
 @Suite(.timeLimit(.minutes(1)))
 struct RelayV3DialTests {
     @Test func aDialThatFailsWithoutLegEventsEndsUnsuccessfully() async throws {

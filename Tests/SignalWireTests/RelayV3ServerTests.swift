@@ -47,7 +47,9 @@ struct RelayV3ServerTests {
     @Test func everyEventIsAckedAndPingsGoBothWays() async throws {
         let configuration = {
             var configuration = testConfiguration(.relayV3)
-            configuration.pingInterval = .seconds(1)
+            // Soon enough to see a keepalive; a loaded machine can still miss an answer, and the
+            // client then resumes on a new socket (see the ack check below).
+            configuration.pingInterval = .seconds(2)
             return configuration
         }()
         try await withRelayServer { server in  // the server pings every second too
@@ -57,14 +59,16 @@ struct RelayV3ServerTests {
                 _ = try await call.hangup()
                 #expect(await eventually { await Self.frames(server, "in").contains { $0["method"]?.stringValue == V3Method.ping } }, "the client's keepalive")
                 #expect(await eventually { await Self.frames(server, "out").contains { $0["method"]?.stringValue == V3Method.ping } }, "the server's")
-                // Every event and server ping is answered with an empty result, once per delivery.
+                // Every event and server ping is answered with an empty result, at most once per
+                // delivery. (An ack can be lost with a socket the client closed; the server then
+                // redelivers on the resumed one, and that copy is acked.)
                 #expect(
                     await eventually {
                         let out = await Self.frames(server, "out").filter { [V3Method.event, V3Method.ping].contains($0["method"]?.stringValue ?? "") }
                         let answers = await Self.frames(server, "in").filter { $0["method"] == nil && $0["result"] == [:] }
                         let delivered = Dictionary(grouping: out.compactMap { $0["id"]?.stringValue }, by: { $0 }).mapValues(\.count)
                         let acked = Dictionary(grouping: answers.compactMap { $0["id"]?.stringValue }, by: { $0 }).mapValues(\.count)
-                        return !delivered.isEmpty && delivered.allSatisfy { acked[$0.key] == $0.value }
+                        return !delivered.isEmpty && delivered.allSatisfy { (1...$0.value).contains(acked[$0.key] ?? 0) }
                     })
                 #expect(client.connected)
             }
@@ -74,7 +78,8 @@ struct RelayV3ServerTests {
     @Test func aDroppedSocketResumesWithContextsInline() async throws {
         try await withRelayServer { server in
             try await withClient(server, generation: .relayV3) { client in
-                try await client.calling.receive(contexts: ["office", "home"]) { _ in }
+                let (offers, offered) = AsyncStream.makeStream(of: String.self)
+                try await client.calling.receive(contexts: ["office", "home"]) { offered.yield($0.id ?? "") }
                 let session = try #require(await server.sessions().first)
                 #expect(await server.dropSessions() == 1)
                 #expect(
@@ -90,8 +95,9 @@ struct RelayV3ServerTests {
                 #expect(sent.filter { $0["method"]?.stringValue == V3Method.receive }.count == 1, "no second receive")
                 #expect(await server.sessions().map(\.restoredCount) == [1])
                 // Still receiving after the resume.
-                let offered = try await server.injectCall(context: "home")
-                #expect(await eventually { client.calling.call(id: offered.id) != nil })
+                let call = try await server.injectCall(context: "home", ringTimeout: 3600)
+                var iterator = offers.makeAsyncIterator()
+                #expect(await iterator.next() == call.id)
             }
         }
     }

@@ -5,6 +5,9 @@
 #   Benchmarks/run.sh                 # everything, default sizes (docs/PERFORMANCE.md)
 #   ONLY="rtt" RTT_SAMPLES=2000 Benchmarks/run.sh     # a quick subset
 #
+# The Swift round trip and call flow against `relay serve` run twice, on the Blade v2 wire and
+# on RELAY v3 (`--wire v3`), in the same run; the summary shows the v3/v2 ratios.
+#
 # Writes bench-results/*.json (one file per measurement, plus meta.json and summary.json),
 # prints a table with the Swift/Python ratios, and writes docs/performance.png (plot.py).
 # Every process it starts is stopped by pid on exit; every client step runs under `timeout`.
@@ -219,6 +222,11 @@ rtt_cells() { # SERVERNAME
         --label "rtt-$server-$inflight" --json "$OUT/rtt-$server-$inflight-swift.r$r.json" >/dev/null
       swift_step rtt --url "$URL" --samples "$RTT_SAMPLES" --warmup "$swift_warm" --inflight "$inflight" --on-loop \
         --label "rtt-$server-$inflight" --json "$OUT/rtt-$server-$inflight-swift_loop.r$r.json" >/dev/null
+      # The floor responder speaks Blade only; relay serve speaks both wires.
+      if [[ "$server" == relay ]]; then
+        swift_step rtt --url "$URL" --wire v3 --samples "$RTT_SAMPLES" --warmup "$swift_warm" --inflight "$inflight" \
+          --label "rtt-$server-$inflight" --json "$OUT/rtt-$server-$inflight-swift_v3.r$r.json" >/dev/null
+      fi
       python_step rtt.py --url "$URL" --samples "$PY_RTT_SAMPLES" --warmup "$py_warm" --inflight "$inflight" \
         --label "rtt-$server-$inflight" --json "$OUT/rtt-$server-$inflight-python.r$r.json" >/dev/null
     done
@@ -236,9 +244,10 @@ call_flow() { # SIDE COUNT
   local side="$1" count="$2" log="$LOGS/calls-$1.log" consumer
   count=$(( (count + INJECT_CONCURRENCY - 1) / INJECT_CONCURRENCY * INJECT_CONCURRENCY ))
   start_relay "calls-$side"
-  if [[ "$side" == swift ]]; then
-    start_bg consumer "$log" "$VENV/bin/python" "$PYDIR/cputime.py" "$OUT/cpu-calls-swift-consumer.json" \
-      timeout "$STEP_TIMEOUT" "${CLIENT_PIN[@]}" "$BENCH" calls --url "$URL" --count "$count" --context bench --json "$OUT/calls-swift.json"
+  if [[ "$side" == swift || "$side" == swift_v3 ]]; then
+    local wire=v2; [[ "$side" == swift_v3 ]] && wire=v3
+    start_bg consumer "$log" "$VENV/bin/python" "$PYDIR/cputime.py" "$OUT/cpu-calls-$side-consumer.json" \
+      timeout "$STEP_TIMEOUT" "${CLIENT_PIN[@]}" "$BENCH" calls --url "$URL" --wire "$wire" --count "$count" --context bench --json "$OUT/calls-$side.json"
   else
     start_bg consumer "$log" "$VENV/bin/python" "$PYDIR/cputime.py" "$OUT/cpu-calls-python-consumer.json" \
       timeout "$STEP_TIMEOUT" "${CLIENT_PIN[@]}" "$VENV/bin/python" "$PYDIR/calls.py" --url "$URL" --count "$count" --context bench --json "$OUT/calls-python.json" --timeout "$STEP_TIMEOUT"
@@ -258,6 +267,7 @@ call_flow() { # SIDE COUNT
 }
 if wants calls; then
   call_flow swift "$CALLS"
+  call_flow swift_v3 "$CALLS"
   call_flow python "$PY_CALLS"
 fi
 

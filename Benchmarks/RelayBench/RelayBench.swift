@@ -22,10 +22,16 @@ struct Connection: ParsableArguments {
     @Option(help: "Project id.") var project = "local-project"
     @Option(help: "API token.") var token = "local-token"
     @Option(help: "Write the figures as JSON to this file.") var json: String?
+    @Option(help: "Wire generation: v2 (Blade) or v3 (RELAY signalwire.connect).") var wire = "v2"
+
+    func validate() throws {
+        guard WireGeneration(name: wire) != nil else { throw ValidationError("--wire must be v2 or v3") }
+    }
 
     func client() throws -> RelayClient {
         var configuration = RelayConfiguration()
         configuration.executeTimeout = .seconds(60)
+        configuration.wireGeneration = WireGeneration(name: wire) ?? .bladeV2
         return try RelayClient(
             project: project, token: token, host: url, configuration: configuration,
             logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
@@ -34,6 +40,7 @@ struct Connection: ParsableArguments {
     func write(_ figures: [String: JSONValue]) throws {
         var all = figures
         all["sdk"] = "swift"
+        all["wire"] = .string(wire)
         let text = JSONValue.object(all).jsonString
         print(text)
         if let json { try text.write(toFile: json, atomically: true, encoding: .utf8) }

@@ -13,7 +13,8 @@ import statistics
 import sys
 
 RTT_FIELDS = ('p50_us', 'p99_us', 'p999_us', 'requests_per_second', 'samples')
-SIDES = (('swift', 'Swift'), ('swift_loop', 'Swift, loops on the event loop'), ('python', 'Python 2.1.1'))
+SIDES = (('swift', 'Swift'), ('swift_loop', 'Swift, loops on the event loop'), ('swift_v3', 'Swift, RELAY v3 wire'),
+         ('python', 'Python 2.1.1'))
 
 
 def load(out):
@@ -109,6 +110,18 @@ def main():
           fmt_us(f.get('p50_us')), fmt_us(f.get('p99_us')), fmt_us(f.get('p999_us')), fmt_n(f.get('requests_per_second')),
           fmt_x(row.get('p50_speedup_vs_python')) if side != 'python' else '', fmt_x(row.get('throughput_ratio_vs_python')) if side != 'python' else ''))
     lines.append('')
+    # RELAY v3 beside Blade v2, same SDK, same server, same run (issue 10: within 10%).
+    v3_rows = []
+    for base in rtt_keys:
+      v2, v3 = figs.get(base + '-swift'), figs.get(base + '-swift_v3')
+      if v2 and v3:
+        v3_rows.append({'inflight': int(base.split('-')[2]), 'p50_v3_over_v2': ratio(v3['p50_us'], v2['p50_us']),
+                        'rps_v3_over_v2': ratio(v3['requests_per_second'], v2['requests_per_second'])})
+    summary['rtt_v3_vs_v2'] = v3_rows
+    if v3_rows:
+      lines.append('RELAY v3 ÷ Blade v2 (Swift, `relay serve`): ' + '; '.join(
+        '%d in flight: p50 %.2f, req/s %.2f' % (r['inflight'], r['p50_v3_over_v2'], r['rps_v3_over_v2']) for r in v3_rows))
+      lines.append('')
 
   # ---- call flow ----
   cs, cp = figs.get('calls-swift'), figs.get('calls-python')
@@ -133,6 +146,16 @@ def main():
         lines.append('| %s | %s | %.2f | %s | %s | %s |' % (label, fmt_n(f.get('calls')), f.get('seconds', 0),
                                                      fmt_n(f.get('calls_per_second')), fmt_n(c), fmt_n(sv)))
     lines.append('| **Swift vs Python** | | | **%s** | **%s** less | |' % (fmt_x(r), fmt_x(ratio(pc, sc))))
+    cv3 = figs.get('calls-swift_v3')
+    if cv3:
+      v3c = cpu_per_call('swift_v3', 'consumer', cv3)
+      v3r = ratio(cv3.get('calls_per_second'), cs and cs.get('calls_per_second'))
+      summary['calls']['swift_v3'] = cv3
+      summary['calls']['v3_over_v2'] = v3r
+      lines.append('| Swift, RELAY v3 wire | %s | %.2f | %s | %s | %s |' % (
+          fmt_n(cv3.get('calls')), cv3.get('seconds', 0), fmt_n(cv3.get('calls_per_second')), fmt_n(v3c),
+          fmt_n(cpu_per_call('swift_v3', 'server', cv3))))
+      lines.append('| **v3 ÷ v2 (Swift)** | | | **%.2f** | | |' % v3r if v3r is not None else '| v3 ÷ v2 (Swift) | | | — | | |')
     lines.append('')
 
   # ---- memory ----
@@ -179,7 +202,7 @@ def main():
     summary['targets'].append({'target': name, 'value': value, 'met': ok})
     lines.append('| %s | %s | %s |' % (name, shown, '—' if ok is None else ('met' if ok else '**missed**')))
 
-  lines.append('### targets (issue 4)')
+  lines.append('### targets (issues 4 and 10)')
   lines.append('')
   lines.append('| target | measured | |')
   lines.append('|---|---|---|')
@@ -190,6 +213,13 @@ def main():
     target('floor, sequential p50 ≤ 90 µs (%s)' % label, p50, None if p50 is None else p50 <= 90, fmt_us(p50) + ' µs')
     target('floor, sequential p99 ≤ 200 µs (%s)' % label, p99, None if p99 is None else p99 <= 200, fmt_us(p99) + ' µs')
     target('floor, 64 in flight ≥ 80,000 req/s (%s)' % label, rps, None if rps is None else rps >= 80000, fmt_n(rps) + ' req/s')
+  for row in summary.get('rtt_v3_vs_v2', []):
+    if row['inflight'] == 1:
+      target('v3 round trip within 10% of v2 (p50, sequential)', row['p50_v3_over_v2'],
+             None if row['p50_v3_over_v2'] is None else row['p50_v3_over_v2'] <= 1.10, '%.2f' % row['p50_v3_over_v2'])
+  v3calls = summary['calls'] and summary['calls'].get('v3_over_v2')
+  if v3calls is not None:
+    target('v3 call flow within 10% of v2 (calls/s)', v3calls, v3calls >= 0.90, '%.2f' % v3calls)
   cr = summary['calls'] and summary['calls']['ratio']
   target('call flow ≥ 20× Python (calls/s)', cr, None if cr is None else cr >= 20, fmt_x(cr))
   ccr = summary['calls'] and summary['calls']['cpu_ratio']

@@ -11,9 +11,9 @@ import Testing
 /// Results and events of every Call verb against the simulated telephone network.
 @Suite("Calling against the simulated world", .timeLimit(.minutes(3)))  // a hang fails in bounded time instead of stalling CI
 struct CallingBehaviourTests {
-    @Test func busyNumberFailsTheDial() async throws {
+    @Test(arguments: bothGenerations) func busyNumberFailsTheDial(generation: WireGeneration) async throws {
         try await withRelayServer { server in
-            try await withClient(server) { client in
+            try await withClient(server, generation: generation) { client in
                 let dial = try await client.calling.dial(from: "+12029999999", to: "+12015550101")
                 #expect(!dial.successful)
                 #expect(dial.call.busy)
@@ -23,9 +23,9 @@ struct CallingBehaviourTests {
         }
     }
 
-    @Test func unroutableNumberFails() async throws {
+    @Test(arguments: bothGenerations) func unroutableNumberFails(generation: WireGeneration) async throws {
         try await withRelayServer { server in
-            try await withClient(server) { client in
+            try await withClient(server, generation: generation) { client in
                 let dial = try await client.calling.dial(from: "+12029999999", to: "+12015550103")
                 #expect(!dial.successful)
                 #expect(dial.call.failed)
@@ -33,9 +33,9 @@ struct CallingBehaviourTests {
         }
     }
 
-    @Test func unansweredNumberTimesOut() async throws {
+    @Test(arguments: bothGenerations) func unansweredNumberTimesOut(generation: WireGeneration) async throws {
         try await withRelayServer { server in
-            try await withClient(server) { client in
+            try await withClient(server, generation: generation) { client in
                 let dial = try await client.calling.dial(from: "+12029999999", to: "+12015550102", timeout: 5)
                 #expect(!dial.successful)
                 #expect(dial.call.endReason == "noAnswer")
@@ -43,12 +43,12 @@ struct CallingBehaviourTests {
         }
     }
 
-    @Test func remoteHangupEndsTheCallAndItsOperations() async throws {
+    @Test(arguments: bothGenerations) func remoteHangupEndsTheCallAndItsOperations(generation: WireGeneration) async throws {
         // The party hangs up 2 simulated seconds after answering. On the manual clock that is
         // when the test says so, after the listeners and the play are in place.
         try await withRelayTestServer(configure: { $0.clockMode = .manual }) { testServer in
             let server = testServer.server
-            try await withClient(server) { client in
+            try await withClient(server, generation: generation) { client in
                 async let dial = client.calling.dial(from: "+12029999999", to: "+12015550108")
                 #expect(await eventually { await !server.calls().isEmpty })
                 await server.advanceClock(by: 2)  // one ring
@@ -75,9 +75,9 @@ struct CallingBehaviourTests {
         }
     }
 
-    @Test func waitForSeesRingingAndAnswered() async throws {
+    @Test(arguments: bothGenerations) func waitForSeesRingingAndAnswered(generation: WireGeneration) async throws {
         try await withRelayServer(speed: 20) { server in
-            try await withClient(server) { client in
+            try await withClient(server, generation: generation) { client in
                 let call = client.calling.newCall(from: "+12029999999", to: "+12015550100")
                 async let dial = call.dial()
                 async let ringing = call.waitForRinging()
@@ -95,9 +95,9 @@ struct CallingBehaviourTests {
         }
     }
 
-    @Test func promptCollectsDigitsAndSpeech() async throws {
+    @Test(arguments: bothGenerations) func promptCollectsDigitsAndSpeech(generation: WireGeneration) async throws {
         try await withRelayServer { server in
-            try await withClient(server) { client in
+            try await withClient(server, generation: generation) { client in
                 let keypad = try await answeredCall(client, to: "+12015550106")
                 let digits = try await keypad.promptTTS(.digits(max: 8, terminators: "#"), text: "Enter your PIN")
                 #expect(digits.successful)
@@ -118,9 +118,9 @@ struct CallingBehaviourTests {
         }
     }
 
-    @Test func promptWithoutAnythingToCollectIsRejectedLocally() async throws {
+    @Test(arguments: bothGenerations) func promptWithoutAnythingToCollectIsRejectedLocally(generation: WireGeneration) async throws {
         try await withRelayServer { server in
-            try await withClient(server) { client in
+            try await withClient(server, generation: generation) { client in
                 let call = try await answeredCall(client)
                 await #expect(throws: RelayError.self) { try await call.prompt(Collect(), media: [.tts(text: "?")]) }
                 #expect(await sentCommands(server, method: RelayMethod.playAndCollect).isEmpty)
@@ -128,9 +128,9 @@ struct CallingBehaviourTests {
         }
     }
 
-    @Test func recordGivesAURLDurationAndSize() async throws {
+    @Test(arguments: bothGenerations) func recordGivesAURLDurationAndSize(generation: WireGeneration) async throws {
         try await withRelayServer { server in
-            try await withClient(server) { client in
+            try await withClient(server, generation: generation) { client in
                 let call = try await answeredCall(client)
                 let record = try await call.record(format: "wav", endSilenceTimeout: 1)
                 #expect(record.successful)
@@ -141,9 +141,9 @@ struct CallingBehaviourTests {
         }
     }
 
-    @Test func answeringMachineWithBeep() async throws {
+    @Test(arguments: bothGenerations) func answeringMachineWithBeep(generation: WireGeneration) async throws {
         try await withRelayServer { server in
-            try await withClient(server) { client in
+            try await withClient(server, generation: generation) { client in
                 let machine = try await answeredCall(client, to: "+12015550104")
                 let beep = try await machine.amd(waitForBeep: true)
                 #expect(beep.successful)
@@ -158,9 +158,9 @@ struct CallingBehaviourTests {
         }
     }
 
-    @Test func asyncDetectCollectsEveryResult() async throws {
+    @Test(arguments: bothGenerations) func asyncDetectCollectsEveryResult(generation: WireGeneration) async throws {
         try await withRelayServer { server in
-            try await withClient(server) { client in
+            try await withClient(server, generation: generation) { client in
                 let machine = try await answeredCall(client, to: "+12015550104")
                 let action = try await machine.amdAsync(timeout: 30)
                 let result = try await action.wait()
@@ -170,9 +170,9 @@ struct CallingBehaviourTests {
         }
     }
 
-    @Test func faxDetectionAndTransfer() async throws {
+    @Test(arguments: bothGenerations) func faxDetectionAndTransfer(generation: WireGeneration) async throws {
         try await withRelayServer { server in
-            try await withClient(server) { client in
+            try await withClient(server, generation: generation) { client in
                 let fax = try await answeredCall(client, to: "+12015550105")
                 let tone = try await fax.detectFax(timeout: 10)
                 #expect(tone.successful)
@@ -192,9 +192,9 @@ struct CallingBehaviourTests {
     /// The session decodes each broadcast once; what listeners get must still be exactly what
     /// the server sent: the typed `wire` event, and a `payload` equal to the params (number
     /// kinds included) or, for fax and detect, the inner object.
-    @Test func listenersHearEachBroadcastExactlyAsSent() async throws {
+    @Test(arguments: bothGenerations) func listenersHearEachBroadcastExactlyAsSent(generation: WireGeneration) async throws {
         try await withRelayServer { server in
-            try await withClient(server) { client in
+            try await withClient(server, generation: generation) { client in
                 let call = try await answeredCall(client)
                 let tally = EventTally(call)
                 _ = try await call.playTTS(text: "Hi")
@@ -206,14 +206,8 @@ struct CallingBehaviourTests {
                 _ = try await call.hangup()
                 let callID = try #require(call.id)
                 var sent: [(event: CallingEvent, params: JSONValue)] = []
-                for session in await server.sessions() {
-                    for entry in await server.journal(sessionID: session.id) ?? [] where entry.direction == "out" {
-                        guard let frame = try? JSONCodec.parse(entry.text), frame["method"]?.stringValue == BladeMethod.broadcast,
-                            let notification = frame["params"]?["params"], let type = notification["event_type"]?.stringValue,
-                            let params = notification["params"], params["call_id"]?.stringValue == callID
-                        else { continue }
-                        sent.append((try CallingEvent(eventType: type, params: params), params))
-                    }
+                for (type, params) in await deliveredEvents(server) where params["call_id"]?.stringValue == callID {
+                    sent.append((try CallingEvent(eventType: type, params: params), params))
                 }
                 let heard = [CallEventName.stateChange, .playStateChange, .sendDigitsStateChange, .recordStateChange].flatMap(tally.events)
                     + tally.events(.detectUpdate) + tally.events(.detectFinished) + tally.events(.detectError)
@@ -238,9 +232,9 @@ struct CallingBehaviourTests {
         }
     }
 
-    @Test func sendDigitsValidatesBeforeSending() async throws {
+    @Test(arguments: bothGenerations) func sendDigitsValidatesBeforeSending(generation: WireGeneration) async throws {
         try await withRelayServer { server in
-            try await withClient(server) { client in
+            try await withClient(server, generation: generation) { client in
                 let call = try await answeredCall(client)
                 await #expect(throws: RelayError.invalidArgument("'x' is not a DTMF digit: \(SendDigitsCommand.rule)")) {
                     try await call.sendDigits("12x4")
@@ -253,7 +247,7 @@ struct CallingBehaviourTests {
         }
     }
 
-    @Test func tapStreamsRealRTPToALoopbackPort() async throws {
+    @Test(arguments: bothGenerations) func tapStreamsRealRTPToALoopbackPort(generation: WireGeneration) async throws {
         let received = PacketCounter()
         let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { $0.pipeline.addHandler(received) }
@@ -261,7 +255,7 @@ struct CallingBehaviourTests {
         defer { channel.close(promise: nil) }
         let port = try #require(channel.localAddress?.port)
         try await withRelayServer(speed: 10) { server in
-            try await withClient(server) { client in
+            try await withClient(server, generation: generation) { client in
                 let call = try await answeredCall(client)
                 let action = try await call.tapAsync(direction: "both", device: .rtp(address: "127.0.0.1", port: port, codec: "PCMU", ptime: 20))
                 #expect(action.sourceDevice["type"]?.stringValue != nil, "calling.tap answers with the source device")
@@ -275,9 +269,9 @@ struct CallingBehaviourTests {
         #expect(received.firstByte == 0x80, "RTP version 2")
     }
 
-    @Test func connectInSeriesSkipsABusyDevice() async throws {
+    @Test(arguments: bothGenerations) func connectInSeriesSkipsABusyDevice(generation: WireGeneration) async throws {
         try await withRelayServer { server in
-            try await withClient(server) { client in
+            try await withClient(server, generation: generation) { client in
                 let call = try await answeredCall(client)
                 let legs = Mutex<[String]>([])
                 call.on(.connectStateChange) { event in legs.withLock { $0.append(event.state ?? "?") } }
@@ -293,9 +287,9 @@ struct CallingBehaviourTests {
         }
     }
 
-    @Test func connectFailsWhenNobodyAnswers() async throws {
+    @Test(arguments: bothGenerations) func connectFailsWhenNobodyAnswers(generation: WireGeneration) async throws {
         try await withRelayServer { server in
-            try await withClient(server) { client in
+            try await withClient(server, generation: generation) { client in
                 let call = try await answeredCall(client)
                 let result = try await call.connect(parallel: [.phone(to: "+12015550101"), .phone(to: "+12015550103")])
                 #expect(!result.successful)
@@ -305,9 +299,9 @@ struct CallingBehaviourTests {
         }
     }
 
-    @Test func operationsOnAnEndedCallFailWithoutSending() async throws {
+    @Test(arguments: bothGenerations) func operationsOnAnEndedCallFailWithoutSending(generation: WireGeneration) async throws {
         try await withRelayServer { server in
-            try await withClient(server) { client in
+            try await withClient(server, generation: generation) { client in
                 let call = try await answeredCall(client)
                 let value5 = try await call.hangup().successful
                 #expect(value5)
@@ -319,9 +313,9 @@ struct CallingBehaviourTests {
         }
     }
 
-    @Test func listenersCanBeRemoved() async throws {
+    @Test(arguments: bothGenerations) func listenersCanBeRemoved(generation: WireGeneration) async throws {
         try await withRelayServer { server in
-            try await withClient(server) { client in
+            try await withClient(server, generation: generation) { client in
                 let call = try await answeredCall(client)
                 let count = Mutex(0)
                 let id = call.on(.playFinished) { _ in count.withLock { $0 += 1 } }
@@ -333,9 +327,9 @@ struct CallingBehaviourTests {
         }
     }
 
-    @Test func inboundCallIsAnsweredThroughReceive() async throws {
+    @Test(arguments: bothGenerations) func inboundCallIsAnsweredThroughReceive(generation: WireGeneration) async throws {
         try await withRelayServer { server in
-            try await withClient(server) { client in
+            try await withClient(server, generation: generation) { client in
                 let (calls, inbox) = AsyncStream.makeStream(of: Call.self)
                 try await client.calling.receive(contexts: ["office"]) { inbox.yield($0) }
                 let injected = try await server.injectCall(

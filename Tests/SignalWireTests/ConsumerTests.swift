@@ -19,12 +19,17 @@ struct RecordingConsumer: Consumer {
     let host: String?
     var contexts: [String]
     let log: EventLog
+    let generation: WireGeneration
     var callHandler: @Sendable (Call) async throws -> Void = { _ in }
-    var configuration: RelayConfiguration { testConfiguration() }
+    var configuration: RelayConfiguration { testConfiguration(generation) }
     var shutdownGracePeriod: Duration { .seconds(5) }
     var logger: Logger { Logger(label: "test.consumer", factory: { _ in SwiftLogNoOpLogHandler() }) }
 
-    init(server: RelayServer, project: RelayProject = .default, contexts: [String] = ["office"], log: EventLog = EventLog()) {
+    init(
+        server: RelayServer, project: RelayProject = .default, contexts: [String] = ["office"], log: EventLog = EventLog(),
+        generation: WireGeneration = .bladeV2
+    ) {
+        self.generation = generation
         self.project = project.id
         token = project.token
         host = server.url
@@ -78,9 +83,9 @@ struct ConsumerTests {
         }
     }
 
-    @Test func wrongTokenFailsRun() async throws {
+    @Test(arguments: bothGenerations) func wrongTokenFailsRun(generation: WireGeneration) async throws {
         try await withRelayServer { server in
-            let consumer = RecordingConsumer(server: server, project: RelayProject(id: "local-project", token: "nope"))
+            let consumer = RecordingConsumer(server: server, project: RelayProject(id: "local-project", token: "nope"), generation: generation)
             await #expect {
                 try await ConsumerService(consumer).run()
             } throws: { error in
@@ -90,9 +95,9 @@ struct ConsumerTests {
         }
     }
 
-    @Test func inboundCallsMessagesAndTasksReachTheHandlers() async throws {
+    @Test(arguments: bothGenerations) func inboundCallsMessagesAndTasksReachTheHandlers(generation: WireGeneration) async throws {
         try await withRelayServer { server in
-            var configured = RecordingConsumer(server: server)
+            var configured = RecordingConsumer(server: server, generation: generation)
             configured.callHandler = { call in
                 _ = try await call.answer()
                 _ = try await call.playTTS(text: "Hello")
@@ -115,10 +120,10 @@ struct ConsumerTests {
         }
     }
 
-    @Test func aSlowHandlerDoesNotBlockAnother() async throws {
+    @Test(arguments: bothGenerations) func aSlowHandlerDoesNotBlockAnother(generation: WireGeneration) async throws {
         try await withRelayServer { server in
             let release = Mutex<Bool>(false)
-            var configured = RecordingConsumer(server: server)
+            var configured = RecordingConsumer(server: server, generation: generation)
             configured.callHandler = { call in
                 if call.from == "+12015550001" {
                     while !release.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
@@ -136,9 +141,9 @@ struct ConsumerTests {
         }
     }
 
-    @Test func gracefulShutdownLetsRunningHandlersFinish() async throws {
+    @Test(arguments: bothGenerations) func gracefulShutdownLetsRunningHandlersFinish(generation: WireGeneration) async throws {
         try await withRelayServer { server in
-            var configured = RecordingConsumer(server: server)
+            var configured = RecordingConsumer(server: server, generation: generation)
             let log = configured.log
             configured.callHandler = { call in
                 try await Task.sleep(for: .milliseconds(300))
@@ -156,12 +161,12 @@ struct ConsumerTests {
         }
     }
 
-    @Test func messagesReportTheirStates() async throws {
+    @Test(arguments: bothGenerations) func messagesReportTheirStates(generation: WireGeneration) async throws {
         try await withRelayServer { server in
-            let consumer = RecordingConsumer(server: server)
+            let consumer = RecordingConsumer(server: server, generation: generation)
             try await withConsumer(consumer) {
                 #expect(await eventually { consumer.entries.contains("ready") })
-                let client = try RelayClient(project: "local-project", token: "local-token", host: server.url ?? "", configuration: testConfiguration(), logger: quietLogger)
+                let client = try RelayClient(project: "local-project", token: "local-token", host: server.url ?? "", configuration: testConfiguration(generation), logger: quietLogger)
                 try await client.connect()
                 let sent = try await client.messaging.send(context: "office", from: "+12029999999", to: "+12015550100", body: "Your code is 1234")
                 #expect(sent.successful)
@@ -178,9 +183,9 @@ struct ConsumerTests {
         }
     }
 
-    @Test func relayTaskDeliversOverHTTP() async throws {
+    @Test(arguments: bothGenerations) func relayTaskDeliversOverHTTP(generation: WireGeneration) async throws {
         try await withRelayServer { server in
-            let consumer = RecordingConsumer(server: server)
+            let consumer = RecordingConsumer(server: server, generation: generation)
             try await withConsumer(consumer) {
                 #expect(await eventually { consumer.entries.contains("ready") })
                 let task = RelayTask(project: "local-project", token: "local-token", host: server.httpURL ?? "")
@@ -194,12 +199,15 @@ struct ConsumerTests {
         }
     }
 
-    @Test func consumersShareACallExactlyOnceAndProjectsStayApart() async throws {
+    /// `first` speaks `generation`, `second` the other one: the server shares a context's calls
+    /// across wire generations.
+    @Test(arguments: bothGenerations) func consumersShareACallExactlyOnceAndProjectsStayApart(generation: WireGeneration) async throws {
         let other = RelayProject(id: "other-project", token: "other-token")
+        let otherGeneration: WireGeneration = generation == .bladeV2 ? .relayV3 : .bladeV2
         try await withRelayServer(projects: [.default, other]) { server in
-            let first = RecordingConsumer(server: server)
-            let second = RecordingConsumer(server: server)
-            let outsider = RecordingConsumer(server: server, project: other)
+            let first = RecordingConsumer(server: server, generation: generation)
+            let second = RecordingConsumer(server: server, generation: otherGeneration)
+            let outsider = RecordingConsumer(server: server, project: other, generation: generation)
             try await withConsumer(first) {
                 try await withConsumer(second) {
                     try await withConsumer(outsider) {

@@ -6,24 +6,12 @@ import SignalWire
 import Synchronization
 import Testing
 
-/// A wire generation the calling tests run on: the client configuration that selects it.
-/// Only Blade v2 exists today; the v3 session layer adds its case here and every test below
-/// runs on both.
-struct WireGeneration: Sendable, CustomTestStringConvertible {
-    let name: String
-    let configuration: @Sendable () -> RelayConfiguration
-    var testDescription: String { name }
-
-    static let bladeV2 = WireGeneration(name: "Blade v2") { testConfiguration() }
-    static let all: [WireGeneration] = [.bladeV2]
-}
-
 /// Runs `body` with a local server on the manual clock and a client of `generation` connected to it.
 func withRelayTestServer<T: Sendable>(
     _ generation: WireGeneration, world: SimulatedWorld = .standard, _ body: @Sendable (RelayTestServer, RelayClient) async throws -> T
 ) async throws -> T {
     try await withRelayTestServer(world: world, configure: { $0.clockMode = .manual }) { testServer in
-        try await withClient(testServer.server, configuration: generation.configuration()) { client in
+        try await withClient(testServer.server, configuration: testConfiguration(generation)) { client in
             try await body(testServer, client)
         }
     }
@@ -42,7 +30,7 @@ struct DialDevicesTests {
         }
     }
 
-    @Test("parallel dial: the first to answer wins, the others are cancelled and reported", arguments: WireGeneration.all)
+    @Test("parallel dial: the first to answer wins, the others are cancelled and reported", arguments: bothGenerations)
     func parallelWinner(generation: WireGeneration) async throws {
         var world = SimulatedWorld.standard
         world.numbers["+15550000002"] = PartyBehavior(answer: .afterRings(3))
@@ -76,7 +64,7 @@ struct DialDevicesTests {
         }
     }
 
-    @Test("serial dial: busy, then no answer at the device timeout, then the third group answers", arguments: WireGeneration.all)
+    @Test("serial dial: busy, then no answer at the device timeout, then the third group answers", arguments: bothGenerations)
     func serialFallback(generation: WireGeneration) async throws {
         try await withRelayTestServer(generation) { server, client in
             async let dialing = client.calling.dial(devices: [
@@ -92,7 +80,7 @@ struct DialDevicesTests {
         }
     }
 
-    @Test("every device fails: unsuccessful, no call, each leg with its cause", arguments: WireGeneration.all)
+    @Test("every device fails: unsuccessful, no call, each leg with its cause", arguments: bothGenerations)
     func allFail(generation: WireGeneration) async throws {
         try await withRelayTestServer(generation) { server, client in
             async let dialing = client.calling.dial(devices: [[.phone(to: "+12015550101", from: Self.bot)], [.phone(to: "+12015550103", from: Self.bot)]])
@@ -107,7 +95,7 @@ struct DialDevicesTests {
         }
     }
 
-    @Test("a refused dial (bad device) is unsuccessful with nothing created", arguments: WireGeneration.all)
+    @Test("a refused dial (bad device) is unsuccessful with nothing created", arguments: bothGenerations)
     func refused(generation: WireGeneration) async throws {
         try await withRelayTestServer(generation) { server, client in
             let result = try await client.calling.dial(devices: [[CallDevice(callType: "fax", to: "+15550000001")]])
@@ -117,7 +105,7 @@ struct DialDevicesTests {
         }
     }
 
-    @Test("a SIP device reaches the server with its headers, codecs and media flag; its URI behaves like a number", arguments: WireGeneration.all)
+    @Test("a SIP device reaches the server with its headers, codecs and media flag; its URI behaves like a number", arguments: bothGenerations)
     func sipDevice(generation: WireGeneration) async throws {
         var world = SimulatedWorld.standard
         world.numbers["sip:busy@example.test"] = PartyBehavior(answer: .busy)
@@ -152,7 +140,7 @@ struct DialDevicesTests {
         }
     }
 
-    @Test("a WebRTC device is dialled by address", arguments: WireGeneration.all)
+    @Test("a WebRTC device is dialled by address", arguments: bothGenerations)
     func webrtcDevice(generation: WireGeneration) async throws {
         try await withRelayTestServer(generation) { server, client in
             async let dialing = client.calling.dial(
@@ -193,7 +181,7 @@ struct DialDevicesTests {
     /// The calling payloads the official v3 client (signalwire-sdk 3.7.5) sent for the same
     /// requests: ours have the same members, nesting and JSON types (tag and ids aside),
     /// whichever envelope carries them.
-    @Test("dial, SIP dial, refer and pass payloads match the official v3 client's", arguments: WireGeneration.all)
+    @Test("dial, SIP dial, refer and pass payloads match the official v3 client's", arguments: bothGenerations)
     func payloadsMatchTheV3Captures(generation: WireGeneration) async throws {
         try await withRelayTestServer(generation) { server, client in
             let from = "+12025550199"
@@ -232,7 +220,7 @@ struct DialDevicesTests {
         }
     }
 
-    @Test("connect takes the same devices: a SIP device without from gets the call's", arguments: WireGeneration.all)
+    @Test("connect takes the same devices: a SIP device without from gets the call's", arguments: bothGenerations)
     func connectToSIPDevice(generation: WireGeneration) async throws {
         try await withRelayTestServer(generation) { server, client in
             let call = try await Self.answered(server, client)
@@ -252,10 +240,10 @@ struct DialDevicesTests {
 
     /// Two clients receive `office`; each inbound call is announced on one stream with the
     /// name of the client that got it.
-    @Test("pass hands a ringing call to the other consumer, which answers it", arguments: WireGeneration.all)
+    @Test("pass hands a ringing call to the other consumer, which answers it", arguments: bothGenerations)
     func passToAnotherConsumer(generation: WireGeneration) async throws {
         try await withRelayTestServer(generation) { server, first in
-            try await withClient(server.server, configuration: generation.configuration()) { second in
+            try await withClient(server.server, configuration: testConfiguration(generation)) { second in
                 let (offers, offered) = AsyncStream.makeStream(of: (String, Call).self)
                 try await first.calling.receive(contexts: ["office"]) { offered.yield(("first", $0)) }
                 try await second.calling.receive(contexts: ["office"]) { offered.yield(("second", $0)) }
@@ -279,7 +267,7 @@ struct DialDevicesTests {
         }
     }
 
-    @Test("pass with no other consumer: accepted, the call rings unowned and ends noAnswer at its ring timeout", arguments: WireGeneration.all)
+    @Test("pass with no other consumer: accepted, the call rings unowned and ends noAnswer at its ring timeout", arguments: bothGenerations)
     func passWithNobodyElse(generation: WireGeneration) async throws {
         try await withRelayTestServer(generation) { server, client in
             let (offers, offered) = AsyncStream.makeStream(of: Call.self)
@@ -312,7 +300,7 @@ struct DialDevicesTests {
         return dial.call
     }
 
-    @Test("refer: accepted, the target answers, this leg is released; events and result carry the SIP codes", arguments: WireGeneration.all)
+    @Test("refer: accepted, the target answers, this leg is released; events and result carry the SIP codes", arguments: bothGenerations)
     func referSuccess(generation: WireGeneration) async throws {
         try await withRelayTestServer(generation) { server, client in
             let call = try await Self.answered(server, client)
@@ -338,7 +326,7 @@ struct DialDevicesTests {
         }
     }
 
-    @Test("refer fails: a busy target (486) leaves the call up; a far end that declines (603) fails at once", arguments: WireGeneration.all)
+    @Test("refer fails: a busy target (486) leaves the call up; a far end that declines (603) fails at once", arguments: bothGenerations)
     func referFailure(generation: WireGeneration) async throws {
         var world = SimulatedWorld.standard
         world.numbers["sip:busy@example.test"] = PartyBehavior(answer: .busy)

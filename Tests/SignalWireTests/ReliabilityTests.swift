@@ -12,11 +12,11 @@ import Testing
 /// docs/RELIABILITY.md (printed as `reliability:` lines).
 @Suite("Reliability", .timeLimit(.minutes(5)))  // a hang fails in bounded time instead of stalling CI
 struct ReliabilityTests {
-    @Test(.timeLimit(.minutes(2)))
-    func hundredDropsDuringLiveCallFlows() async throws {
+    @Test(.timeLimit(.minutes(2)), arguments: bothGenerations)
+    func hundredDropsDuringLiveCallFlows(generation: WireGeneration) async throws {
         let tally = Tally()
         try await withRelayServer(speed: 40) { server in
-            try await withClient(server) { client in
+            try await withClient(server, generation: generation) { client in
                 let flowsDone = Flag()
                 let dropsDone = Flag()
                 try await withThrowingTaskGroup(of: Void.self) { group in
@@ -90,7 +90,10 @@ struct ReliabilityTests {
                 #expect(!tally.summary.contains("failed-other"), "only timeouts or lost connections: \(tally.summary)")
                 #expect(tally["completed"] >= 1, "calls keep going across drops: \(tally.summary)")
                 // Nothing ran twice: each request id reached the server's engine once.
-                let executes = await sentFrames(server).filter { $0["method"]?.stringValue == BladeMethod.execute }
+                let executes = await sentFrames(server).filter { frame in
+                    let method = frame["method"]?.stringValue ?? ""
+                    return method == BladeMethod.execute || method.hasPrefix("calling.")
+                }
                 let ids = executes.compactMap { $0["id"]?.stringValue }
                 let resent = ids.count - Set(ids).count
                 print("reliability: \(ids.count) execute frames received, \(resent) resent after a resume")
@@ -101,10 +104,10 @@ struct ReliabilityTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(1)))
-    func delayedAndDuplicatedEventsRunHandlersOnce() async throws {
+    @Test(.timeLimit(.minutes(1)), arguments: bothGenerations)
+    func delayedAndDuplicatedEventsRunHandlersOnce(generation: WireGeneration) async throws {
         try await withRelayServer(speed: 40) { server in
-            try await withClient(server) { client in
+            try await withClient(server, generation: generation) { client in
                 try await server.setFaults(SessionFaults(eventDelay: 0.02, duplicateEvents: true))
                 let call = try await answeredCall(client, to: "+12015550106")
                 let finished = Mutex(0)
@@ -127,8 +130,8 @@ struct ReliabilityTests {
 
     // 3 minutes: with a 16-frame queue the socket can overflow while the 24 calls are set up,
     // and each overflow costs a 3 s reconnect here.
-    @Test(.timeLimit(.minutes(3)))
-    func aSessionThatLostEventsIsNotResumedAndNothingWaitsForever() async throws {
+    @Test(.timeLimit(.minutes(3)), arguments: bothGenerations)
+    func aSessionThatLostEventsIsNotResumedAndNothingWaitsForever(generation: WireGeneration) async throws {
         let configuration = {
             var configuration = testConfiguration()
             // Away long enough for the test to finish every play before the client is back.
@@ -141,7 +144,7 @@ struct ReliabilityTests {
         // back first, and nothing was lost).
         try await withRelayTestServer(configure: { $0.outboundBufferLimit = 16; $0.clockMode = .manual }) { testServer in
             let server = testServer.server
-            try await withClient(server, configuration: configuration) { client in
+            try await withClient(server, generation: generation, configuration: configuration) { client in
                 var calls: [Call] = []
                 for _ in 0..<24 {
                     let before = await server.calls().count
@@ -214,12 +217,12 @@ struct ReliabilityTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(1)))
-    func projectsNeverSeeEachOthersTraffic() async throws {
+    @Test(.timeLimit(.minutes(1)), arguments: bothGenerations)
+    func projectsNeverSeeEachOthersTraffic(generation: WireGeneration) async throws {
         let other = RelayProject(id: "other-project", token: "other-token")
         try await withRelayServer(speed: 200, projects: [.default, other]) { server in
-            try await withClient(server) { mine in
-                try await withClient(server, project: other) { theirs in
+            try await withClient(server, generation: generation) { mine in
+                try await withClient(server, project: other, generation: generation) { theirs in
                     let seen = Tally()
                     try await mine.calling.receive(contexts: ["office"]) { _ in seen.add("mine-call") }
                     try await theirs.calling.receive(contexts: ["office"]) { _ in seen.add("theirs-call") }
@@ -245,7 +248,8 @@ struct ReliabilityTests {
         }
     }
 
-    @Test func theTokenNeverAppearsInAnyLog() async throws {
+    @Test(arguments: bothGenerations)
+    func theTokenNeverAppearsInAnyLog(generation: WireGeneration) async throws {
         let sink = LogSink()
         let secret = "PT-secret-token-\(UUID().uuidString)"
         let project = RelayProject(id: "secret-project", token: secret)
@@ -260,13 +264,13 @@ struct ReliabilityTests {
             _ = try await server.waitUntilRunning()
             var clientLogger = logger
             clientLogger.logLevel = .trace
-            let client = try RelayClient(project: project.id, token: secret, host: server.url ?? "", configuration: testConfiguration(), logger: clientLogger)
+            let client = try RelayClient(project: project.id, token: secret, host: server.url ?? "", configuration: testConfiguration(generation), logger: clientLogger)
             try await client.connect()
             _ = try await client.calling.dial(from: "+12029999999", to: "+12015550100")
             _ = await server.dropSessions()
             #expect(await eventually { client.connected })
             await client.disconnect()
-            let wrong = try RelayClient(project: project.id, token: secret + "x", host: server.url ?? "", configuration: testConfiguration(), logger: clientLogger)
+            let wrong = try RelayClient(project: project.id, token: secret + "x", host: server.url ?? "", configuration: testConfiguration(generation), logger: clientLogger)
             await #expect(throws: RelayError.self) { try await wrong.connect() }
             group.cancelAll()
         }

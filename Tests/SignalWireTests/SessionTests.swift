@@ -9,9 +9,9 @@ import Testing
 
 @Suite("Session: handshake, failures, reconnects", .timeLimit(.minutes(3)))  // a hang fails in bounded time instead of stalling CI
 struct SessionTests {
-    @Test func wrongCredentialsFailConnectClearly() async throws {
+    @Test(arguments: bothGenerations) func wrongCredentialsFailConnectClearly(generation: WireGeneration) async throws {
         try await withRelayServer { server in
-            let client = try RelayClient(project: "local-project", token: "wrong-token", host: server.url ?? "", configuration: testConfiguration(), logger: quietLogger)
+            let client = try RelayClient(project: "local-project", token: "wrong-token", host: server.url ?? "", configuration: testConfiguration(generation), logger: quietLogger)
             await #expect {
                 try await client.connect()
             } throws: { error in
@@ -22,9 +22,9 @@ struct SessionTests {
         }
     }
 
-    @Test func scopedClientConnectsAndDisconnects() async throws {
+    @Test(arguments: bothGenerations) func scopedClientConnectsAndDisconnects(generation: WireGeneration) async throws {
         try await withRelayServer { server in
-            let kept = try await withRelayClient(project: "local-project", token: "local-token", host: server.url ?? "", logger: quietLogger) { client in
+            let kept = try await withRelayClient(project: "local-project", token: "local-token", host: server.url ?? "", configuration: testConfiguration(generation), logger: quietLogger) { client in
                 #expect(client.connected)
                 let dial = try await client.calling.dial(from: "+12029999999", to: "+12015550100")
                 #expect(dial.successful)
@@ -35,9 +35,9 @@ struct SessionTests {
         }
     }
 
-    @Test func requestLoopsRunOnTheClientExecutor() async throws {
+    @Test(arguments: bothGenerations) func requestLoopsRunOnTheClientExecutor(generation: WireGeneration) async throws {
         try await withRelayServer { server in
-            try await withClient(server) { client in
+            try await withClient(server, generation: generation) { client in
                 let answered = try await withTaskExecutorPreference(client.executor) {
                     var answered = 0
                     for _ in 0..<20 {
@@ -67,9 +67,9 @@ struct SessionTests {
         #expect(throws: RelayError.missingConfiguration("project (pass it or set SIGNALWIRE_PROJECT)")) { try RelayClient(project: "", token: "t") }
     }
 
-    @Test func readyAndSocketEventsReachListeners() async throws {
+    @Test(arguments: bothGenerations) func readyAndSocketEventsReachListeners(generation: WireGeneration) async throws {
         try await withRelayServer { server in
-            let client = try RelayClient(project: "local-project", token: "local-token", host: server.url ?? "", configuration: testConfiguration(), logger: quietLogger)
+            let client = try RelayClient(project: "local-project", token: "local-token", host: server.url ?? "", configuration: testConfiguration(generation), logger: quietLogger)
             let seen = Mutex<[ClientEvent]>([])
             for event in [ClientEvent.ready, .socketOpen, .socketClose] {
                 client.on(event) { _ in seen.withLock { $0.append(event) } }
@@ -201,9 +201,9 @@ struct SessionTests {
         }
     }
 
-    @Test func callsSurviveADroppedConnection() async throws {
+    @Test(arguments: bothGenerations) func callsSurviveADroppedConnection(generation: WireGeneration) async throws {
         try await withRelayServer(speed: 20) { server in
-            try await withClient(server) { client in
+            try await withClient(server, generation: generation) { client in
                 let call = try await answeredCall(client)
                 let play = try await call.playAsync([.silence(duration: 10)])
                 #expect(await server.dropSessions() >= 1)
@@ -216,14 +216,14 @@ struct SessionTests {
         }
     }
 
-    @Test func aServerThatStopsAnsweringPingsIsLeft() async throws {
+    @Test(arguments: bothGenerations) func aServerThatStopsAnsweringPingsIsLeft(generation: WireGeneration) async throws {
         let configuration = {
             var configuration = testConfiguration()
             configuration.pingInterval = .milliseconds(200)
             return configuration
         }()
         try await withRelayServer { server in
-            try await withClient(server, configuration: configuration) { client in
+            try await withClient(server, generation: generation, configuration: configuration) { client in
                 let closes = Mutex(0)
                 client.on(.socketClose) { _ in closes.withLock { $0 += 1 } }
                 try await server.setFaults(SessionFaults(answerPings: false))
@@ -235,9 +235,9 @@ struct SessionTests {
         }
     }
 
-    @Test func clientsReconnectAfterAServerRestart() async throws {
+    @Test(arguments: bothGenerations) func clientsReconnectAfterAServerRestart(generation: WireGeneration) async throws {
         try await withRelayServer { server in
-            try await withClient(server) { client in
+            try await withClient(server, generation: generation) { client in
                 await server.restart()
                 #expect(await eventually { client.connected })
                 let dial = try await client.calling.dial(from: "+12029999999", to: "+12015550100")
@@ -246,7 +246,7 @@ struct SessionTests {
         }
     }
 
-    @Test func secureWebSocketsWithALoopbackCertificate() async throws {
+    @Test(arguments: bothGenerations) func secureWebSocketsWithALoopbackCertificate(generation: WireGeneration) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("relay-tls-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -273,12 +273,12 @@ struct SessionTests {
                 configuration.tls = tls
                 return configuration
             }()
-            try await withClient(server, configuration: configuration) { client in
+            try await withClient(server, generation: generation, configuration: configuration) { client in
                 let dial = try await client.calling.dial(from: "+12029999999", to: "+12015550100")
                 #expect(dial.successful)
             }
             // Without trusting the certificate the connection is refused.
-            let untrusting = try RelayClient(project: "local-project", token: "local-token", host: server.url ?? "", configuration: testConfiguration(), logger: quietLogger)
+            let untrusting = try RelayClient(project: "local-project", token: "local-token", host: server.url ?? "", configuration: testConfiguration(generation), logger: quietLogger)
             await #expect(throws: RelayError.self) { try await untrusting.connect() }
         }
     }

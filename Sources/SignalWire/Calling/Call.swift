@@ -348,6 +348,16 @@ public final class Call: Sendable, CustomStringConvertible {
         do {
             let result = try await session.execute(method, params: params)
             component.recordExecuteResult(result)
+        } catch let error as RelayError where error.code == .callGone {
+            // RELAY v3: the call does not exist any more. Not an error of the caller's: the
+            // operation ends unsuccessfully, and so does everything else waiting on the call.
+            logger.info("command skipped: Relay says the call is gone", metadata: ["method": "\(method)", "call_id": "\(id ?? tag)", "code": "\(error.relayCode ?? "")"])
+            unregister(component)
+            component.terminate(event: RelayEvent(name: RelayEvent.callGoneName, payload: ["code": .string(error.relayCode ?? ""), "method": .string(method)]))
+            if !ended {
+                calling?.forget(self)
+                abandon(reason: CallEndReason.gone.rawValue)
+            }
         } catch let error as RelayError where error.isCommandFailure {
             logger.debug("command failed: Relay refused it", metadata: ["method": "\(method)", "call_id": "\(id ?? tag)", "error": "\(error)"])
             unregister(component)
@@ -388,10 +398,12 @@ public final class Call: Sendable, CustomStringConvertible {
         let device = Device.phone(from: from, to: to, timeout: nil)
         var params = device.params
         if let timeout { params["timeout"] = .int(timeout) }
-        let command = BeginCommand(tag: tag, device: Device(type: callType, params: params))
+        // v2 `calling.begin`, v3 `calling.dial` with one device: either way the leg's events
+        // carry our tag until its id is known.
+        let (method, command) = session.dialectType.outboundCall(tag: tag, device: Device(type: callType, params: params))
         let component = Component(kind: .dial, controlID: tag)
         calling?.track(self)
-        try await start(component, method: RelayMethod.begin, params: command.json)
+        try await start(component, method: method, params: command)
         try await component.waitForCompletion()
         let store = component.snapshot
         return DialResult(successful: store.successful, event: store.event, call: self)

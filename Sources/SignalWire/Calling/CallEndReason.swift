@@ -27,6 +27,9 @@ public struct CallEndReason: RawRepresentable, Sendable, Hashable, CustomStringC
     public static let error = CallEndReason(rawValue: "error")
     /// Set by this SDK, not Relay: the session that knew the call was lost and not resumed.
     public static let connectionLost = CallEndReason(rawValue: "connectionLost")
+    /// Set by this SDK, not Relay: RELAY v3 answered a command on the call with `404` or `410`,
+    /// so the call no longer exists there.
+    public static let gone = CallEndReason(rawValue: "gone")
 
     /// The wire value.
     public var description: String { rawValue }

@@ -122,7 +122,8 @@ public final class Calling: Sendable {
     /// Stops tracking a call this client gave away (`pass()`): it gets no more events.
     func release(_ call: Call) { forget(call) }
 
-    private func forget(_ call: Call) {
+    /// Stops tracking a call that ended or is gone.
+    func forget(_ call: Call) {
         let live = registry.withLock { registry in
             registry.byTag[call.tag] = nil
             if let id = call.id { registry.byID[id] = nil }
@@ -177,17 +178,37 @@ public final class Calling: Sendable {
         }
     }
 
+    /// `calling.call.dial`, found by the dial's tag: either a multi-device dial
+    /// (``dial(devices:maxDuration:region:)``, on both generations), or a single-device
+    /// ``Call/dial()`` sent as v3 `calling.dial`, whose leg is the `Call` itself.
     private func handleDial(_ event: DialEvent) {
-        guard let dial = registry.withLock({ $0.dials[event.tag] }) else {
+        if let dial = registry.withLock({ $0.dials[event.tag] }) {
+            if event.state == "answered", let winner = event.call, !dial.legs.withLock({ $0.contains { $0.id == winner.callID } }) {
+                // The winner's state events never came (or come later): it is answered.
+                let leg = dialLeg(callID: winner.callID, nodeID: winner.nodeID, device: winner.device, state: .answered)
+                dial.legs.withLock { $0.append(leg) }
+            }
+            dial.component.handle(.dial(event))
+            return
+        }
+        guard let call = registry.withLock({ $0.byTag[event.tag] }) else {
             logger.debug("ignoring calling.call.dial for an unknown tag", metadata: ["tag": "\(event.tag)"])
             return
         }
-        if event.state == "answered", let winner = event.call, !dial.legs.withLock({ $0.contains { $0.id == winner.callID } }) {
-            // The winner's state events never came (or come later): it is answered.
-            let leg = dialLeg(callID: winner.callID, nodeID: winner.nodeID, device: winner.device, state: .answered)
-            dial.legs.withLock { $0.append(leg) }
+        switch event.state {
+        case "answered":
+            // The leg's own state events complete `dial()`; this only names it if they are late.
+            guard let winner = event.call, call.id == nil else { return }
+            call.adopt(id: winner.callID, nodeID: winner.nodeID)
+            registry.withLock { $0.byID[winner.callID] = call }
+        case "failed":
+            // A dial can fail without any leg event (nothing rang): end the call so `dial()` returns.
+            guard !call.ended else { return }
+            forget(call)
+            call.abandon(reason: CallEndReason.error.rawValue)
+        default:
+            break
         }
-        dial.component.handle(.dial(event))
     }
 
     private func dialLeg(callID: String, nodeID: String?, device: Device?, state: CallState?) -> Call {

@@ -35,6 +35,13 @@ public struct RelayEvent: Sendable, Hashable, CustomStringConvertible {
         source = .wire(event)
     }
 
+    /// The name of the event an operation completes with when RELAY v3 answered its command
+    /// with `404` or `410`: the call is gone.
+    public static let callGoneName = "call_gone"
+
+    /// Whether the operation ended because its call no longer exists (RELAY v3 `404`/`410`).
+    public var isCallGone: Bool { name == Self.callGoneName }
+
     /// `name {payload JSON}`, such as `finished {"state":"finished"}`.
     public var description: String { "\(name) \(payload)" }
 

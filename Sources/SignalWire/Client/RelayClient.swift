@@ -132,8 +132,9 @@ public final class RelayClient: Sendable {
         dispatcher.removeListener(event, id)
     }
 
-    /// Sends `blade.execute` for a Relay method and returns the inner result: an escape hatch
-    /// for methods this SDK does not model.
+    /// Sends a Relay method and returns Relay's result: an escape hatch for methods this SDK
+    /// does not model. On v2 it goes inside `blade.execute` and the inner result is returned;
+    /// on v3 it goes as the bare method.
     public func execute(_ method: String, params: JSONValue) async throws -> JSONValue {
         try await session.execute(method, params: params)
     }
@@ -224,14 +225,16 @@ final class Dispatcher: SessionHandler, Sendable {
         for (_, handler) in handlers { handler(client) }
     }
 
-    func sessionDidBecomeReady(restored: Bool, replacedSession: Bool) {
+    var handshakeContexts: [String] { contexts.withLock { $0 } }
+
+    func sessionDidBecomeReady(restored: Bool, replacedSession: Bool, contextsSent: Bool) {
         setConnected(true)
         if replacedSession {
             logger.warning("Relay did not resume the previous session: its calls are ended locally")
             calling.abandonCalls(reason: "connectionLost")
         }
         let registered = contexts.withLock { $0 }
-        if !restored, !registered.isEmpty, let client = client?.value {
+        if !restored, !contextsSent, !registered.isEmpty, let client = client?.value {
             // A new session knows none of our contexts: register them again. Fire and forget
             // from the loop, bounded by the execute timeout.
             let session = client.session

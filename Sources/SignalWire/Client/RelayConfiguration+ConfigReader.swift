@@ -6,6 +6,7 @@ extension RelayConfiguration {
     ///
     /// | Key | Environment variable | Meaning |
     /// |---|---|---|
+    /// | `signalwire.wire_generation` | `SIGNALWIRE_WIRE_GENERATION` | ``wireGeneration``: `v2` or `v3` |
     /// | `signalwire.execute_timeout` | `SIGNALWIRE_EXECUTE_TIMEOUT` | ``executeTimeout`` in seconds |
     /// | `signalwire.connect_timeout` | `SIGNALWIRE_CONNECT_TIMEOUT` | ``connectTimeout`` in seconds |
     /// | `signalwire.first_connect_retry_time` | `SIGNALWIRE_FIRST_CONNECT_RETRY_TIME` | ``firstConnectRetryTime`` in seconds |
@@ -15,6 +16,8 @@ extension RelayConfiguration {
     /// | `signalwire.resume_sessions` | `SIGNALWIRE_RESUME_SESSIONS` | ``resumeSessions`` |
     /// | `signalwire.maximum_queued_requests` | `SIGNALWIRE_MAXIMUM_QUEUED_REQUESTS` | ``maximumQueuedRequests`` |
     ///
+    /// A generation name ``WireGeneration/init(name:)`` does not know keeps the default.
+    ///
     /// ```swift
     /// let config = ConfigReader(provider: EnvironmentVariablesProvider())
     /// let client = try RelayClient(configReader: config)
@@ -22,6 +25,7 @@ extension RelayConfiguration {
     public init(configReader config: ConfigReader) {
         self.init()
         func seconds(_ key: String) -> Duration? { config.double(forKey: ConfigKey(key)).map { .milliseconds(Int64(($0 * 1000).rounded())) } }
+        if let value = config.string(forKey: "signalwire.wire_generation").flatMap(WireGeneration.init(name:)) { wireGeneration = value }
         if let value = seconds("signalwire.execute_timeout") { executeTimeout = value }
         if let value = seconds("signalwire.connect_timeout") { connectTimeout = value }
         if let value = seconds("signalwire.first_connect_retry_time") { firstConnectRetryTime = value }

@@ -7,10 +7,14 @@ import Tracing
 /// Tunables of a Relay connection. The defaults match what SignalWire's service expects;
 /// tests shorten the timers.
 public struct RelayConfiguration: Sendable {
+    /// The wire protocol: ``WireGeneration/bladeV2`` (the default, as SignalWire's Python and
+    /// Node 2.x SDKs) or ``WireGeneration/relayV3`` (`signalwire.connect`). The API is the same
+    /// on both.
+    public var wireGeneration: WireGeneration = .bladeV2
     /// How long any request may wait for its response before failing with `.timeout`.
     /// (Python 2.1.1 waits forever; Node uses 10 s.)
     public var executeTimeout: Duration = .seconds(10)
-    /// `blade.ping` period. A ping still unanswered at the next tick closes the socket, so a
+    /// Keepalive period (`blade.ping` on v2, `signalwire.ping` on v3). A ping still unanswered at the next tick closes the socket, so a
     /// half-open connection is noticed within two periods.
     public var pingInterval: Duration = .seconds(10)
     /// TCP + TLS + WebSocket upgrade budget for one attempt.

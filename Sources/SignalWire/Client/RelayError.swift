@@ -19,7 +19,7 @@ public struct RelayError: Error, Sendable, Hashable, CustomStringConvertible {
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable, Hashable {
             case invalidHost, missingConfiguration, authenticationFailed, connectionFailed, connectionLost
-            case timeout, notConnected, rpc, commandFailed, invalidArgument, protocolViolation, queueFull
+            case timeout, notConnected, rpc, commandFailed, invalidArgument, protocolViolation, queueFull, callGone
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -48,6 +48,10 @@ public struct RelayError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let protocolViolation = Code(.protocolViolation)
         /// More requests are waiting for a connection than the configured bound.
         public static let queueFull = Code(.queueFull)
+        /// RELAY v3 answered a call command with `404` (no such call) or `410` (the call is
+        /// over). Call methods never throw it: the operation completes unsuccessfully with a
+        /// ``RelayEvent/isCallGone`` event and the call is ended locally.
+        public static let callGone = Code(.callGone)
 
         /// The code's name, such as `connectionFailed`.
         public var description: String { base.rawValue }
@@ -149,6 +153,11 @@ public struct RelayError: Error, Sendable, Hashable, CustomStringConvertible {
         RelayError(code: .commandFailed, message: "Relay command failed (\(code)): \(message)", method: method, relayCode: code)
     }
 
+    /// A RELAY v3 call command answered `404` or `410`: the call does not exist (any more).
+    public static func callGone(code: String, message: String, method: String? = nil) -> RelayError {
+        RelayError(code: .callGone, message: "the call is gone (\(code)): \(message)", method: method, relayCode: code)
+    }
+
     /// Input rejected before anything was sent.
     public static func invalidArgument(_ reason: String) -> RelayError {
         RelayError(code: .invalidArgument, message: "invalid argument: \(reason)")
@@ -172,5 +181,5 @@ public struct RelayError: Error, Sendable, Hashable, CustomStringConvertible {
 
     /// Failures that belong to the command itself (Relay said no), as opposed to transport
     /// failures. Python turns these into unsuccessful results, and so do we.
-    var isCommandFailure: Bool { code == .rpc || code == .commandFailed }
+    var isCommandFailure: Bool { code == .rpc || code == .commandFailed || code == .callGone }
 }

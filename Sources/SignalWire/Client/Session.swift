@@ -7,15 +7,20 @@ import Tracing
 
 /// What a session reports upward, on its event loop.
 protocol SessionHandler: AnyObject, Sendable {
-    /// `replacedSession`: an earlier session existed and was not resumed.
-    func sessionDidBecomeReady(restored: Bool, replacedSession: Bool)
+    /// `replacedSession`: an earlier session existed and was not resumed. `contextsSent`: the
+    /// handshake already named every context in ``handshakeContexts``.
+    func sessionDidBecomeReady(restored: Bool, replacedSession: Bool, contextsSent: Bool)
+    /// The contexts to name in a handshake that carries them (RELAY v3).
+    var handshakeContexts: [String] { get }
     /// A broadcast of our protocol, decoded once into its typed notification.
     func sessionDidReceive(_ notification: RelayNotification)
     func sessionSocketEvent(_ event: ClientEvent, detail: String?)
 }
 
-/// One Blade session over a sequence of WebSocket connections: handshake, request/response
-/// matching, execute timeouts, keepalive, offline queue, reconnect with backoff and resume.
+/// One Relay session over a sequence of WebSocket connections: request/response matching,
+/// execute timeouts, keepalive, offline queue, reconnect with backoff and resume. What differs
+/// between the wire generations (handshake, command framing, results, server requests) is the
+/// ``SessionDialect`` chosen by ``RelayConfiguration/wireGeneration``.
 ///
 /// All mutable state lives in `state` and is touched only on `eventLoop` (one loop for the
 /// client's lifetime, across reconnects), so nothing here needs a lock and a response
@@ -29,7 +34,12 @@ final class Session: TransportDelegate, Sendable {
     let logger: Logger
     let instruments: RelayInstruments
     private let project: String
-    private let token: String
+    /// The wire generation; its dialect object lives in `state`.
+    let generation: WireGeneration
+    /// The dialect's type, for what needs no session state (building commands off the loop).
+    var dialectType: any SessionDialect.Type {
+        generation == .relayV3 ? RelayV3Dialect.self : BladeDialect.self
+    }
     private let state: NIOLoopBoundBox<SessionState>
     private let handler: Mutex<WeakHandler>
     private let idPrefix: String
@@ -37,13 +47,15 @@ final class Session: TransportDelegate, Sendable {
 
     init(project: String, token: String, endpoint: RelayEndpoint, configuration: RelayConfiguration, logger: Logger) {
         self.project = project
-        self.token = token
+        generation = configuration.wireGeneration
         self.endpoint = endpoint
         self.configuration = configuration
         self.logger = logger
         instruments = RelayInstruments(factory: configuration.metricsFactory, tracer: configuration.tracer)
         eventLoop = configuration.eventLoopGroup.next()
-        state = NIOLoopBoundBox.makeBoxSendingValue(SessionState(), eventLoop: eventLoop)
+        let dialect: any SessionDialect =
+            configuration.wireGeneration == .relayV3 ? RelayV3Dialect(project: project, token: token) : BladeDialect(project: project, token: token)
+        state = NIOLoopBoundBox.makeBoxSendingValue(SessionState(dialect: dialect), eventLoop: eventLoop)
         handler = Mutex(WeakHandler())
         idPrefix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
     }
@@ -119,16 +131,11 @@ final class Session: TransportDelegate, Sendable {
         try await send(PendingRequest.Kind.blade(method), params: params)
     }
 
-    /// Sends `blade.execute` of a Relay method on the negotiated protocol and returns the
-    /// inner `result.result`. A `code` that is not success (`RelayResult`) throws
-    /// `.commandFailed`; an inner result without `code` (setup-like) is returned as is.
+    /// Sends a Relay method in the session's dialect (`blade.execute` on v2, the bare method on
+    /// v3) and returns Relay's result. A refusal throws `.commandFailed` (or, on v3, `.callGone`
+    /// for 404/410 on a call); a result without `code` (setup-like) is returned as is.
     func execute(_ method: String, params: JSONValue) async throws -> JSONValue {
-        let result = try await send(PendingRequest.Kind.relay(method), params: params)
-        guard let inner = RelayResult.inner(result) else { return result }
-        if let code = inner["code"], !RelayResult.isSuccess(code: code) {
-            throw RelayError.commandFailed(code: code.stringValue ?? code.jsonString, message: inner["message"]?.stringValue ?? "no message", method: method)
-        }
-        return inner
+        try await send(PendingRequest.Kind.relay(method), params: params)
     }
 
     /// Sends a Relay execute without waiting for it; failures go to `onFailure`.
@@ -258,21 +265,15 @@ final class Session: TransportDelegate, Sendable {
         bytes.reserveCapacity(320)
         bytes.append(contentsOf: #"{"jsonrpc":"2.0","id":"#.utf8)
         JSONCodec.writeString(id, into: &bytes)
-        bytes.append(contentsOf: #","method":"#.utf8)
-        JSONCodec.writeString(request.kind.wireMethod, into: &bytes)
-        bytes.append(contentsOf: #","params":"#.utf8)
+        bytes.append(UInt8(ascii: ","))
         switch request.kind {
-        case .blade, .handshake:
-            JSONCodec.write(request.params, into: &bytes, sortedKeys: false)
-        case .relay(let method):
-            // The protocol is read at send time: a queued request must not carry a stale one.
-            bytes.append(contentsOf: #"{"protocol":"#.utf8)
-            JSONCodec.writeString(state.protocolName ?? "", into: &bytes)
-            bytes.append(contentsOf: #","method":"#.utf8)
+        case .blade(let method), .handshake(let method):
+            bytes.append(contentsOf: #""method":"#.utf8)
             JSONCodec.writeString(method, into: &bytes)
             bytes.append(contentsOf: #","params":"#.utf8)
             JSONCodec.write(request.params, into: &bytes, sortedKeys: false)
-            bytes.append(UInt8(ascii: "}"))
+        case .relay(let method):
+            state.dialect.writeCommand(method, params: request.params, into: &bytes)
         }
         bytes.append(UInt8(ascii: "}"))
         // A lone request goes out at once. With others in flight, one flush covers every
@@ -281,7 +282,13 @@ final class Session: TransportDelegate, Sendable {
             let text = bytes.withUnsafeBytes { FrameRedaction.masked($0) }
             logger.trace("frame out", metadata: ["frame": "\(text)"])
         }
-        let alone = state.pending.count <= 1 && !state.flushScheduled
+        write(bytes, to: channel, alone: state.pending.count <= 1)
+    }
+
+    /// Writes one frame; a lone one is flushed at once, others share one flush per loop turn.
+    private func write(_ bytes: [UInt8], to channel: any Channel, alone: Bool) {
+        let state = self.state.value
+        let alone = alone && !state.flushScheduled
         WebSocketTransport.writeText(bytes, to: channel, mask: state.maskEntropy.next(), flush: alone)
         if !alone && !state.flushScheduled {
             state.flushScheduled = true
@@ -311,7 +318,7 @@ final class Session: TransportDelegate, Sendable {
                 state.channel = channel
                 state.phase = .handshaking
                 currentHandler?.sessionSocketEvent(.socketOpen, detail: nil)
-                handshake()
+                state.dialect.handshake(self, connectionNumber: connectionNumber)
             case .failure(let error):
                 let relayError = (error as? RelayError) ?? .connectionFailed("\(error)")
                 currentHandler?.sessionSocketEvent(.socketError, detail: "\(relayError)")
@@ -333,52 +340,24 @@ final class Session: TransportDelegate, Sendable {
         }
     }
 
-    private func handshake() {
-        let state = self.state.value
-        // The token goes into this frame and nowhere else: never into a log line. `sessionid`
-        // only when resuming: Python's first connect has none.
-        let connectParams = BladeConnectParams(
-            project: project, token: token, agent: Self.agent, resumeSessionID: configuration.resumeSessions ? state.sessionID : nil)
-        let connectionNumber = state.connectionNumber
-        handshakeStep(BladeMethod.connect, params: connectParams.json, connectionNumber: connectionNumber) { [self] result in
-            let state = self.state.value
-            guard let sessionID = result["sessionid"]?.stringValue, result["authorization"]?["signature"]?.stringValue != nil else {
-                logger.error("blade.connect result lacks sessionid or authorization.signature")
-                state.channel?.close(promise: nil)
-                return
-            }
-            let restored = result["session_restored"]?.boolValue == true && state.sessionID == sessionID
-            state.sessionID = sessionID
-            var setupParams: [String: JSONValue] = [:]
-            if restored, let previous = state.protocolName { setupParams["protocol"] = .string(previous) }
-            let setupRequest = BladeExecuteParams(protocolName: "signalwire", method: RelayMethod.setup, params: .object(setupParams))
-            handshakeStep(BladeMethod.execute, params: setupRequest.json, connectionNumber: connectionNumber) { [self] setup in
-                guard let protocolName = setup["result"]?["protocol"]?.stringValue else {
-                    logger.error("signalwire setup result lacks a protocol")
-                    self.state.value.channel?.close(promise: nil)
-                    return
-                }
-                let restoredProtocol = restored && protocolName == self.state.value.protocolName
-                self.state.value.protocolName = protocolName
-                let subscription = BladeSubscriptionParams(adding: true, protocolName: protocolName, channels: ["notifications"])
-                handshakeStep(BladeMethod.subscription, params: subscription.json, connectionNumber: connectionNumber) { [self] _ in
-                    becomeReady(restored: restoredProtocol)
-                }
-            }
-        }
-    }
+    // MARK: - For dialects (on the event loop)
 
-    private func handshakeStep(_ method: String, params: JSONValue, connectionNumber: Int, then next: @escaping @Sendable (JSONValue) -> Void) {
+    /// Sends one handshake request on connection `connectionNumber` and runs `next` with its
+    /// result. When `refusalIsFinal`, a JSON-RPC error means wrong credentials: the session
+    /// stops instead of retrying.
+    func handshakeStep(
+        _ method: String, params: JSONValue, connectionNumber: Int, refusalIsFinal: Bool, then next: @escaping (JSONValue) -> Void
+    ) {
         let promise = eventLoop.makePromise(of: JSONValue.self)
         enqueue(PendingRequest(id: makeRequestID(), kind: .handshake(method), params: params, promise: promise))
-        promise.futureResult.whenComplete { [self] result in
+        promise.futureResult.assumeIsolated().whenComplete { [self] result in
             let state = self.state.value
             guard state.connectionNumber == connectionNumber, !state.userClosed else { return }
             switch result {
             case .success(let value):
                 next(value)
             case .failure(let error):
-                if method == BladeMethod.connect, let refusal = error as? RelayError, refusal.code == .rpc,
+                if refusalIsFinal, let refusal = error as? RelayError, refusal.code == .rpc,
                     refusal.relayCode != String(BladeError.timeout)
                 {
                     // Wrong credentials are final: retrying would only repeat the refusal.
@@ -399,7 +378,45 @@ final class Session: TransportDelegate, Sendable {
         }
     }
 
-    private func becomeReady(restored: Bool) {
+    /// Closes the current connection (a reconnect follows unless the user closed the client).
+    func closeConnection() {
+        state.value.channel?.close(promise: nil)
+    }
+
+    /// Answers a server request with an empty result (v3 acks, pings, disconnect notices).
+    func reply(to id: String) {
+        let state = self.state.value
+        guard let channel = state.channel else { return }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(80)
+        bytes.append(contentsOf: #"{"jsonrpc":"2.0","id":"#.utf8)
+        JSONCodec.writeString(id, into: &bytes)
+        bytes.append(contentsOf: #","result":{}}"#.utf8)
+        write(bytes, to: channel, alone: true)
+    }
+
+    /// Records an event id; false when it was seen recently (a redelivery).
+    func rememberEvent(_ id: String) -> Bool {
+        state.value.rememberEvent(id)
+    }
+
+    /// Hands a decoded notification to the client.
+    func deliver(_ notification: RelayNotification, eventType: String) {
+        instruments.event(eventType)
+        currentHandler?.sessionDidReceive(notification)
+    }
+
+    /// Relay is going away: new requests wait for the next session instead of being written.
+    func holdRequestsUntilReconnected() {
+        if state.value.phase == .ready { state.value.phase = .idle }
+    }
+
+    /// The contexts a handshake that carries them should name.
+    func contextsForHandshake() -> [String] {
+        currentHandler?.handshakeContexts ?? []
+    }
+
+    func becomeReady(restored: Bool) {
         let state = self.state.value
         state.phase = .ready
         state.everReady = true
@@ -422,13 +439,16 @@ final class Session: TransportDelegate, Sendable {
         for id in queued { transmit(id: id) }
         startKeepalive()
         if state.readyCount == 1 {
-            logger.info("connected to Relay", metadata: ["host": "\(endpoint)", "project": "\(project)", "protocol": "\(state.protocolName ?? "")"])
+            logger.info(
+                "connected to Relay",
+                metadata: ["host": "\(endpoint)", "project": "\(project)", "protocol": "\(state.dialect.protocolName ?? "")", "generation": "\(generation)"])
         } else {
             if restored { instruments.resumes.increment() }
             logger.info(restored ? "reconnected to Relay: session resumed" : "reconnected to Relay: new session", metadata: ["host": "\(endpoint)"])
         }
         // The client is marked connected before connect() returns to its caller.
-        currentHandler?.sessionDidBecomeReady(restored: restored, replacedSession: !restored && state.readyCount > 1)
+        currentHandler?.sessionDidBecomeReady(
+            restored: restored, replacedSession: !restored && state.readyCount > 1, contextsSent: state.dialect.sendsContextsInHandshake)
         let waiters = state.readyWaiters
         state.readyWaiters.removeAll()
         for waiter in waiters { waiter.succeed() }
@@ -449,7 +469,7 @@ final class Session: TransportDelegate, Sendable {
             state.pingOutstanding = true
             let promise = eventLoop.makePromise(of: JSONValue.self)
             let connectionNumber = state.connectionNumber
-            enqueue(PendingRequest(id: makeRequestID(), kind: .handshake(BladeMethod.ping), params: .object([:]), promise: promise))
+            enqueue(PendingRequest(id: makeRequestID(), kind: .handshake(state.dialect.pingMethod), params: .object([:]), promise: promise))
             promise.futureResult.whenSuccess { [self] _ in
                 if self.state.value.connectionNumber == connectionNumber { self.state.value.pingOutstanding = false }
             }
@@ -530,7 +550,15 @@ final class Session: TransportDelegate, Sendable {
                 logger.debug("ignoring a response to an unknown request", metadata: ["id": "\(id)"])
                 return
             }
-            request.promise.succeed(result)
+            if case .relay(let method) = request.kind {
+                do {
+                    request.promise.succeed(try state.dialect.commandResult(result, method: method))
+                } catch {
+                    request.promise.fail(error)
+                }
+            } else {
+                request.promise.succeed(result)
+            }
         case .error(let id, let error):
             guard let request = state.removePending(id) else {
                 logger.debug("ignoring an error for an unknown request", metadata: ["id": "\(id)"])
@@ -538,52 +566,7 @@ final class Session: TransportDelegate, Sendable {
             }
             request.promise.fail(RelayError.rpc(code: error.code, message: error.message, method: request.kind.name))
         case .request(let id, let method, let params):
-            if method == BladeMethod.broadcast, !id.isEmpty, !state.rememberBroadcast(id) {
-                // Relay-class services redeliver events; handlers must run once per event.
-                logger.debug("dropping a repeated broadcast", metadata: ["id": "\(id)"])
-                instruments.dropped("duplicate")
-                return
-            }
-            handleServerRequest(method: method, params: params)
-        }
-    }
-
-    private func handleServerRequest(method: String, params: JSONValue) {
-        // Server-initiated requests are never answered (§1.3).
-        switch method {
-        case BladeMethod.broadcast:
-            // Decoded once, here: listeners, streams and operations all read the typed event.
-            let broadcast: BroadcastParams
-            do {
-                broadcast = try BroadcastParams(json: params)
-            } catch {
-                logger.debug("ignoring a malformed broadcast", metadata: ["error": "\(error)"])
-                instruments.dropped("malformed")
-                return
-            }
-            guard broadcast.protocolName == state.value.protocolName else {
-                logger.warning("dropping a broadcast for another protocol")
-                instruments.dropped("other_protocol")
-                return
-            }
-            let notification: RelayNotification
-            do {
-                notification = try RelayNotification(event: broadcast.event, notification: broadcast.notification)
-            } catch {
-                logger.debug("ignoring a broadcast event that does not decode", metadata: ["event": "\(broadcast.event)", "error": "\(error)"])
-                instruments.dropped("malformed")
-                return
-            }
-            instruments.event(broadcast.notification["event_type"]?.stringValue ?? broadcast.event)
-            currentHandler?.sessionDidReceive(notification)
-        case BladeMethod.disconnect:
-            // Relay is about to go away: hold new requests until the next session is ready.
-            logger.info("Relay announced a disconnect: queueing requests until reconnected")
-            if state.value.phase == .ready { state.value.phase = .idle }
-        case BladeMethod.ping, BladeMethod.netcast:
-            break
-        default:
-            logger.debug("ignoring an unknown server request", metadata: ["method": "\(method)"])
+            state.dialect.handleServerRequest(id: id, method: method, params: params, session: self)
         }
     }
 
@@ -596,7 +579,7 @@ final class Session: TransportDelegate, Sendable {
         for request in state.pending.values where request.kind.isHandshake {
             state.removePending(request.id)?.promise.fail(RelayError.connectionLost)
         }
-        if !state.resumeAllowed(configuration) {
+        if !state.dialect.canResume(configuration) {
             for request in state.pending.values where request.sentOnConnection != nil {
                 state.removePending(request.id)?.promise.fail(RelayError.connectionLost)
             }
@@ -634,12 +617,6 @@ struct PendingRequest {
             case .handshake(let method), .blade(let method), .relay(let method): method
             }
         }
-        var wireMethod: String {
-            switch self {
-            case .handshake(let method), .blade(let method): method
-            case .relay: BladeMethod.execute
-            }
-        }
     }
 
     private static let counter = Atomic<Int>(0)
@@ -665,12 +642,12 @@ final class SessionState {
     enum Phase { case stopped, connecting, handshaking, ready, idle, waitingToReconnect, closed }
 
     var phase: Phase = .stopped
+    /// The wire generation's part of the session.
+    let dialect: any SessionDialect
     var channel: (any Channel)?
     var connectionNumber = 0
     var pending: [String: PendingRequest] = [:]
     var queue: [String] = []
-    var sessionID: String?
-    var protocolName: String?
     var pingOutstanding = false
     var pingTask: RepeatedTask?
     var reconnectAttempt = 0
@@ -685,14 +662,18 @@ final class SessionState {
     /// Until when a first connect retries a server that is not reachable yet.
     var firstConnectDeadline: NIODeadline?
 
-    /// Ids of recent broadcasts, to drop redelivered ones. Bounded: the oldest are forgotten.
+    init(dialect: any SessionDialect) {
+        self.dialect = dialect
+    }
+
+    /// Ids of recent events, to drop redelivered ones. Bounded: the oldest are forgotten.
     private var recentBroadcastIDs = Set<String>()
     private var recentBroadcastOrder: [String] = []
     private var recentBroadcastNext = 0
     static let rememberedBroadcasts = 4096
 
-    /// Records a broadcast id; false when it was seen recently.
-    func rememberBroadcast(_ id: String) -> Bool {
+    /// Records an event id; false when it was seen recently.
+    func rememberEvent(_ id: String) -> Bool {
         guard recentBroadcastIDs.insert(id).inserted else { return false }
         if recentBroadcastOrder.count < Self.rememberedBroadcasts {
             recentBroadcastOrder.append(id)
@@ -709,9 +690,5 @@ final class SessionState {
         guard let request = pending.removeValue(forKey: id) else { return nil }
         if let index = queue.firstIndex(of: id) { queue.remove(at: index) }
         return request
-    }
-
-    func resumeAllowed(_ configuration: RelayConfiguration) -> Bool {
-        configuration.resumeSessions && sessionID != nil
     }
 }

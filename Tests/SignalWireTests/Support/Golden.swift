@@ -39,7 +39,7 @@ enum Golden {
     }
 
     /// Members whose values are per-run ids: only presence and type are compared.
-    static let volatileKeys: Set<String> = ["id", "node_id", "call_id", "control_id", "tag", "protocol", "token", "project", "agent"]
+    static let volatileKeys: Set<String> = ["id", "node_id", "call_id", "control_id", "tag", "protocol", "token", "project", "agent", "authorization_state"]
 
     /// Members the Python SDK coerces with `float()`: their type must match exactly. Other
     /// numbers are whatever the Python caller typed, so they compare by value.

@@ -25,8 +25,9 @@ func withRelayServer<T: Sendable>(
 }
 
 /// Test timers: short enough that failures show in seconds.
-func testConfiguration() -> RelayConfiguration {
+func testConfiguration(_ generation: WireGeneration = .bladeV2) -> RelayConfiguration {
     var configuration = RelayConfiguration()
+    configuration.wireGeneration = generation
     // Generous: on a loaded 2-core machine a debug build can take seconds to answer. Tests of
     // timeouts set their own.
     configuration.executeTimeout = .seconds(20)
@@ -38,11 +39,18 @@ func testConfiguration() -> RelayConfiguration {
     return configuration
 }
 
-/// A connected client for the server's default project.
+/// Both wire generations, for tests whose behaviour must not depend on the generation.
+let bothGenerations: [WireGeneration] = [.bladeV2, .relayV3]
+
+/// A connected client for the server's default project. `generation`, when given, replaces the
+/// configuration's.
 func withClient<T: Sendable>(
-    _ server: RelayServer, project: RelayProject = .default, configuration: RelayConfiguration = testConfiguration(),
+    _ server: RelayServer, project: RelayProject = .default, generation: WireGeneration? = nil,
+    configuration: RelayConfiguration = testConfiguration(),
     _ body: @Sendable (RelayClient) async throws -> T
 ) async throws -> T {
+    var configuration = configuration
+    if let generation { configuration.wireGeneration = generation }
     let client = try RelayClient(project: project.id, token: project.token, host: server.url ?? "", configuration: configuration, logger: quietLogger)
     try await client.connect()
     do {
@@ -83,12 +91,39 @@ func sentFrames(_ server: RelayServer) async -> [JSONValue] {
     return frames
 }
 
-/// Inner params of every `blade.execute` of `method` our client sent.
+/// Params of every `method` command our client sent: inside `blade.execute` (v2) or bare (v3).
 func sentCommands(_ server: RelayServer, method: String) async -> [JSONValue] {
     await sentFrames(server).compactMap { frame in
+        if frame["method"]?.stringValue == method { return frame["params"] }
         guard frame["method"]?.stringValue == BladeMethod.execute, frame["params"]?["method"]?.stringValue == method else { return nil }
         return frame["params"]?["params"]
     }
+}
+
+/// Every event the server sent its clients, as `(event_type, params)`: `blade.broadcast` (v2)
+/// or `signalwire.event` (v3; a redelivery of the same frame id counted once).
+func deliveredEvents(_ server: RelayServer) async -> [(eventType: String, params: JSONValue)] {
+    var events: [(eventType: String, params: JSONValue)] = []
+    var seenV3IDs: Set<String> = []
+    for session in await server.sessions() {
+        for entry in await server.journal(sessionID: session.id) ?? [] where entry.direction == "out" {
+            guard let frame = try? JSONCodec.parse(entry.text) else { continue }
+            switch frame["method"]?.stringValue {
+            case BladeMethod.broadcast:
+                guard let notification = frame["params"]?["params"], let type = notification["event_type"]?.stringValue,
+                    let params = notification["params"]
+                else { continue }
+                events.append((type, params))
+            case V3Method.event:
+                guard let params = frame["params"], let event = try? V3EventParams(json: params) else { continue }
+                if let id = frame["id"]?.stringValue, !seenV3IDs.insert("\(session.id)/\(id)").inserted { continue }
+                events.append((event.eventType, event.params))
+            default:
+                continue
+            }
+        }
+    }
+    return events
 }
 
 /// Tests keep the SDK's warnings about the faults they inject out of the output.

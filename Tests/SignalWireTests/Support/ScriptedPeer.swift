@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
@@ -46,6 +47,27 @@ final class ScriptedPeer: Sendable {
     /// Whether the next `blade.connect` reports a resumed session.
     let restoreSessions = Atomic<Bool>(false)
 
+    /// Sent as a `signalwire.authorization.state` event after each v3 connect result, when set.
+    let authorizationState = Mutex<String?>(nil)
+    /// Whether `signalwire.connect` is refused with a JSON-RPC error.
+    let refuseV3Connect = Atomic<Bool>(false)
+
+    func handshakeReplies(to frame: JSONValue) -> [String]? {
+        guard let id = frame["id"]?.stringValue, frame["method"]?.stringValue == V3Method.connect else {
+            return handshakeReply(to: frame).map { [$0] }
+        }
+        if refuseV3Connect.load(ordering: .relaxed) {
+            return [BladeFrame.error(id: id, error: BladeError(code: -32002, message: "Authentication failed")).json.jsonString]
+        }
+        let result = V3ConnectResult(protocolName: protocolName, identity: "scripted", sessionRestored: restoreSessions.load(ordering: .relaxed))
+        var replies = [BladeFrame.result(id: id, result: result.json).json.jsonString]
+        if let state = authorizationState.withLock({ $0 }) {
+            let event = V3EventParams(eventType: V3EventName.authorizationState, params: ["authorization_state": .string(state)])
+            replies.append(String(decoding: event.requestBytes(id: "auth-\(UUID().uuidString)"), as: UTF8.self))
+        }
+        return replies
+    }
+
     func handshakeReply(to frame: JSONValue) -> String? {
         guard let id = frame["id"]?.stringValue, let method = frame["method"]?.stringValue else { return nil }
         switch method {
@@ -76,7 +98,7 @@ final class ScriptedPeer: Sendable {
             for try await message in inbound.messages(maxSize: 1 << 20) {
                 guard case .text(let text) = message, let frame = try? JSONCodec.parse(text) else { continue }
                 state.withLock { $0.received.append(frame) }
-                let replies = handshakeReply(to: frame).map { [$0] } ?? responder(frame) ?? []
+                let replies = handshakeReplies(to: frame) ?? responder(frame) ?? []
                 for reply in replies { try await outbound.write(.text(reply)) }
             }
         }

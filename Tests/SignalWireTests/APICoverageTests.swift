@@ -213,11 +213,7 @@ struct APICoverageTests {
             try await withClient(server) { client in
                 /// Dials `number` and moves time through the ring (2 s) once the server has the call.
                 func dialAnswered(_ number: String) async throws -> Call {
-                    let before = await server.calls().count
-                    async let dial = client.calling.dial(from: "+12029999999", to: number)
-                    #expect(await eventually { await server.calls().count > before })
-                    await server.advanceClock(by: 2)
-                    let result = try await dial
+                    let result = try await dialThroughOneRing(client, server, to: number)
                     #expect(result.successful, "dial to \(number) should be answered")
                     return result.call
                 }

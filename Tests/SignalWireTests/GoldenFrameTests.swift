@@ -265,13 +265,10 @@ struct GoldenFrameTests {
         try await withRelayTestServer(speed: 200, configure: { $0.clockMode = golden.manualClock ? .manual : nil }) { testServer in
             let server = testServer.server
             try await withClient(server) { client in
-                async let dialing = client.calling.dial(from: "+12029999999", to: "+12028888888", timeout: golden.dialTimeout)
-                if golden.manualClock {
-                    // The call rings for one ring (2 s) once the server has it.
-                    #expect(await eventually { await !server.calls().isEmpty })
-                    await server.advanceClock(by: 2)
-                }
-                let dial = try await dialing
+                let dial =
+                    golden.manualClock
+                    ? try await dialThroughOneRing(client, server, to: "+12028888888", timeout: golden.dialTimeout)
+                    : try await client.calling.dial(from: "+12029999999", to: "+12028888888", timeout: golden.dialTimeout)
                 #expect(dial.successful)
                 try await golden.run(dial.call)
                 let sent = await sentCommands(server, method: golden.method)

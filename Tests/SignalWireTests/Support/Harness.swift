@@ -70,6 +70,16 @@ func answeredCall(_ client: RelayClient, to number: String = "+12015550100") asy
     return dial.call
 }
 
+/// Dials `number` on a server with the manual clock and moves time through one ring (2 s) once
+/// the server has the call; returns the dial's result.
+func dialThroughOneRing(_ client: RelayClient, _ server: RelayServer, to number: String = "+12015550100", timeout: Int? = nil) async throws -> DialResult {
+    let before = await server.calls().count
+    async let dialing = client.calling.dial(from: "+12029999999", to: number, timeout: timeout)
+    #expect(await eventually { await server.calls().count > before })
+    await server.advanceClock(by: 2)
+    return try await dialing
+}
+
 /// Polls until `condition` holds or `timeout` passes.
 func eventually(timeout: Duration = .seconds(20), _ condition: @Sendable () async -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + timeout

@@ -6,6 +6,8 @@ import Synchronization
 /// started, sends G.711 to the caller every 20 ms (silence until a verb has audio to play).
 final class RTPSession: Sendable {
     static let packetInterval = TimeAmount.milliseconds(20)
+    /// The socket's receive buffer (the kernel may cap it at `net.core.rmem_max`).
+    static let receiveBufferBytes: SocketOptionValue = 1 << 21
     /// Sources counted per call; packets of further sources are ignored.
     static let maximumSources = 16
     static let samplesPerPacket = 160
@@ -38,6 +40,9 @@ final class RTPSession: Sendable {
     static func open(host: String) async throws -> RTPSession {
         let box = StateBox()
         let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            // About 30 s of a caller's G.711 (packets cost ~2 KiB each in the kernel): a busy
+            // event loop delays reading; it does not lose audio.
+            .channelOption(ChannelOptions.socketOption(.so_rcvbuf), value: Self.receiveBufferBytes)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Receiver(box: box)) }
             }

@@ -387,6 +387,7 @@ struct CallEngine {
         if let otherID = calls[callID]?.bridgedWith, let other = calls[otherID] {
             calls[callID]?.bridgedWith = nil
             calls[otherID]?.bridgedWith = nil
+            bridgeMedia(callID, otherID, connected: false)
             if other.parent == callID {
                 // The parent hung up: its leg goes too.
                 endCall(otherID, reason: "hangup")
@@ -487,6 +488,7 @@ struct CallEngine {
         markAnswered(legID)
         calls[legID]?.bridgedWith = parentID
         calls[parentID]?.bridgedWith = legID
+        bridgeMedia(parentID, legID, connected: true)
         log(parentID, "connect", "connected to \(calls[legID]?.to ?? "") (leg \(legID))")
         emit(parentID, .connect(ConnectEvent(callID: parentID, nodeID: call.nodeID, state: "connected", peer: peerInfo(legID), tag: call.tag)))
     }
@@ -499,11 +501,19 @@ struct CallEngine {
         startConnectGroup(parentID)
     }
 
+    /// Two calls with real media relay each other's audio while connected.
+    private mutating func bridgeMedia(_ first: String, _ second: String, connected: Bool) {
+        for (callID, peer) in [(first, second), (second, first)] where calls[callID]?.realMedia == true {
+            effects.append(.media(callID: callID, .bridge(peer: connected && calls[peer]?.realMedia == true ? peer : nil)))
+        }
+    }
+
     private mutating func disconnect(_ callID: String) -> CommandResult {
         guard let call = calls[callID] else { return Self.noCall }
         if let legID = call.bridgedWith, let leg = calls[legID] {
             calls[callID]?.bridgedWith = nil
             calls[legID]?.bridgedWith = nil
+            bridgeMedia(callID, legID, connected: false)
             log(callID, "connect", "disconnected from \(leg.to)")
             emit(callID, .connect(ConnectEvent(callID: callID, nodeID: call.nodeID, state: "disconnected", peer: peerInfo(legID))))
             endCall(legID, reason: "hangup")

@@ -3,11 +3,15 @@ import Foundation
     import FoundationNetworking
 #endif
 import Logging
-import RelayServer
+import NIOCore
+import NIOPosix
 import RelayTesting
 import RelayWire
 import SignalWire
+import Synchronization
 import Testing
+
+@testable import RelayServer
 
 /// Real audio on SIP calls, end to end: SIPp calls, a Swift consumer (the SDK users run)
 /// answers, speaks with espeak-ng, prompts for a digit, records the caller and hangs up.
@@ -65,11 +69,62 @@ struct SIPMediaTests {
         }
     }
 
+    @Test func aTapOnASIPCallCarriesTheCallersRealVoice() async throws {
+        let payloads = PayloadCollector()
+        let receiver = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(payloads) } }
+            .bind(host: "127.0.0.1", port: 0).get()
+        defer { receiver.close(promise: nil) }
+        try await withRelayTestServer(speed: 50, configure: { $0.sipAddress = ("127.0.0.1", 0) }) { server in
+            let sipPort = try await SIPEdgeTests.waitForSIPPort(server)
+            var configuration = RelayConfiguration()
+            configuration.firstConnectRetryTime = .zero
+            let client = try RelayClient(
+                project: server.project, token: server.token, host: server.url, configuration: configuration, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+            try await client.connect()
+            let (calls, inbox) = AsyncStream.makeStream(of: Call.self)
+            try await client.calling.receive(contexts: ["office"]) { inbox.yield($0) }
+            async let sipp = SIPEdgeTests.sipp(Self.callerScenario, port: sipPort, user: "office")
+            var iterator = calls.makeAsyncIterator()
+            let call = try #require(await iterator.next())
+            #expect(try await call.answer().successful)
+            let tap = try await call.tapAsync(direction: "listen", device: .rtp(address: "127.0.0.1", port: receiver.localAddress!.port!, codec: "PCMU", ptime: 20))
+            // Two seconds of the caller's speech, as the tap target hears it.
+            let deadline = ContinuousClock.now + .seconds(30)
+            while payloads.count < 100, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            _ = await tap.stop()
+            // The scenario's caller keys 1 at about 8 s, then waits for the app to hang up.
+            #expect(try await call.promptTTS(.digits(max: 1, initialTimeout: 30), text: "Press one.").result == "1")
+            #expect(try await call.hangup().successful)
+            #expect(try await sipp.status == 0)
+            await client.disconnect()
+            // Speech, not the simulator's steady tone: loud packets and quiet ones.
+            let levels = payloads.all.map { payload in AudioClip(samples: payload.map(G711.linear(muLaw:))).rms }
+            #expect(levels.count >= 100)
+            #expect((levels.max() ?? 0) > 1000 && (levels.max() ?? 0) > 4 * (levels.min() ?? 0), "\(levels.prefix(40))")
+        }
+    }
+
     /// The 16-bit mono PCM of a WAV the server wrote.
     static func pcmSamples(_ bytes: [UInt8]) throws -> [Int16] {
         guard bytes.count >= 44, bytes[0..<4].elementsEqual("RIFF".utf8), bytes[36..<40].elementsEqual("data".utf8) else {
             throw TestFailure("not a canonical WAV")
         }
         return stride(from: 44, to: bytes.count - 1, by: 2).map { Int16(bitPattern: UInt16(bytes[$0]) | UInt16(bytes[$0 + 1]) << 8) }
+    }
+}
+
+/// Keeps the RTP payloads a tap target receives.
+final class PayloadCollector: ChannelInboundHandler, Sendable {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    private let payloads = Mutex<[[UInt8]]>([])
+
+    var count: Int { payloads.withLock { $0.count } }
+    var all: [[UInt8]] { payloads.withLock { $0 } }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let bytes = Array(unwrapInboundIn(data).data.readableBytesView)
+        guard bytes.count > 12 else { return }
+        payloads.withLock { $0.append(Array(bytes[12...])) }
     }
 }

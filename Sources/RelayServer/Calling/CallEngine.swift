@@ -1216,6 +1216,9 @@ struct CallEngine {
         if let failure = start(callID, component) { return failure }
         log(callID, "tap", "tapping to \(device.type) \(JSONCodec.string(.object(device.params)))", command.json)
         emit(callID, .tap(TapEvent(address: address(callID, controlID), state: "tapping", tap: component.tap, device: component.tapDevice)))
+        if calls[callID]?.realMedia == true {
+            effects.append(.media(callID: callID, .startTap(key: tapKey(callID, controlID), direction: command.direction)))
+        }
         if let target { effects.append(.startTap(key: tapKey(callID, controlID), target)) }
         return .ok("Tapping", ["control_id": .string(controlID), "call_id": .string(callID), "source_device": source])
     }

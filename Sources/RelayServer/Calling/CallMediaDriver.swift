@@ -4,4 +4,7 @@ protocol CallMediaDriver: Sendable {
     func perform(_ action: MediaAction, callID: String)
     /// Ends a recording and hands it over (`nil` when there is none).
     func takeRecording(callID: String, controlID: String) -> CallRecorder?
+    /// The real audio for tap `key` (registered by ``MediaAction/startTap``), if any.
+    func tapFeed(key: String) -> TapFeed?
+    func removeTap(key: String)
 }

@@ -187,23 +187,24 @@ final class CallShard: Sendable {
             case .startTap(let key, let target):
                 let tapSwitch = TapSwitch()
                 state.taps[key] = tapSwitch
-                startTap(target, tapSwitch)
+                startTap(target, feed: context.media.withLock { $0 }?.tapFeed(key: key), tapSwitch)
             case .stopTap(let key):
                 state.taps.removeValue(forKey: key)?.stop()
+                context.media.withLock { $0 }?.removeTap(key: key)
             case .media(let callID, let action):
                 context.media.withLock { $0 }?.perform(action, callID: callID)
             }
         }
     }
 
-    private func startTap(_ target: TapTarget, _ tapSwitch: TapSwitch) {
+    private func startTap(_ target: TapTarget, feed: TapFeed?, _ tapSwitch: TapSwitch) {
         let logger = self.logger
         // The senders run until the switch stops them (component done, call over, shutdown).
         switch target {
         case .rtp(let host, let port, let format):
-            spawn { await RTPTapSender.run(host: host, port: port, format: format, tapSwitch: tapSwitch, logger: logger) }
+            spawn { await RTPTapSender.run(host: host, port: port, format: format, feed: feed, tapSwitch: tapSwitch, logger: logger) }
         case .webSocket(let uri, let format):
-            spawn { await WebSocketTapSender.run(uri: uri, format: format, tapSwitch: tapSwitch, logger: logger) }
+            spawn { await WebSocketTapSender.run(uri: uri, format: format, feed: feed, tapSwitch: tapSwitch, logger: logger) }
         }
     }
 }

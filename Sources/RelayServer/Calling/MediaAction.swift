@@ -16,6 +16,8 @@ enum MediaAction: Sendable, Equatable {
     /// Send DTMF; then `.digitsSent`.
     case sendDigits(controlID: String, token: Int, digits: String)
     case stopDigits(controlID: String)
+    /// Feed tap `key` with the call's real audio (`listen`, `speak` or `both`).
+    case startTap(key: String, direction: String)
     /// The call is bridged to `peer` (both real), or no longer bridged (`nil`): relay audio.
     case bridge(peer: String?)
 }

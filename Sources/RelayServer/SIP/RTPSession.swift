@@ -55,6 +55,7 @@ final class RTPSession: Sendable {
         var digits: [DigitJob] = []
         var recorders: [String: CallRecorder] = [:]
         var heard: [Int16]?
+        var taps: [String: TapFeed] = [:]
         var relayTo: RTPSession?
         var relayed: [Int16] = []
         var packetsRelayed = 0
@@ -114,9 +115,10 @@ final class RTPSession: Sendable {
             guard state.received[packet.ssrc] != nil || state.received.count < Self.maximumSources else { return (nil, nil) }
             state.received[packet.ssrc, default: RTPReceiveStatistics()].record(packet, arrival: now)
             if let codec = AudioCodec(payloadType: Int(packet.payloadType)) {
-                guard !state.recorders.isEmpty || state.relayTo != nil else { return (nil, nil) }
+                guard !state.recorders.isEmpty || state.relayTo != nil || !state.taps.isEmpty else { return (nil, nil) }
                 let samples = packet.payload.map(codec.decode)
                 for controlID in state.recorders.keys { state.recorders[controlID]?.received(samples, timestamp: packet.timestamp) }
+                for feed in state.taps.values { feed.said(samples) }
                 guard let target = state.relayTo else { return (nil, nil) }
                 state.packetsRelayed += 1
                 return (nil, (target, samples))
@@ -197,7 +199,7 @@ final class RTPSession: Sendable {
     private func audioPayload(_ state: inout State, codec: AudioCodec, silence: [UInt8], finished: inout [@Sendable () -> Void]) -> [UInt8] {
         let quiet = !state.playouts.contains { $0.samples != nil && !$0.paused } && state.relayed.isEmpty
         if quiet {
-            if state.heard != nil || !state.recorders.isEmpty { keep([Int16](repeating: 0, count: Self.samplesPerPacket), &state) }
+            if state.heard != nil || !state.recorders.isEmpty || !state.taps.isEmpty { keep([Int16](repeating: 0, count: Self.samplesPerPacket), &state) }
             return silence
         }
         var mix = [Double](repeating: 0, count: Self.samplesPerPacket)
@@ -230,6 +232,7 @@ final class RTPSession: Sendable {
     private func keep(_ frame: [Int16], _ state: inout State) {
         if state.heard != nil, state.heard!.count < Self.captureLimit { state.heard! += frame }
         for controlID in state.recorders.keys { state.recorders[controlID]?.sent(frame) }
+        for feed in state.taps.values { feed.heard(frame) }
     }
 
     /// RFC 4733 packets of the key being sent, or `nil` when no key is due this tick (a pause
@@ -340,6 +343,15 @@ final class RTPSession: Sendable {
     /// Ends a recording and hands it over.
     func finishRecording(_ controlID: String) -> CallRecorder? {
         state.withLock { $0.recorders.removeValue(forKey: controlID) }
+    }
+
+    /// Copies the call's audio into `feed` until ``removeTap(_:)``.
+    func addTap(_ key: String, feed: TapFeed) {
+        state.withLock { $0.taps[key] = feed }
+    }
+
+    func removeTap(_ key: String) {
+        state.withLock { _ = $0.taps.removeValue(forKey: key) }
     }
 
     /// Everything sent so far, when opened with `captureHeard`.

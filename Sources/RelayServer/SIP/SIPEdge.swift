@@ -43,6 +43,8 @@ final class SIPEdge: CallMediaDriver {
         /// still to be taken. Dropped when the Relay call ends, or with the oldest counters.
         var finishedSessions: [String: RTPSession] = [:]
         var finishedOrder: [String] = []
+        /// Taps on SIP calls, by tap key: the feed and the call's media it copies.
+        var taps: [String: (feed: TapFeed, media: RTPSession)] = [:]
         var timers: [Int: Scheduled<Void>] = [:]
         var nextTimer = 0
         var channel: (any Channel)?
@@ -319,9 +321,22 @@ final class SIPEdge: CallMediaDriver {
                 }
             case .stopDigits(let controlID):
                 media.stopDigits(controlID)
+            case .startTap(let key, let direction):
+                let feed = TapFeed(direction: CallRecorder.Direction(direction))
+                state.taps[key] = (feed, media)
+                media.addTap(key, feed: feed)
             case .bridge(let peer):
                 media.relay(to: peer.flatMap { session(of: $0, in: state) })
             }
+        }
+    }
+
+    func tapFeed(key: String) -> TapFeed? { state.withLock { $0.taps[key]?.feed } }
+
+    func removeTap(key: String) {
+        state.withLock { state in
+            guard let tap = state.taps.removeValue(forKey: key) else { return }
+            tap.media.removeTap(key)
         }
     }
 

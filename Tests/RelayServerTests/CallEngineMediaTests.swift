@@ -100,6 +100,19 @@ struct CallEngineMediaTests {
         #expect(h.lines(call: "call1").last == "0.0 record r2 finished 1.0s 16044B")
     }
 
+    @Test("a connect's ringback plays on a real call until the connect ends")
+    func connectRingback() throws {
+        let h = try Self.answeredRealCall()
+        let devices: JSONValue = [[["type": "phone", "params": ["to_number": "+12015550100", "from_number": "+12015550000"]]]]
+        _ = try h.run(method: "calling.connect", ["call_id": "call1", "node_id": "node1", "devices": devices, "ringback": [["type": "ringtone", "params": ["name": "us"]]]])
+        #expect(
+            h.mediaActions.last?.action
+                == .play(controlID: CallEngine.ringbackControlID, token: 0, media: [.ringtone(name: "us", duration: 120)], volume: 0, prompt: false))
+        h.runUntilIdle()
+        #expect(h.lines(call: "call1").contains { $0.contains("connect connected") }, "\(h.lines(call: "call1"))")
+        #expect(h.mediaActions.contains { $0.action == .stopPlay(controlID: CallEngine.ringbackControlID) })
+    }
+
     @Test("a terminator key ends a real recording")
     func recordTerminator() throws {
         let h = try Self.answeredRealCall()

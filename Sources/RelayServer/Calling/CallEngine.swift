@@ -426,6 +426,11 @@ struct CallEngine {
         log(callID, "connect", "connecting: \(groups.count) device group(s) in series")
         if !command.ringback.isEmpty {
             log(callID, "play", "ringback: " + command.ringback.map(MediaRules.describe).joined(separator: ", "))
+            if call.realMedia {
+                // The caller hears it until the connect ends one way or the other; no component.
+                effects.append(
+                    .media(callID: callID, .play(controlID: Self.ringbackControlID, token: 0, media: command.ringback.map(Self.untilStopped), volume: 0, prompt: false)))
+            }
         }
         emit(callID, .connect(ConnectEvent(callID: callID, nodeID: call.nodeID, state: "connecting", tag: call.tag)))
         startConnectGroup(callID)
@@ -436,6 +441,7 @@ struct CallEngine {
         guard let call = calls[parentID], var attempt = call.connect, !call.isOver else { return }
         guard attempt.groupIndex < attempt.groups.count else {
             calls[parentID]?.connect = nil
+            if call.realMedia { effects.append(.media(callID: parentID, .stopPlay(controlID: Self.ringbackControlID))) }
             log(parentID, "connect", "failed: nobody answered")
             emit(parentID, .connect(ConnectEvent(callID: parentID, nodeID: call.nodeID, state: "failed")))
             return
@@ -501,8 +507,19 @@ struct CallEngine {
         startConnectGroup(parentID)
     }
 
+    /// The play that carries a real call's connect ringback (no client picks this control id:
+    /// theirs are UUIDs).
+    static let ringbackControlID = "relay-connect-ringback"
+
+    /// A ringtone without a duration rings until stopped (two minutes at most).
+    private static func untilStopped(_ media: Media) -> Media {
+        if case .ringtone(let name, nil) = media { return .ringtone(name: name, duration: 120) }
+        return media
+    }
+
     /// Two calls with real media relay each other's audio while connected.
     private mutating func bridgeMedia(_ first: String, _ second: String, connected: Bool) {
+        if connected, calls[first]?.realMedia == true { effects.append(.media(callID: first, .stopPlay(controlID: Self.ringbackControlID))) }
         for (callID, peer) in [(first, second), (second, first)] where calls[callID]?.realMedia == true {
             effects.append(.media(callID: callID, .bridge(peer: connected && calls[peer]?.realMedia == true ? peer : nil)))
         }
@@ -521,6 +538,7 @@ struct CallEngine {
         }
         if let attempt = call.connect {
             calls[callID]?.connect = nil
+            if call.realMedia { effects.append(.media(callID: callID, .stopPlay(controlID: Self.ringbackControlID))) }
             for legID in attempt.legs { endCall(legID, reason: "cancel") }
             log(callID, "connect", "disconnected (connect cancelled)")
             emit(callID, .connect(ConnectEvent(callID: callID, nodeID: call.nodeID, state: "disconnected")))

@@ -140,6 +140,10 @@ import Testing
         caller.supply("p", clip: ToneGenerator.ringtone(Ringtones.cadence("us")!, seconds: 0.5), volume: 0)
         var doneIterator = done.makeAsyncIterator()
         #expect(await doneIterator.next() == "played")
+        // Measured where it arrives (RFC 3550's receiver estimator, before RFC 4733 events,
+        // whose timestamps stand still): the stream is paced.
+        #expect(callee.counters.jitterMilliseconds < 2, "\(callee.counters)")
+        #expect(abs(caller.counters.sendIntervalMilliseconds - 20) <= 1, "\(caller.counters)")
         caller.sendDigits("d", keys: "1#") { doneInbox.yield("sent") }
         #expect(await doneIterator.next() == "sent")
         var keyIterator = keys.makeAsyncIterator()

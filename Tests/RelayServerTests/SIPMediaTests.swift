@@ -37,8 +37,11 @@ struct SIPMediaTests {
             async let sipp = SIPEdgeTests.sipp(Self.callerScenario, port: sipPort, user: "office")
             var iterator = calls.makeAsyncIterator()
             let call = try #require(await iterator.next())
+            // The recording is asked for with the answer, so it starts before the caller's audio
+            // does (however slow this machine is to reply).
+            async let startRecording = call.recordAsync(direction: .listen)
             #expect(try await call.answer().successful)
-            let recording = try await call.recordAsync(direction: .listen)
+            let recording = try await startRecording
             let greeting = try await call.playTTS(text: "Welcome to the local Relay server.")
             #expect(greeting.successful)
             let choice = try await call.promptTTS(.digits(max: 1, digitTimeout: 5, initialTimeout: 30), text: "Press one to continue.")

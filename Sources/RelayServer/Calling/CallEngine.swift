@@ -949,7 +949,7 @@ struct CallEngine {
         let prompt = call.components.values.first { $0.kind == .collect && !$0.done && $0.collect != nil }
         switch action.action {
         case .hangsUp:
-            log(callID, "note", "the far end hung up (console phone)")
+            log(callID, "note", "the far end hung up")
             endCall(callID, reason: "hangup")
         case .keys(let keys):
             log(callID, "note", "the far end keyed \(keys)")

@@ -1,0 +1,69 @@
+"""The SIP edge below Relay: SIPp calls `relay serve --sip`, and the official Python SDK's
+Consumer answers like any other call (issue 11).  SIP calls run at --speed 1: the caller's
+audio and its digit come in real time."""
+import subprocess
+
+import pytest
+
+from checks import ended, ok, server_call
+from relaylab import Sipp
+
+# uac_pcap sends g711a.pcap (236 packets) and then an RFC 4733 digit 1 (10 packets).
+PCAP_PACKETS = 246
+
+
+def sip_server(relay_factory):
+  return relay_factory(extra_args=['--sip', '127.0.0.1:0', '--sip-context', 'office'])
+
+
+def run_call(relay_factory, sdk, log_dir, mode, scenario):
+  server = sip_server(relay_factory)
+  consumer = sdk('sip', server, args={'mode': mode}, timeout=90)
+  consumer.expect('ready', timeout=30)
+  sipp = Sipp(scenario, server.lab.sip_address(), 'office', log_dir)
+  try:
+    offered = consumer.expect('incoming_call', timeout=30)
+    done = consumer.expect('call_done', timeout=60)
+    rc = sipp.wait()
+  finally:
+    sipp.stop()
+  assert rc == 0, 'SIPp exited %s:\n%s' % (rc, sipp.output())
+  assert offered['from_number'] == 'sipp' and offered['context'] == 'office', offered
+  ok(done['answer'], 'answer')
+  # The lab API: answered, then ended by a hang-up, with the media both ways counted.
+  rec = server_call(server, done['id'], until=ended, timeout=15)
+  assert ended(rec), rec
+  assert rec.get('end_reason') == 'hangup', rec
+  assert any((e.get('data') or {}).get('call_state') == 'answered' for e in rec.get('timeline') or []), rec
+  media = rec.get('sip_media')
+  assert media, 'GET /lab/calls/<id> shows no sip_media: %s' % rec
+  return done, media, server
+
+
+@pytest.mark.speed(1)
+def test_sipp_call_answered_by_python_consumer_plays_tts(relay_factory, sdk, log_dir, relay_bin):
+  done, media, server = run_call(relay_factory, sdk, log_dir, 'play_wait', 'uac_pcap')
+  ok(done['play'], 'play_tts')
+  assert done['ended'] is True, done
+  # Every packet SIPp sent arrived; the edge streamed to the caller while the call was up.
+  assert media['packets_in'] == PCAP_PACKETS and media['lost'] == 0, media
+  assert media['packets_out'] > 0, media
+  # The terminal shows the same counters: `relay calls` has an RTP column for SIP calls.
+  out = subprocess.run([relay_bin, 'calls', '--server', server.http_base], capture_output=True,
+                       text=True, timeout=30)
+  assert out.returncode == 0, out.stderr
+  row = [line for line in out.stdout.splitlines() if line.startswith(done['id'][:8])]
+  assert row, out.stdout
+  packets_in, packets_out, lost, jitter = row[0].split()[-1].split('/')
+  assert (int(packets_in), lost) == (PCAP_PACKETS, '0') and int(packets_out) > 0, out.stdout
+  assert jitter.endswith('ms'), out.stdout
+
+
+@pytest.mark.speed(1)
+def test_python_prompt_collects_the_sipp_callers_rfc4733_digit(relay_factory, sdk, log_dir):
+  done, media, _ = run_call(relay_factory, sdk, log_dir, 'prompt_hangup', 'uac_pcap_far_hangup.xml')
+  prompt = ok(done['prompt'], 'prompt_tts')
+  assert prompt['prompt_type'] == 'digit' and prompt['result'] == '1', prompt
+  ok(done['hangup'], 'hangup')
+  # The consumer hung up: SIPp took the edge's BYE (its scenario waits for one) and exited 0.
+  assert media['packets_in'] > 0 and media['lost'] == 0, media

@@ -74,7 +74,7 @@ struct AnsweringConsumer: Consumer {
 
     func onIncomingCall(_ call: Call) async throws {
         guard try await call.answer().successful else { return }
-        probe.note("answered \(call.id)")
+        probe.note("answered \(call.id ?? "-")")
         _ = try await call.waitFor(.ended)
         probe.note("ended")
     }

@@ -39,12 +39,14 @@ struct CallsCommand: AsyncParsableCommand {
             let answered = timeline.first { $0["data"]?["call_state"]?.stringValue == "answered" }?["time"]?.doubleValue
             let last = timeline.last?["time"]?.doubleValue ?? 0
             let duration = String(format: "%.1fs", last) + (answered.map { String(format: " (talk %.1fs)", last - $0) } ?? "")
-            rows.append([
+            var row: [String] = [
                 String((call["call_id"]?.stringValue ?? "").prefix(8)), call["state"]?.stringValue ?? "", call["direction"]?.stringValue ?? "",
                 call["from"]?.stringValue ?? "", call["to"]?.stringValue ?? "",
                 call["context"]?.stringValue ?? (call["parent_call_id"]?.stringValue.map { "leg of " + $0.prefix(8) } ?? "-"), duration,
                 call["end_reason"]?.stringValue ?? "",
-            ] + (sip ? [Self.media(call["sip_media"])] : []))
+            ]
+            if sip { row.append(Self.media(call["sip_media"])) }
+            rows.append(row)
         }
         if calls.isEmpty { return "no calls yet" }
         var widths = [Int](repeating: 0, count: rows[0].count)

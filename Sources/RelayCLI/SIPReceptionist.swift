@@ -14,11 +14,17 @@ struct SIPReceptionist: Consumer {
         var recordingBytes: Int?
     }
 
+    /// The outcome, shared between the consumer's handler and the demo.
+    final class Shared: Sendable {
+        let value = Mutex(Outcome())
+        func withLock<T: Sendable>(_ body: (inout Outcome) -> T) -> T { value.withLock { body(&$0) } }
+    }
+
     let project: String?
     let token: String?
     let host: String?
     let transcript: Transcript
-    let outcome: Mutex<Outcome>
+    let outcome = Shared()
     var contexts: [String] { ["office"] }
     var logger: Logger { Logger(label: "relay.demo.consumer", factory: { _ in SwiftLogNoOpLogHandler() }) }
 
@@ -27,7 +33,6 @@ struct SIPReceptionist: Consumer {
         self.token = token
         self.host = host
         self.transcript = transcript
-        outcome = Mutex(Outcome())
     }
 
     func ready(client: RelayClient) async {

@@ -1,6 +1,8 @@
 """The SIP edge below Relay: SIPp calls `relay serve --sip`, and the official Python SDK's
 Consumer answers like any other call (issue 11).  SIP calls run at --speed 1: the caller's
 audio and its digit come in real time."""
+import os
+import re
 import subprocess
 
 import pytest
@@ -67,3 +69,23 @@ def test_python_prompt_collects_the_sipp_callers_rfc4733_digit(relay_factory, sd
   ok(done['hangup'], 'hangup')
   # The consumer hung up: SIPp took the edge's BYE (its scenario waits for one) and exited 0.
   assert media['packets_in'] > 0 and media['lost'] == 0, media
+
+
+def test_relay_demo_sip_runs_sipp_against_its_consumer(relay_bin, tmp_path):
+  """`relay demo --sip` (the `relay` binary alone, no SDK): SIPp calls the demo consumer, which
+  records it, prompts and hangs up; the demo prints where the recording of the caller is."""
+  env = dict(os.environ, TMPDIR=str(tmp_path))
+  out = subprocess.run([relay_bin, 'demo', '--sip'], capture_output=True, text=True, timeout=120,
+                       env=env, stdin=subprocess.DEVNULL)
+  text = out.stdout + out.stderr
+  assert out.returncode == 0, text[-4000:]
+  assert 'SIPp:     exit 0' in text and 'Digit:    1' in text, text[-4000:]
+  assert 'What the caller heard:' in text, text[-4000:]
+  recording = re.search(r'Recording of the caller: (\S+\.wav) \(([\d.]+) s', text)
+  assert recording, text[-4000:]
+  with open(recording.group(1), 'rb') as f:
+    head = f.read(12)
+  assert head[:4] == b'RIFF' and head[8:12] == b'WAVE', head
+  assert float(recording.group(2)) > 5, 'the caller talked for about 9 s: %s' % recording.group(0)
+  rtp = re.search(r'RTP:\s+(\d+) packets in, (\d+) out, (\d+) lost', text)
+  assert rtp and int(rtp.group(1)) == PCAP_PACKETS and int(rtp.group(3)) == 0, text[-4000:]

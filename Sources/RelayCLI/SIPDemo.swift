@@ -23,9 +23,11 @@ struct SIPDemo {
         var configuration = RelayServerConfiguration(port: 0, projects: [project], speed: 1)
         configuration.sipAddress = ("127.0.0.1", 0)
         configuration.sipContext = "office"
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("relay-demo-sip-\(UUID().uuidString.prefix(8))")
+        // What the edge sent to the caller is written there when the call ends.
+        configuration.sipCaptureDirectory = directory.path
         let server = RelayServer(configuration: configuration, logger: quiet)
         let transcript = Transcript()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("relay-demo-sip-\(UUID().uuidString.prefix(8))")
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run() }
@@ -75,19 +77,26 @@ struct SIPDemo {
             } else {
                 print("Recording of the caller: none")
             }
-            print("What the caller heard: \(Self.callerHeardCapture(server: server, callID: outcome.callID) ?? "no capture yet")")
+            let heard = await Self.callerHeardCapture(server: server, callID: outcome.callID)
+            print("What the caller heard: \(heard ?? "no capture")")
             print("SIPp:     exit \(sipp.status); its log and files are in \(directory.path)")
-            guard sipp.status == 0, outcome.digit == "1", outcome.recordingURL != nil else {
+            guard sipp.status == 0, outcome.digit == "1", outcome.recordingURL != nil, heard != nil else {
                 throw ValidationError("the SIP demo call did not complete; SIPp said:\n\(sipp.output)")
             }
             print("\nDemo complete.")
         }
     }
 
-    /// CAPTURE: the one place that says where the capture of what the edge sent to the caller
-    /// is. The edge writes no capture yet (issue 11); until it does there is nothing to point to.
-    static func callerHeardCapture(server: RelayServer, callID: String?) -> String? {
-        nil
+    /// Where the capture of what the edge sent to the caller is, once written (the edge writes
+    /// it just after the call ends); `nil` when none appeared within five seconds.
+    static func callerHeardCapture(server: RelayServer, callID: String?) async -> String? {
+        guard let callID, let path = server.sipCapturePath(callID: callID) else { return nil }
+        let deadline = ContinuousClock.now + .seconds(5)
+        while !FileManager.default.fileExists(atPath: path) {
+            guard ContinuousClock.now < deadline else { return nil }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return path
     }
 
     /// Downloads `url` (a file of the in-process server) to `file`.

@@ -38,6 +38,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "SIP edge UDP address HOST:PORT (off by default): INVITEs become inbound Relay calls.") var sip: String?
     @Option(name: .customLong("sip-context"), help: "Context for SIP calls to users the world does not route (default: the user itself).")
     var sipContext: String?
+    @Option(name: .customLong("sip-capture"), help: "Directory where each SIP call's audio as its caller heard it is written (<call id>-heard.wav).")
+    var sipCapture: String?
     @Option(
         name: .customLong("lab-token"),
         help: "Secret the lab API and console ask for (required when --host is not loopback; default RELAY_LAB_TOKEN).")
@@ -103,6 +105,7 @@ struct ServeCommand: AsyncParsableCommand {
         if clock == "manual" { configuration.clockMode = .manual }
         configuration.sipAddress = sip.flatMap(Self.hostAndPort)
         configuration.sipContext = sipContext
+        configuration.sipCaptureDirectory = sipCapture
         if let secret = labToken ?? environment["RELAY_LAB_TOKEN"], !secret.isEmpty { configuration.labToken = secret }
         let server = RelayServer(configuration: configuration, logger: logger)
         let sipHost = configuration.sipAddress?.host

@@ -51,6 +51,10 @@ public final class RelayServer: Service, Sendable {
     /// or `nil` for other calls.
     public func sipMediaCounters(callID: String) -> SIPMediaCounters? { sipEdge.withLock { $0 }?.mediaCounters(relayCallID: callID) }
 
+    /// Where the capture of what the caller of SIP call `callID` heard is (or will be, once the
+    /// call ends) written; `nil` unless ``RelayServerConfiguration/sipCaptureDirectory`` is set.
+    public func sipCapturePath(callID: String) -> String? { sipEdge.withLock { $0 }?.capturePath(callID: callID) }
+
     /// Creates a server. Nothing listens until ``run()``.
     public init(configuration: RelayServerConfiguration = .init(), logger: Logger = Logger(label: "relay.server")) {
         self.configuration = configuration
@@ -168,7 +172,8 @@ public final class RelayServer: Service, Sendable {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await hub.run() }
             if let sip = configuration.sipAddress {
-                let edge = SIPEdge(server: self, configuration: .init(host: sip.host, port: sip.port, defaultContext: configuration.sipContext), logger: logger)
+                let edge = SIPEdge(server: self, configuration: .init(
+                        host: sip.host, port: sip.port, defaultContext: configuration.sipContext, captureDirectory: configuration.sipCaptureDirectory), logger: logger)
                 sipEdge.withLock { $0 = edge }
                 // Runs until the group is cancelled at shutdown.
                 group.addTask { try await edge.run() }
@@ -221,12 +226,21 @@ public final class RelayServer: Service, Sendable {
         from: String = "+12015550199", to: String = "+12015550000", context: String? = nil, script: PartyBehavior = .human,
         project: String? = nil, ringTimeout: Double = 30
     ) async throws -> CallSnapshot {
+        try await injectCall(from: from, to: to, context: context, script: script, project: project, ringTimeout: ringTimeout, realMedia: false)
+    }
+
+    /// ``injectCall(from:to:context:script:project:ringTimeout:)`` for a call whose caller is
+    /// real (a SIP leg): its media verbs play and record for real, on real time.
+    func injectCall(
+        from: String, to: String, context: String?, script: PartyBehavior, project: String?, ringTimeout: Double, realMedia: Bool
+    ) async throws -> CallSnapshot {
         guard let project = hub.registry.project(id: project) else { throw RelayServerError(message: "unknown project '\(project ?? "")'") }
         guard let context = context ?? hub.world.routes[to] else {
             throw RelayServerError(message: "give a context, or a 'to' number the world routes to a context")
         }
         guard
-            let call = await hub.injectCall(project: project, from: from, to: to, context: context, behavior: script, ringTimeout: ringTimeout)
+            let call = await hub.injectCall(
+                project: project, from: from, to: to, context: context, behavior: script, ringTimeout: ringTimeout, realMedia: realMedia)
         else { throw RelayServerError(message: "the server is shutting down") }
         return call
     }

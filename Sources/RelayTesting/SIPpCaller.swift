@@ -22,7 +22,7 @@ public struct SIPpCaller: Sendable {
 
         /// SIPp's `uac_pcap` (7 s of A-law from `g711a.pcap`, then an RFC 4733 digit 1) except
         /// that the far end hangs up: after the digit SIPp waits for a BYE and answers `200 OK`.
-        /// The same scenario is `Tests/conformance/sipp/uac_pcap_far_hangup.xml`.
+        /// The same scenario is `Tests/Fixtures/sipp/caller_plays_audio_then_waits_for_bye.xml`.
         public static let uacPcapFarHangup = xml(name: "uac_pcap_far_hangup.xml", uacPcapFarHangupXML)
     }
 

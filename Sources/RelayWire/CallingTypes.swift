@@ -487,7 +487,8 @@ extension Media {
     package var problem: String? {
         switch self {
         case .audio(let url):
-            url.hasPrefix("http://") || url.hasPrefix("https://") ? nil : "audio 'url' must be an http(s) URL"
+            // file:// names a file on the local server (its SIP edge plays it).
+            url.hasPrefix("http://") || url.hasPrefix("https://") || url.hasPrefix("file:///") ? nil : "audio 'url' must be an http(s) URL (or file:/// on a local server)"
         case .tts(let text, _, _):
             text.isEmpty ? "tts 'text' must not be empty" : nil
         case .silence(let duration):

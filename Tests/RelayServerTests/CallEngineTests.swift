@@ -781,7 +781,7 @@ extension CallEngineTests {
         static let invalid: [([Media], String)] = [
             ([], "Missing 'play' (array of media)"),
             ([.other(type: "video", params: [:])], "Invalid media: play[0]: unknown media type 'video': use audio, tts, silence or ringtone"),
-            ([.tts(text: "ok"), .audio(url: "ftp://example.com/a.mp3")], "Invalid media: play[1]: audio 'url' must be an http(s) URL"),
+            ([.tts(text: "ok"), .audio(url: "ftp://example.com/a.mp3")], "Invalid media: play[1]: audio 'url' must be an http(s) URL (or file:/// on a local server)"),
             ([.tts(text: "")], "Invalid media: play[0]: tts 'text' must not be empty"),
             ([.silence(duration: -1)], "Invalid media: play[0]: silence 'duration' must be a number of seconds ≥ 0"),
             ([.silence(duration: .infinity)], "Invalid media: play[0]: silence 'duration' must be a number of seconds ≥ 0"),

@@ -48,6 +48,10 @@ final class EngineHarness {
     private var timerOrder = 0
     private(set) var emitted: [Emitted] = []
     private(set) var tapEffects: [TapEffect] = []
+    /// What calls with real media asked the media edge for, in order.
+    private(set) var mediaActions: [(callID: String, action: MediaAction)] = []
+    /// Real recordings the engine may take, by `callID/controlID` (as the SIP edge keeps them).
+    var recordings: [String: CallRecorder] = [:]
     /// The effects of the last command, injection, expiry or fired timer, in order.
     private(set) var lastEffects: [EngineEffect] = []
     private(set) var firedTimers = 0
@@ -89,7 +93,8 @@ final class EngineHarness {
             nextSequence: { [unowned self] in
                 self.sequence += 1
                 return self.sequence
-            })
+            },
+            takeRecording: { [unowned self] callID, controlID in self.recordings.removeValue(forKey: "\(callID)/\(controlID)") })
     }
 
     private func apply(_ effects: [EngineEffect]) {
@@ -107,6 +112,8 @@ final class EngineHarness {
                 pending.append(Pending(deadline: now + delay, order: timerOrder, timer: timer))
             case .startTap, .stopTap:
                 tapEffects.append(TapEffect(time: now, effect: effect))
+            case .media(let callID, let action):
+                mediaActions.append((callID, action))
             }
         }
     }
@@ -140,12 +147,26 @@ final class EngineHarness {
     @discardableResult
     func inject(
         from: String = "+15551230000", to: String = "+15557770000", context: String = "office", behavior: PartyBehavior = .human,
-        ringTimeout: Double = 30
+        ringTimeout: Double = 30, realMedia: Bool = false
     ) -> CallSnapshot {
         let (snapshot, effects) = engine.injectCall(
-            project: project, from: from, to: to, context: context, behavior: behavior, ringTimeout: ringTimeout, environment())
+            project: project, from: from, to: to, context: context, behavior: behavior, ringTimeout: ringTimeout, realMedia: realMedia,
+            environment())
         apply(effects)
         return snapshot
+    }
+
+    /// The media edge reports a ``MediaAction`` done (audio heard, digits sent, a failure).
+    func mediaFinished(callID: String, controlID: String, token: Int, _ step: ComponentStep) {
+        apply(engine.fire(.component(callID: callID, controlID: controlID, token: token, step), environment()))
+    }
+
+    /// The far end of a live call acts (keys, words, hang-up); `false` when the call is over.
+    @discardableResult
+    func engineFarEnd(_ action: FarEndAction, callID: String) -> Bool {
+        let (done, effects) = engine.farEnd(action, callID: callID, environment())
+        apply(effects)
+        return done
     }
 
     func expire(_ session: String) {

@@ -9,7 +9,8 @@ import Testing
 /// The SIP edge against real SIPp (`sip-tester`, installed by scripts/sip-deps.sh), on loopback.
 @Suite(.timeLimit(.minutes(2)))
 struct SIPEdgeTests {
-    /// Runs SIPp's built-in scenario `scenario` against `port`, dialling `user`; returns its exit
+    /// Runs SIPp's built-in scenario `scenario` (or the scenario file at that path, when it ends
+    /// in `.xml`) against `port`, dialling `user`; returns its exit
     /// code (0: every call succeeded) and what it printed.
     static func sipp(_ scenario: String, port: Int, user: String, extra: [String] = [], directory: URL? = nil) async throws -> (status: Int32, output: String) {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/sipp") else {
@@ -18,7 +19,9 @@ struct SIPEdgeTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/sipp")
         // `-p 0`-style ports are not supported by SIPp: give it a free one of its own.
-        process.arguments = ["-sn", scenario, "127.0.0.1:\(port)", "-s", user, "-m", "1", "-p", "\(try freeUDPPort())", "-i", "127.0.0.1",
+        // A path ending in .xml is a scenario file of ours; anything else a built-in scenario.
+        let scenarioArguments = scenario.hasSuffix(".xml") ? ["-sf", scenario] : ["-sn", scenario]
+        process.arguments = scenarioArguments + ["127.0.0.1:\(port)", "-s", user, "-m", "1", "-p", "\(try freeUDPPort())", "-i", "127.0.0.1",
                              "-timeout", "60s", "-timeout_error", "-nostdin"] + extra
         // Output to a file and the exit through a handler: nothing blocks a thread of the
         // cooperative pool (two blocked reads would starve every server and client on 2 cores).

@@ -360,13 +360,13 @@ def free_udp_port(even=False):
 
 
 SIPP = '/usr/bin/sipp'
-SIPP_SCENARIOS = os.path.join(HERE, 'sipp')
+SIPP_SCENARIOS = os.path.join(HERE, '..', 'Fixtures', 'sipp')
 
 
 class Sipp:
   """One bounded SIPp call (`-m 1`) to a SIP edge, on free SIP and media ports; its output
   goes to a log file.  `scenario` is a built-in name (`uac`, `uac_pcap`) or an XML file
-  under Tests/conformance/sipp/."""
+  under Tests/Fixtures/sipp/."""
 
   def __init__(self, scenario, address, user, log_dir, timeout=60, extra=()):
     if not os.access(SIPP, os.X_OK):

@@ -15,6 +15,8 @@ struct EngineEnvironment {
     var newNodeID: () -> String
     /// Orders calls across shards.
     var nextSequence: () -> Int
+    /// Ends the real recording `controlID` of a call with real media and hands it over.
+    var takeRecording: (_ callID: String, _ controlID: String) -> CallRecorder? = { _, _ in nil }
 }
 
 /// The calling state machine: `(state, command or timer, now) -> (state, effects)`. No I/O,
@@ -88,7 +90,7 @@ struct CallEngine {
     /// Creates an inbound call and offers it to one session receiving `context`.
     mutating func injectCall(
         project: RelayProject, from: String, to: String, context: String, behavior: PartyBehavior, ringTimeout: Double,
-        _ environment: EngineEnvironment
+        realMedia: Bool = false, _ environment: EngineEnvironment
     ) -> (CallSnapshot, [EngineEffect]) {
         env = environment
         effects = []
@@ -97,7 +99,8 @@ struct CallEngine {
         var call = CallRecord(
             id: id, nodeID: env.newNodeID(), project: project, sequence: env.nextSequence(), owner: nil, direction: "inbound", tag: nil,
             device: device, from: from, to: to, context: context, behavior: behavior, createdAt: env.now)
-        call.log(env.now, "state", "created (inbound from \(from) to \(to), context \(context))", behavior.json)
+        call.realMedia = realMedia
+        call.log(env.now, "state", "created (inbound from \(from) to \(to), context \(context))" + (realMedia ? " with real media" : ""), behavior.json)
         remember(call)
         offerInbound(id, context: context, excluding: nil)
         effects.append(.timer(after: ringTimeout, .ringTimeout(callID: id, seconds: ringTimeout)))
@@ -130,6 +133,9 @@ struct CallEngine {
     }
 
     func file(named name: String) -> GeneratedFile? { files[name] }
+
+    /// Whether the call has a real media leg (SIP): its timers run on real time.
+    func hasRealMedia(_ callID: String) -> Bool { calls[callID]?.realMedia == true }
 
     /// Whether this engine made the recording or fax at `url` (for media durations).
     func recordingDuration(url: String) -> Double? { recordingDurations[url] }
@@ -381,6 +387,7 @@ struct CallEngine {
         if let otherID = calls[callID]?.bridgedWith, let other = calls[otherID] {
             calls[callID]?.bridgedWith = nil
             calls[otherID]?.bridgedWith = nil
+            bridgeMedia(callID, otherID, connected: false)
             if other.parent == callID {
                 // The parent hung up: its leg goes too.
                 endCall(otherID, reason: "hangup")
@@ -481,6 +488,7 @@ struct CallEngine {
         markAnswered(legID)
         calls[legID]?.bridgedWith = parentID
         calls[parentID]?.bridgedWith = legID
+        bridgeMedia(parentID, legID, connected: true)
         log(parentID, "connect", "connected to \(calls[legID]?.to ?? "") (leg \(legID))")
         emit(parentID, .connect(ConnectEvent(callID: parentID, nodeID: call.nodeID, state: "connected", peer: peerInfo(legID), tag: call.tag)))
     }
@@ -493,11 +501,19 @@ struct CallEngine {
         startConnectGroup(parentID)
     }
 
+    /// Two calls with real media relay each other's audio while connected.
+    private mutating func bridgeMedia(_ first: String, _ second: String, connected: Bool) {
+        for (callID, peer) in [(first, second), (second, first)] where calls[callID]?.realMedia == true {
+            effects.append(.media(callID: callID, .bridge(peer: connected && calls[peer]?.realMedia == true ? peer : nil)))
+        }
+    }
+
     private mutating func disconnect(_ callID: String) -> CommandResult {
         guard let call = calls[callID] else { return Self.noCall }
         if let legID = call.bridgedWith, let leg = calls[legID] {
             calls[callID]?.bridgedWith = nil
             calls[legID]?.bridgedWith = nil
+            bridgeMedia(callID, legID, connected: false)
             log(callID, "connect", "disconnected from \(leg.to)")
             emit(callID, .connect(ConnectEvent(callID: callID, nodeID: call.nodeID, state: "disconnected", peer: peerInfo(legID))))
             endCall(legID, reason: "hangup")
@@ -654,6 +670,13 @@ struct CallEngine {
         component.token += 1
         calls[callID]?.components[controlID] = component
         if component.kind == .tap { effects.append(.stopTap(key: tapKey(callID, controlID))) }
+        if calls[callID]?.realMedia == true {
+            switch component.kind {
+            case .play, .collect: effects.append(.media(callID: callID, .stopPlay(controlID: controlID)))
+            case .sendDigits: effects.append(.media(callID: callID, .stopDigits(controlID: controlID)))
+            default: break
+            }
+        }
     }
 
     private func tapKey(_ callID: String, _ controlID: String) -> String { "\(callID)/\(controlID)" }
@@ -684,6 +707,7 @@ struct CallEngine {
         case .volume(let volume):
             guard volume.isFinite else { return .failure("400", "Missing 'volume' (number)") }
             calls[callID]?.components[controlID]?.volume = volume
+            if calls[callID]?.realMedia == true { effects.append(.media(callID: callID, .volume(controlID: controlID, decibels: volume))) }
             log(callID, kind.rawValue, "volume set to \(volume)")
             return .ok("Volume set")
         case .pause, .resume:
@@ -804,6 +828,7 @@ struct CallEngine {
             component.endStep = .playFailed(reason: failure.reason)
         }
         component.finishAt = env.now + end
+        if calls[callID]?.realMedia == true { return playReal(callID, command.media, component: component, prompt: false) }
         if let failure = start(callID, component) { return failure }
         log(callID, "play", "playing " + command.media.map(MediaRules.describe).joined(separator: ", "), .array(command.media.map(\.json)))
         // Media that fails before anything was heard never reports `playing`.
@@ -814,8 +839,28 @@ struct CallEngine {
         return .ok("Playing", ["control_id": .string(controlID), "call_id": .string(callID)])
     }
 
+    /// Play (or a prompt's play) on a call with real media: the edge makes and sends the audio
+    /// and reports back when it has all been heard.
+    private mutating func playReal(_ callID: String, _ media: [Media], component: ComponentRecord, prompt: Bool) -> CommandResult {
+        let controlID = component.controlID
+        if let failure = start(callID, component) { return failure }
+        log(callID, "play", (prompt ? "prompt playing " : "playing ") + media.map(MediaRules.describe).joined(separator: ", ") + " (real audio)", .array(media.map(\.json)))
+        if !prompt { emit(callID, .play(ComponentStateEvent(address: address(callID, controlID), state: "playing"))) }
+        let token = calls[callID]?.components[controlID]?.token ?? 0
+        effects.append(.media(callID: callID, .play(controlID: controlID, token: token, media: media, volume: component.volume, prompt: prompt)))
+        return .ok(prompt ? "Prompting" : "Playing", ["control_id": .string(controlID), "call_id": .string(callID)])
+    }
+
     private mutating func pausePlay(_ callID: String, _ controlID: String, pause: Bool) -> CommandResult {
         guard var component = calls[callID]?.components[controlID] else { return Self.noComponent }
+        if calls[callID]?.realMedia == true {
+            // Real audio pauses where it is; the token stays, so its end still counts.
+            guard component.paused != pause else { return .ok(pause ? "Paused" : "Resumed") }
+            calls[callID]?.components[controlID]?.paused = pause
+            effects.append(.media(callID: callID, .pausePlay(controlID: controlID, paused: pause)))
+            log(callID, "play", pause ? "paused" : "resumed")
+            return .ok(pause ? "Paused" : "Resumed")
+        }
         if pause {
             guard !component.paused else { return .ok("Paused") }
             component.paused = true
@@ -843,6 +888,7 @@ struct CallEngine {
         var component = ComponentRecord(controlID: controlID, kind: .collect)
         component.volume = command.volume ?? 0
         component.collect = command.collect
+        if calls[callID]?.realMedia == true { return playReal(callID, command.media, component: component, prompt: true) }
         if let failure = start(callID, component) { return failure }
         log(callID, "play", "prompt playing " + command.media.map(MediaRules.describe).joined(separator: ", "), .array(command.media.map(\.json)))
         if let failure = MediaRules.failure(of: command.media, world: env.world, recordings: { recordingDurations[$0] }) {
@@ -891,8 +937,14 @@ struct CallEngine {
             if let prompt, let options = prompt.collect?.digits {
                 // Barge in: the pending prompt or no-input timer is stale from now on.
                 calls[callID]?.components[prompt.controlID]?.token += 1
+                if call.realMedia { effects.append(.media(callID: callID, .stopPlay(controlID: prompt.controlID))) }
                 let outcome = PromptRules.collectDigits(keys, options: options)
                 after(outcome.wait, callID, prompt.controlID, .collected(outcome.result))
+            } else if call.realMedia,
+                let record = call.components.values.first(where: { $0.kind == .record && !$0.done }),
+                let key = keys.first(where: { (record.record["audio"]?["terminators"]?.stringValue ?? "#*").contains($0) })
+            {
+                finishRecording(callID, record.controlID, why: "terminator \(key)")
             } else {
                 calls[callID]?.behavior.digits.append(keys)
             }
@@ -930,6 +982,11 @@ struct CallEngine {
         if let failure = start(callID, component) { return failure }
         log(callID, "record", "recording" + (options.beep == true ? " (beep)" : ""), options.json)
         emit(callID, .record(RecordEvent(address: address(callID, controlID), state: "recording", url: url, record: options.json)))
+        if calls[callID]?.realMedia == true {
+            // Real audio is recorded until stop, hang-up, a terminator key or max_length.
+            effects.append(.media(callID: callID, .startRecording(controlID: controlID, direction: options.direction, stereo: options.stereo == true)))
+            return .ok("Recording", ["url": .string(url), "control_id": .string(controlID), "call_id": .string(callID)])
+        }
         let talk = behavior.kind == .fax ? 0 : behavior.messageSeconds
         let silence = behavior.speaksAfter ?? 0
         let initialTimeout = options.initialTimeout ?? 5
@@ -948,6 +1005,19 @@ struct CallEngine {
     private mutating func finishRecording(_ callID: String, _ controlID: String, why: String) {
         guard let component = calls[callID]?.components[controlID] else { return }
         finish(callID, controlID)
+        if calls[callID]?.realMedia == true, let recorder = env.takeRecording(callID, controlID) {
+            let (wav, seconds) = recorder.wav()
+            let duration = (seconds * 100).rounded() / 100
+            store(file: Self.recordingFile(callID, controlID), .recording(wav: wav), url: component.url, duration: duration)
+            log(callID, "record", "finished (\(why)): \(duration)s of real audio, \(wav.count) bytes at \(component.url)")
+            emit(
+                callID,
+                .record(
+                    RecordEvent(
+                        address: address(callID, controlID), state: "finished", url: component.url, duration: duration, size: wav.count,
+                        record: component.record)))
+            return
+        }
         let duration = ((env.now - component.startedAt) * 100).rounded() / 100
         let size = GeneratedFile.wavSize(seconds: duration, channels: component.channels)
         store(file: Self.recordingFile(callID, controlID), .wav(seconds: duration, channels: component.channels), url: component.url, duration: duration)
@@ -1097,7 +1167,12 @@ struct CallEngine {
         }
         if let failure = start(callID, ComponentRecord(controlID: controlID, kind: .sendDigits)) { return failure }
         log(callID, "send_digits", "sending \(command.digits)")
-        after(MediaRules.sendDuration(command.digits), callID, controlID, .digitsSent)
+        if calls[callID]?.realMedia == true {
+            let token = calls[callID]?.components[controlID]?.token ?? 0
+            effects.append(.media(callID: callID, .sendDigits(controlID: controlID, token: token, digits: command.digits)))
+        } else {
+            after(MediaRules.sendDuration(command.digits), callID, controlID, .digitsSent)
+        }
         return .ok("Sending digits", ["control_id": .string(controlID), "call_id": .string(callID)])
     }
 
@@ -1141,6 +1216,9 @@ struct CallEngine {
         if let failure = start(callID, component) { return failure }
         log(callID, "tap", "tapping to \(device.type) \(JSONCodec.string(.object(device.params)))", command.json)
         emit(callID, .tap(TapEvent(address: address(callID, controlID), state: "tapping", tap: component.tap, device: component.tapDevice)))
+        if calls[callID]?.realMedia == true {
+            effects.append(.media(callID: callID, .startTap(key: tapKey(callID, controlID), direction: command.direction)))
+        }
         if let target { effects.append(.startTap(key: tapKey(callID, controlID), target)) }
         return .ok("Tapping", ["control_id": .string(controlID), "call_id": .string(callID), "source_device": source])
     }

@@ -38,6 +38,9 @@ struct CallRecord: Sendable {
     var referTo: String?
     /// Sessions that passed this inbound call (`calling.pass`); it is not offered to them again.
     var passedBy: [String] = []
+    /// A SIP leg: media verbs play, record and send digits for real, and its timers run on
+    /// real time whatever the clock's speed.
+    var realMedia = false
     var digitsUsed = 0
     var speechUsed = 0
 

@@ -28,6 +28,8 @@ final class CallShard: Sendable {
         let shardCount: Int
         /// The console's event feed: every shard publishes its calls' timelines to it.
         let feed = EventFeed()
+        /// Where calls with real media (SIP legs) play and record: the SIP edge, while it runs.
+        let media = Mutex<(any CallMediaDriver)?>(nil)
 
         init(world: SimulatedWorld, shardCount: Int) {
             self.world = Mutex(world)
@@ -86,7 +88,8 @@ final class CallShard: Sendable {
                 registry.pickSession(project: project, context: callContext, excluding: excluding)
             },
             newCallID: { Self.newCallID(shard: index, of: context.shardCount) }, newNodeID: { newID() },
-            nextSequence: { context.sequence.wrappingAdd(1, ordering: .relaxed).newValue })
+            nextSequence: { context.sequence.wrappingAdd(1, ordering: .relaxed).newValue },
+            takeRecording: { callID, controlID in context.media.withLock { $0 }?.takeRecording(callID: callID, controlID: controlID) })
     }
 
     /// A UUID whose first hex digit names the shard.
@@ -111,11 +114,13 @@ final class CallShard: Sendable {
     }
 
     func injectCall(
-        project: RelayProject, from: String, to: String, context callContext: String, behavior: PartyBehavior, ringTimeout: Double
+        project: RelayProject, from: String, to: String, context callContext: String, behavior: PartyBehavior, ringTimeout: Double,
+        realMedia: Bool = false
     ) -> CallSnapshot {
         state.withLock { state in
             let (snapshot, effects) = state.engine.injectCall(
-                project: project, from: from, to: to, context: callContext, behavior: behavior, ringTimeout: ringTimeout, environment())
+                project: project, from: from, to: to, context: callContext, behavior: behavior, ringTimeout: ringTimeout, realMedia: realMedia,
+                environment())
             carryOut(effects, &state, touching: snapshot.id)
             return snapshot
         }
@@ -136,6 +141,12 @@ final class CallShard: Sendable {
             carryOut(effects, &state, touching: callID)
             return done
         }
+    }
+
+    /// The media edge finished what a ``MediaAction`` asked (audio heard, digits sent, or a
+    /// failure): the component takes its next step, unless it was stopped meanwhile.
+    func mediaFinished(callID: String, controlID: String, token: Int, _ step: ComponentStep) {
+        fire(.component(callID: callID, controlID: controlID, token: token, step))
     }
 
     /// Stops every tap and ignores timers from now on.
@@ -170,25 +181,30 @@ final class CallShard: Sendable {
             case .event(let session, let event):
                 registry.deliver(.calling(event), to: session)
             case .timer(let after, let timer):
-                clock.schedule(after: after, on: loop) { [self] in fire(timer) }
+                // A SIP leg lives on real time: its caller hears and keys at 1×.
+                let span = state.engine.hasRealMedia(timer.callID) ? clock.simulated(realSeconds: after) : after
+                clock.schedule(after: span, on: loop) { [self] in fire(timer) }
             case .startTap(let key, let target):
                 let tapSwitch = TapSwitch()
                 state.taps[key] = tapSwitch
-                startTap(target, tapSwitch)
+                startTap(target, feed: context.media.withLock { $0 }?.tapFeed(key: key), tapSwitch)
             case .stopTap(let key):
                 state.taps.removeValue(forKey: key)?.stop()
+                context.media.withLock { $0 }?.removeTap(key: key)
+            case .media(let callID, let action):
+                context.media.withLock { $0 }?.perform(action, callID: callID)
             }
         }
     }
 
-    private func startTap(_ target: TapTarget, _ tapSwitch: TapSwitch) {
+    private func startTap(_ target: TapTarget, feed: TapFeed?, _ tapSwitch: TapSwitch) {
         let logger = self.logger
         // The senders run until the switch stops them (component done, call over, shutdown).
         switch target {
         case .rtp(let host, let port, let format):
-            spawn { await RTPTapSender.run(host: host, port: port, format: format, tapSwitch: tapSwitch, logger: logger) }
+            spawn { await RTPTapSender.run(host: host, port: port, format: format, feed: feed, tapSwitch: tapSwitch, logger: logger) }
         case .webSocket(let uri, let format):
-            spawn { await WebSocketTapSender.run(uri: uri, format: format, tapSwitch: tapSwitch, logger: logger) }
+            spawn { await WebSocketTapSender.run(uri: uri, format: format, feed: feed, tapSwitch: tapSwitch, logger: logger) }
         }
     }
 }

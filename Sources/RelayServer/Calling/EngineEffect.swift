@@ -9,4 +9,6 @@ enum EngineEffect: Sendable, Equatable {
     /// Start streaming tap media to a loopback target; `key` stops it later.
     case startTap(key: String, TapTarget)
     case stopTap(key: String)
+    /// A call with real media (a SIP leg) plays, records or sends digits for real.
+    case media(callID: String, MediaAction)
 }

@@ -27,7 +27,8 @@ enum RTPTapSender {
         }
     }
 
-    static func run(host: String, port: Int, format: TapFormat, tapSwitch: TapSwitch, logger: Logger) async {
+    /// With `feed`, the call's real audio (a SIP call) instead of the tone.
+    static func run(host: String, port: Int, format: TapFormat, feed: TapFeed? = nil, tapSwitch: TapSwitch, logger: Logger) async {
         let address = host == "localhost" ? "127.0.0.1" : host
         let target: SocketAddress
         do {
@@ -56,7 +57,7 @@ enum RTPTapSender {
             buffer.writeInteger(sequence)
             buffer.writeInteger(timestamp)
             buffer.writeInteger(ssrc)
-            buffer.writeBytes(payload(format, offset: offset))
+            buffer.writeBytes(feed?.payload(format) ?? payload(format, offset: offset))
             channel.writeAndFlush(AddressedEnvelope(remoteAddress: target, data: buffer), promise: nil)
             sequence &+= 1
             timestamp &+= UInt32(samples)
@@ -93,7 +94,8 @@ enum WebSocketTapSender {
         return (bare == "localhost" ? "127.0.0.1" : bare, port, path)
     }
 
-    static func run(uri: String, format: TapFormat, tapSwitch: TapSwitch, logger: Logger) async {
+    /// With `feed`, the call's real audio (a SIP call) instead of the tone.
+    static func run(uri: String, format: TapFormat, feed: TapFeed? = nil, tapSwitch: TapSwitch, logger: Logger) async {
         guard let target = loopbackTarget(uri) else { return }
         do {
             let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -121,7 +123,7 @@ enum WebSocketTapSender {
                 }
                 var offset = 0
                 while tapSwitch.isOn && !Task.isCancelled {
-                    let payload = RTPTapSender.payload(format, offset: offset)
+                    let payload = feed?.payload(format) ?? RTPTapSender.payload(format, offset: offset)
                     offset += payload.count
                     var frame = ByteBuffer()
                     frame.writeInteger(UInt8(0x82))

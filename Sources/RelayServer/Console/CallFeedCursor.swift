@@ -18,6 +18,7 @@ struct CallFeedCursor {
             switch effect {
             case .event(_, let event): if let id = event.callID { ids.append(id) }
             case .timer(_, let timer): ids.append(timer.callID)
+            case .media(let id, _): ids.append(id)
             case .startTap, .stopTap: break
             }
         }

@@ -120,6 +120,9 @@ public struct RelayServerConfiguration: Sendable {
     /// The context a SIP call goes to when the dialled user is not a number the world routes
     /// (`nil`: the dialled user itself names the context).
     public var sipContext: String?
+    /// A directory where the SIP edge writes, when each SIP call ends, what its caller heard
+    /// (`<call id>-heard.wav`, 8 kHz, at most 10 minutes). `nil` (the default) keeps nothing.
+    public var sipCaptureDirectory: String?
 
     /// The clock in force.
     var clock: ClockMode { clockMode ?? .scaled(speed: speed) }

@@ -166,10 +166,11 @@ final class RelayHub: Sendable {
 
     func nextShardForNewCall() -> CallShard { shards[nextShard.next() % shards.count] }
 
-    func injectCall(project: RelayProject, from: String, to: String, context: String, behavior: PartyBehavior, ringTimeout: Double) async
-        -> CallSnapshot?
-    {
-        nextShardForNewCall().injectCall(project: project, from: from, to: to, context: context, behavior: behavior, ringTimeout: ringTimeout)
+    func injectCall(
+        project: RelayProject, from: String, to: String, context: String, behavior: PartyBehavior, ringTimeout: Double, realMedia: Bool = false
+    ) async -> CallSnapshot? {
+        nextShardForNewCall().injectCall(
+            project: project, from: from, to: to, context: context, behavior: behavior, ringTimeout: ringTimeout, realMedia: realMedia)
     }
 
     func callSnapshot(id: String) async -> CallSnapshot? { shard(of: id).snapshot(of: id) }

@@ -6,6 +6,8 @@ enum GeneratedFile: Sendable {
     case wav(seconds: Double, channels: Int)
     /// A minimal PDF with one page per fax page.
     case pdf(pages: Int, title: String)
+    /// A SIP call's real audio, as written (``WAVFile``).
+    case recording(wav: [UInt8])
 
     static let sampleRate = 8000
 
@@ -16,7 +18,7 @@ enum GeneratedFile: Sendable {
 
     var contentType: String {
         switch self {
-        case .wav: "audio/wav"
+        case .wav, .recording: "audio/wav"
         case .pdf: "application/pdf"
         }
     }
@@ -25,6 +27,7 @@ enum GeneratedFile: Sendable {
         switch self {
         case .wav(let seconds, let channels): Self.makeWAV(seconds: seconds, channels: channels)
         case .pdf(let pages, let title): Self.makePDF(pages: pages, title: title)
+        case .recording(let wav): wav
         }
     }
 

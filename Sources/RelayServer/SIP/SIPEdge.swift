@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -10,12 +11,14 @@ import Synchronization
 ///
 /// The protocol work is ``SIPUserAgent`` (no I/O); this type carries out its effects: datagrams,
 /// RFC 3261 timers on the channel's event loop, and Relay-side actions on the server.
-final class SIPEdge: Sendable {
+final class SIPEdge: CallMediaDriver {
     struct Configuration: Sendable {
         var host: String
         var port: Int
         /// Where a call goes when the dialled user is not a number the world routes.
         var defaultContext: String?
+        /// Where each call's capture of what the caller heard is written (`<call id>-heard.wav`).
+        var captureDirectory: String?
     }
 
     /// Datagrams waiting to be handled; beyond this the newest are dropped (the sender
@@ -36,7 +39,12 @@ final class SIPEdge: Sendable {
         var negotiated: [String: SessionDescription.Negotiated] = [:]
         /// Counters of calls whose media ended, by Relay call id (oldest forgotten first).
         var finishedMedia: [String: SIPMediaCounters] = [:]
+        /// Media of calls whose SIP side ended before the Relay call did: their recordings are
+        /// still to be taken. Dropped when the Relay call ends, or with the oldest counters.
+        var finishedSessions: [String: RTPSession] = [:]
         var finishedOrder: [String] = []
+        /// Taps on SIP calls, by tap key: the feed and the call's media it copies.
+        var taps: [String: (feed: TapFeed, media: RTPSession)] = [:]
         var timers: [Int: Scheduled<Void>] = [:]
         var nextTimer = 0
         var channel: (any Channel)?
@@ -47,6 +55,9 @@ final class SIPEdge: Sendable {
         case offer(SIPInboundCall)
         case farEndHangsUp(sipCallID: String)
         case farEndKeys(sipCallID: String, key: Character)
+        /// Make the audio of a play and hand it to the call's media.
+        case render(callID: String, controlID: String, token: Int, media: [Media], volume: Double, prompt: Bool, session: RTPSession)
+        case writeCapture(callID: String, samples: [Int16])
     }
 
     let configuration: Configuration
@@ -84,6 +95,8 @@ final class SIPEdge: Sendable {
         }
         logger.info("SIP edge listening", metadata: ["relay.sip": "\(SIPPeer(host: configuration.host, port: port))"])
         let feed = server.events(bufferLimit: 4096)
+        server.hub.shardContext.media.withLock { $0 = self }
+        defer { server.hub.shardContext.media.withLock { $0 = nil } }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await datagram in datagrams { self.handle(datagram.bytes, from: datagram.peer) }
@@ -166,10 +179,14 @@ final class SIPEdge: Sendable {
         let counters = media.stop()
         let relayCallID = state.relayCallBySIP[sipCallID] ?? sipCallID
         state.finishedMedia[relayCallID] = counters
+        state.finishedSessions[relayCallID] = media
         state.finishedOrder.append(relayCallID)
         if state.finishedOrder.count > Self.finishedMediaLimit {
-            state.finishedMedia[state.finishedOrder.removeFirst()] = nil
+            let oldest = state.finishedOrder.removeFirst()
+            state.finishedMedia[oldest] = nil
+            state.finishedSessions[oldest] = nil
         }
+        if configuration.captureDirectory != nil, let heard = media.heardAudio() { queue(.writeCapture(callID: relayCallID, samples: heard)) }
         logger.info(
             "SIP media ended",
             metadata: [
@@ -201,7 +218,7 @@ final class SIPEdge: Sendable {
             let context = server.hub.world.routes[call.dialled] ?? configuration.defaultContext ?? call.dialled
             let media: RTPSession
             do {
-                media = try await RTPSession.open(host: configuration.host)
+                media = try await RTPSession.open(host: configuration.host, captureHeard: configuration.captureDirectory != nil)
             } catch {
                 logger.warning("SIP call refused: no RTP socket", metadata: ["relay.error": "\(error)"])
                 state.withLock { state in carryOut(state.agent.reject(call.callID, status: 503, reason: "Service Unavailable"), in: &state) }
@@ -218,7 +235,9 @@ final class SIPEdge: Sendable {
             }
             do {
                 // A real caller keys nothing scripted and never hangs up on its own.
-                let snapshot = try await server.injectCall(from: call.fromNumber, to: call.dialled, context: context, script: PartyBehavior(answer: .never))
+                let snapshot = try await server.injectCall(
+                    from: call.fromNumber, to: call.dialled, context: context, script: PartyBehavior(answer: .never), project: nil, ringTimeout: 30,
+                    realMedia: true)
                 state.withLock { state in
                     state.relayCallBySIP[call.callID] = snapshot.id
                     state.sipCallByRelay[snapshot.id] = call.callID
@@ -239,7 +258,90 @@ final class SIPEdge: Sendable {
             // The caller's key reaches prompts and digit detectors as a far end's keys do.
             guard let relayCallID = state.withLock({ $0.relayCallBySIP[sipCallID] }) else { return }
             await server.farEnd(.keys(String(key)), callID: relayCallID)
+        case .render(let callID, let controlID, let token, let media, let volume, let prompt, let session):
+            let server = self.server
+            let renderer = MediaRenderer(serverFile: { name in await server.hub.file(named: name) })
+            do {
+                let clip = try await renderer.render(media)
+                session.supply(controlID, clip: clip, volume: volume)
+            } catch {
+                session.stopPlay(controlID)
+                logger.notice("SIP play failed", metadata: ["relay.call": "\(callID)", "relay.reason": "\(LogText.clip(error.description))"])
+                server.hub.shard(of: callID).mediaFinished(
+                    callID: callID, controlID: controlID, token: token, prompt ? .promptFailed(reason: error.description) : .playFailed(reason: error.description))
+            }
+        case .writeCapture(let callID, let samples):
+            guard let directory = configuration.captureDirectory else { return }
+            let path = URL(fileURLWithPath: directory).appendingPathComponent("\(URLPath.encode(callID))-heard.wav")
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                try Data(WAVFile.bytes(samples)).write(to: path)
+                logger.info("SIP capture written", metadata: ["relay.call": "\(callID)", "relay.path": "\(path.path)"])
+            } catch {
+                logger.warning("SIP capture not written", metadata: ["relay.call": "\(callID)", "relay.error": "\(error)"])
+            }
         }
+    }
+
+    /// Where the capture of what the caller of `callID` heard is written, when capturing.
+    func capturePath(callID: String) -> String? {
+        configuration.captureDirectory.map { URL(fileURLWithPath: $0).appendingPathComponent("\(URLPath.encode(callID))-heard.wav").path }
+    }
+
+    // MARK: Media of calls (CallMediaDriver)
+
+    /// The media of Relay call `callID`: live, or stopped with recordings still to take.
+    private func session(of callID: String, in state: State) -> RTPSession? {
+        if let sipCallID = state.sipCallByRelay[callID], let media = state.media[sipCallID] { return media }
+        return state.finishedSessions[callID]
+    }
+
+    func perform(_ action: MediaAction, callID: String) {
+        state.withLock { state in
+            guard let media = session(of: callID, in: state) else { return }
+            switch action {
+            case .play(let controlID, let token, let items, let volume, let prompt):
+                let shard = server.hub.shard(of: callID)
+                media.play(controlID) {
+                    shard.mediaFinished(callID: callID, controlID: controlID, token: token, prompt ? .promptPlayed : .playFinished)
+                }
+                queue(.render(callID: callID, controlID: controlID, token: token, media: items, volume: volume, prompt: prompt, session: media))
+            case .stopPlay(let controlID):
+                media.stopPlay(controlID)
+            case .pausePlay(let controlID, let paused):
+                media.pausePlay(controlID, paused: paused)
+            case .volume(let controlID, let decibels):
+                media.setVolume(controlID, decibels: decibels)
+            case .startRecording(let controlID, let direction, let stereo):
+                media.startRecording(controlID, direction: CallRecorder.Direction(direction), stereo: stereo)
+            case .sendDigits(let controlID, let token, let digits):
+                let shard = server.hub.shard(of: callID)
+                media.sendDigits(controlID, keys: digits) {
+                    shard.mediaFinished(callID: callID, controlID: controlID, token: token, .digitsSent)
+                }
+            case .stopDigits(let controlID):
+                media.stopDigits(controlID)
+            case .startTap(let key, let direction):
+                let feed = TapFeed(direction: CallRecorder.Direction(direction))
+                state.taps[key] = (feed, media)
+                media.addTap(key, feed: feed)
+            case .bridge(let peer):
+                media.relay(to: peer.flatMap { session(of: $0, in: state) })
+            }
+        }
+    }
+
+    func tapFeed(key: String) -> TapFeed? { state.withLock { $0.taps[key]?.feed } }
+
+    func removeTap(key: String) {
+        state.withLock { state in
+            guard let tap = state.taps.removeValue(forKey: key) else { return }
+            tap.media.removeTap(key)
+        }
+    }
+
+    func takeRecording(callID: String, controlID: String) -> CallRecorder? {
+        state.withLock { state in session(of: callID, in: state)?.finishRecording(controlID) }
     }
 
     /// Follows the Relay call of each SIP call: answered → `200 OK`; over → `BYE` or a refusal.
@@ -267,6 +369,7 @@ final class SIPEdge: Sendable {
                 carryOut(effects, in: &state)
                 if status == CallState.ended.rawValue {
                     stopMedia(sipCallID, in: &state)
+                    state.finishedSessions[relayCallID] = nil
                     state.sipCallByRelay[relayCallID] = nil
                     state.relayCallBySIP[sipCallID] = nil
                     state.answers[sipCallID] = nil

@@ -11,12 +11,24 @@ public struct SIPMediaCounters: Sendable, Hashable {
     public var lost: Int
     /// Interarrival jitter of the caller's stream, in milliseconds.
     public var jitterMilliseconds: Double
+    /// Mean gap between the packets the edge sent, in milliseconds (20 when paced right).
+    public var sendIntervalMilliseconds: Double = 0
+    /// The largest distance of one gap from 20 ms, in milliseconds.
+    public var sendIntervalMaxDeviationMilliseconds: Double = 0
+    /// The jitter of what the edge sent (RFC 3550's estimator over the gaps), in milliseconds.
+    public var sendJitterMilliseconds: Double = 0
+    /// Packets of the caller's audio sent on to the call it is connected to.
+    public var packetsRelayed: Int = 0
 
-    /// As the lab API shows it: `packets_in`, `packets_out`, `lost`, `jitter_ms`.
+    /// As the lab API shows it: `packets_in`, `packets_out`, `lost`, `jitter_ms`,
+    /// `send_interval_ms`, `send_interval_max_deviation_ms`, `send_jitter_ms`, `packets_relayed`.
     public var json: JSONValue {
-        [
+        func milliseconds(_ value: Double) -> JSONValue { .double((value * 1000).rounded() / 1000) }
+        return [
             "packets_in": .int(packetsIn), "packets_out": .int(packetsOut), "lost": .int(lost),
-            "jitter_ms": .double((jitterMilliseconds * 1000).rounded() / 1000),
+            "jitter_ms": milliseconds(jitterMilliseconds), "send_interval_ms": milliseconds(sendIntervalMilliseconds),
+            "send_interval_max_deviation_ms": milliseconds(sendIntervalMaxDeviationMilliseconds),
+            "send_jitter_ms": milliseconds(sendJitterMilliseconds), "packets_relayed": .int(packetsRelayed),
         ]
     }
 }

@@ -66,7 +66,9 @@ struct CallEngineMediaTests {
     func recordTakesTheRealAudio() throws {
         let h = try Self.answeredRealCall()
         _ = try h.run(method: "calling.record", ["call_id": "call1", "node_id": "node1", "control_id": "r1", "record": ["audio": ["direction": "listen"]]])
-        #expect(h.mediaActions.last?.action == .startRecording(controlID: "r1", direction: "listen", stereo: false))
+        #expect(
+            h.mediaActions.last?.action
+                == .startRecording(controlID: "r1", token: 0, direction: "listen", stereo: false, initialTimeout: 5, endSilenceTimeout: 1))
         var recorder = CallRecorder(direction: .listen, stereo: false)
         recorder.received([Int16](repeating: 1000, count: 8000), timestamp: 100)
         recorder.received([Int16](repeating: 1000, count: 4000), timestamp: 100 + 16000)
@@ -81,6 +83,21 @@ struct CallEngineMediaTests {
         // 1 s, a lost second, then 0.5 s: 2.5 s of audio at 8 kHz, 16-bit.
         #expect(finished.duration == 2.5)
         #expect(finished.size == 44 + 20000 * 2)
+    }
+
+    @Test("the caller's silence ends a real recording: no_input before any speech, finished after it")
+    func silenceEndsARecording() throws {
+        let h = try Self.answeredRealCall()
+        _ = try h.run(method: "calling.record", ["call_id": "call1", "node_id": "node1", "control_id": "r1", "record": ["audio": ["direction": "listen"]]])
+        h.mediaFinished(callID: "call1", controlID: "r1", token: 0, .recordNoInput)
+        #expect(h.lines(call: "call1").last == "0.0 record r1 no_input")
+        #expect(h.mediaActions.last?.action == .discardRecording(controlID: "r1"))
+        _ = try h.run(method: "calling.record", ["call_id": "call1", "node_id": "node1", "control_id": "r2", "record": ["audio": ["direction": "listen"]]])
+        var recorder = CallRecorder(direction: .listen, stereo: false)
+        recorder.received([Int16](repeating: 900, count: 8000), timestamp: 0)
+        h.recordings["call1/r2"] = recorder
+        h.mediaFinished(callID: "call1", controlID: "r2", token: 0, .recordFinished)
+        #expect(h.lines(call: "call1").last == "0.0 record r2 finished 1.0s 16044B")
     }
 
     @Test("a terminator key ends a real recording")

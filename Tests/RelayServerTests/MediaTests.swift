@@ -100,6 +100,29 @@ import Testing
         #expect(try await renderer.render([.audio(url: "file://" + file.path)]).samples.count == 4000)
     }
 
+    @Test func silenceEndsARecordingOfTheCaller() async throws {
+        let caller = try await RTPSession.open(host: "127.0.0.1")
+        let callee = try await RTPSession.open(host: "127.0.0.1")
+        defer {
+            caller.stop()
+            callee.stop()
+        }
+        caller.start(remote: SIPPeer(host: "127.0.0.1", port: callee.port), codec: .pcma, telephoneEvent: nil) { _ in }
+        callee.start(remote: SIPPeer(host: "127.0.0.1", port: caller.port), codec: .pcma, telephoneEvent: nil) { _ in }
+        let (outcomes, inbox) = AsyncStream.makeStream(of: Bool.self)
+        // Nobody speaks: no input after 0.3 s.
+        callee.startRecording("quiet", direction: .listen, stereo: false, silence: .init(initialTimeout: 0.3, endSilenceTimeout: 0.3)) { inbox.yield($0) }
+        var iterator = outcomes.makeAsyncIterator()
+        #expect(await iterator.next() == false)
+        // Half a second of tone, then silence: the recording ends after 0.3 s of it, with the tone in it.
+        callee.startRecording("spoken", direction: .listen, stereo: false, silence: .init(initialTimeout: 5, endSilenceTimeout: 0.3)) { inbox.yield($0) }
+        caller.play("tone") {}
+        caller.supply("tone", clip: ToneGenerator.ringtone(Ringtones.cadence("us")!, seconds: 0.5), volume: 0)
+        #expect(await iterator.next() == true)
+        let recording = try #require(callee.finishRecording("spoken"))
+        #expect(AudioClip(samples: recording.received).rms > 1000)
+    }
+
     @Test func twoSessionsCarryAudioAndKeysOverLoopback() async throws {
         let caller = try await RTPSession.open(host: "127.0.0.1")
         let callee = try await RTPSession.open(host: "127.0.0.1")

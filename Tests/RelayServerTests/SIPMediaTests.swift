@@ -44,8 +44,11 @@ struct SIPMediaTests {
             let choice = try await call.promptTTS(.digits(max: 1, digitTimeout: 5, initialTimeout: 30), text: "Press one to continue.")
             // SIPp keys its RFC 4733 "1" about 8 s into the call.
             #expect(choice.result == "1", "\(choice)")
-            _ = await recording.stop()
+            // The caller fell silent after 7.08 s of speech: the recording ended on its own.
             let recorded = try await recording.wait()
+            let callID = try #require(call.id)
+            let timeline = await server.timeline(callID: callID).map(\.text)
+            #expect(timeline.contains { $0.contains("finished (end of speech)") }, "\(timeline)")
             #expect(try await call.hangup().successful)
             let result = try await sipp
             #expect(result.status == 0, "SIPp: \(result.output.suffix(2000))")
@@ -61,7 +64,6 @@ struct SIPMediaTests {
             #expect(rms > 300, "the caller's speech, not silence: RMS \(rms)")
 
             // What the caller heard was paced at 20 ms; nothing the caller sent was lost.
-            let callID = try #require(call.id)
             let counters = try #require(server.server.sipMediaCounters(callID: callID))
             #expect(counters.packetsIn == 246 && counters.lost == 0, "\(counters)")
             #expect(abs(counters.sendIntervalMilliseconds - 20) <= 1, "\(counters)")

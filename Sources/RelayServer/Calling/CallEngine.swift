@@ -674,6 +674,7 @@ struct CallEngine {
             switch component.kind {
             case .play, .collect: effects.append(.media(callID: callID, .stopPlay(controlID: controlID)))
             case .sendDigits: effects.append(.media(callID: callID, .stopDigits(controlID: controlID)))
+            case .record: effects.append(.media(callID: callID, .discardRecording(controlID: controlID)))
             default: break
             }
         }
@@ -983,8 +984,14 @@ struct CallEngine {
         log(callID, "record", "recording" + (options.beep == true ? " (beep)" : ""), options.json)
         emit(callID, .record(RecordEvent(address: address(callID, controlID), state: "recording", url: url, record: options.json)))
         if calls[callID]?.realMedia == true {
-            // Real audio is recorded until stop, hang-up, a terminator key or max_length.
-            effects.append(.media(callID: callID, .startRecording(controlID: controlID, direction: options.direction, stereo: options.stereo == true)))
+            // Real audio is recorded until stop, hang-up, a terminator key or the caller's silence.
+            let token = calls[callID]?.components[controlID]?.token ?? 0
+            effects.append(
+                .media(
+                    callID: callID,
+                    .startRecording(
+                        controlID: controlID, token: token, direction: options.direction, stereo: options.stereo == true,
+                        initialTimeout: options.initialTimeout ?? 5, endSilenceTimeout: options.endSilenceTimeout ?? 1)))
             return .ok("Recording", ["url": .string(url), "control_id": .string(controlID), "call_id": .string(callID)])
         }
         let talk = behavior.kind == .fax ? 0 : behavior.messageSeconds

@@ -11,8 +11,12 @@ enum MediaAction: Sendable, Equatable {
     case pausePlay(controlID: String, paused: Bool)
     case volume(controlID: String, decibels: Double)
     /// Record the call; the engine takes the audio when the recording ends
-    /// (``EngineEnvironment/takeRecording``).
-    case startRecording(controlID: String, direction: String?, stereo: Bool)
+    /// (``EngineEnvironment/takeRecording``). With the caller's side recorded, silence ends it:
+    /// `.recordNoInput` when nobody spoke within `initialTimeout` seconds, `.recordFinished`
+    /// after `endSilenceTimeout` seconds of silence once they did (0 turns either off).
+    case startRecording(controlID: String, token: Int, direction: String?, stereo: Bool, initialTimeout: Double, endSilenceTimeout: Double)
+    /// The recording is over without being taken (no input): drop its audio.
+    case discardRecording(controlID: String)
     /// Send DTMF; then `.digitsSent`.
     case sendDigits(controlID: String, token: Int, digits: String)
     case stopDigits(controlID: String)

@@ -27,6 +27,26 @@ final class RTPSession: Sendable {
         let onDone: @Sendable () -> Void
     }
 
+    /// When silence ends a recording of the caller: `initialTimeout` seconds with no speech at
+    /// all, or `endSilenceTimeout` seconds of silence after speech (0 turns either off).
+    struct SilenceRule: Sendable {
+        var initialTimeout: Double
+        var endSilenceTimeout: Double
+    }
+
+    /// A frame of the caller louder than this (RMS, about −38 dBFS) is speech.
+    static let speechLevel = 400.0
+
+    /// A recording's voice activity, counted in 20 ms ticks of the stream.
+    private struct Listener {
+        let rule: SilenceRule
+        var spoke = false
+        var loudSinceTick = false
+        var quietTicks = 0
+        /// Called once: `true` after speech then silence, `false` when nobody spoke.
+        let onSilence: @Sendable (Bool) -> Void
+    }
+
     private struct DigitJob {
         let controlID: String
         var keys: [Character]
@@ -54,6 +74,7 @@ final class RTPSession: Sendable {
         var playouts: [Playout] = []
         var digits: [DigitJob] = []
         var recorders: [String: CallRecorder] = [:]
+        var listeners: [String: Listener] = [:]
         var heard: [Int16]?
         var taps: [String: TapFeed] = [:]
         var relayTo: RTPSession?
@@ -118,6 +139,9 @@ final class RTPSession: Sendable {
                 guard !state.recorders.isEmpty || state.relayTo != nil || !state.taps.isEmpty else { return (nil, nil) }
                 let samples = packet.payload.map(codec.decode)
                 for controlID in state.recorders.keys { state.recorders[controlID]?.received(samples, timestamp: packet.timestamp) }
+                if !state.listeners.isEmpty, AudioClip(samples: samples).rms > Self.speechLevel {
+                    for controlID in state.listeners.keys { state.listeners[controlID]?.loudSinceTick = true }
+                }
                 for feed in state.taps.values { feed.said(samples) }
                 guard let target = state.relayTo else { return (nil, nil) }
                 state.packetsRelayed += 1
@@ -172,6 +196,7 @@ final class RTPSession: Sendable {
             defer {
                 state.timestamp &+= UInt32(Self.samplesPerPacket)
             }
+            listen(&state, finished: &finished)
             if let events = digitPackets(&state, finished: &finished) { return events }
             let payload = audioPayload(&state, codec: codec, silence: silence, finished: &finished)
             defer { state.sequence &+= 1 }
@@ -227,6 +252,29 @@ final class RTPSession: Sendable {
         let frame = mix.map(AudioClip.clip)
         keep(frame, &state)
         return frame.map(codec.encode)
+    }
+
+    /// One tick of each recording's voice activity detection.
+    private func listen(_ state: inout State, finished: inout [@Sendable () -> Void]) {
+        let tick = Double(Self.samplesPerPacket) / Double(AudioClip.sampleRate)
+        for (controlID, var listener) in state.listeners {
+            if listener.loudSinceTick {
+                listener.spoke = true
+                listener.quietTicks = 0
+                listener.loudSinceTick = false
+            } else {
+                listener.quietTicks += 1
+            }
+            let quiet = Double(listener.quietTicks) * tick
+            let limit = listener.spoke ? listener.rule.endSilenceTimeout : listener.rule.initialTimeout
+            if limit > 0, quiet >= limit - tick / 2 {
+                state.listeners[controlID] = nil
+                let (spoke, onSilence) = (listener.spoke, listener.onSilence)
+                finished.append { onSilence(spoke) }
+            } else {
+                state.listeners[controlID] = listener
+            }
+        }
     }
 
     private func keep(_ frame: [Int16], _ state: inout State) {
@@ -336,13 +384,24 @@ final class RTPSession: Sendable {
         stopPlay(controlID)
     }
 
-    func startRecording(_ controlID: String, direction: CallRecorder.Direction, stereo: Bool) {
-        state.withLock { $0.recorders[controlID] = CallRecorder(direction: direction, stereo: stereo) }
+    /// Starts recording. When the caller's side is recorded and `silence` is given, their
+    /// silence ends it through `onSilence` (`true`: they spoke, then fell silent).
+    func startRecording(
+        _ controlID: String, direction: CallRecorder.Direction, stereo: Bool, silence: SilenceRule? = nil,
+        onSilence: @escaping @Sendable (Bool) -> Void = { _ in }
+    ) {
+        state.withLock { state in
+            state.recorders[controlID] = CallRecorder(direction: direction, stereo: stereo)
+            if let silence, direction != .speak { state.listeners[controlID] = Listener(rule: silence, onSilence: onSilence) }
+        }
     }
 
     /// Ends a recording and hands it over.
     func finishRecording(_ controlID: String) -> CallRecorder? {
-        state.withLock { $0.recorders.removeValue(forKey: controlID) }
+        state.withLock { state in
+            state.listeners[controlID] = nil
+            return state.recorders.removeValue(forKey: controlID)
+        }
     }
 
     /// Copies the call's audio into `feed` until ``removeTap(_:)``.

@@ -312,8 +312,16 @@ final class SIPEdge: CallMediaDriver {
                 media.pausePlay(controlID, paused: paused)
             case .volume(let controlID, let decibels):
                 media.setVolume(controlID, decibels: decibels)
-            case .startRecording(let controlID, let direction, let stereo):
-                media.startRecording(controlID, direction: CallRecorder.Direction(direction), stereo: stereo)
+            case .startRecording(let controlID, let token, let direction, let stereo, let initialTimeout, let endSilenceTimeout):
+                let shard = server.hub.shard(of: callID)
+                media.startRecording(
+                    controlID, direction: CallRecorder.Direction(direction), stereo: stereo,
+                    silence: RTPSession.SilenceRule(initialTimeout: initialTimeout, endSilenceTimeout: endSilenceTimeout)
+                ) { spoke in
+                    shard.mediaFinished(callID: callID, controlID: controlID, token: token, spoke ? .recordFinished : .recordNoInput)
+                }
+            case .discardRecording(let controlID):
+                _ = media.finishRecording(controlID)
             case .sendDigits(let controlID, let token, let digits):
                 let shard = server.hub.shard(of: callID)
                 media.sendDigits(controlID, keys: digits) {

@@ -3,7 +3,8 @@ import SignalWire
 import Synchronization
 
 /// The consumer of `relay demo --sip`: answers the SIP caller, records it (async), welcomes it,
-/// asks for a key, says which key it heard, stops the recording and hangs up.
+/// asks for a key, says which key it heard, stops the recording (unless the caller's silence
+/// ended it) and hangs up.
 struct SIPReceptionist: Consumer {
     /// What the demo prints at the end.
     struct Outcome: Sendable {

@@ -79,7 +79,7 @@ let package = Package(
         .executableTarget(
             name: "RelayCLI",
             dependencies: [
-                "RelayServer", "SignalWire", "RelayWire",
+                "RelayServer", "SignalWire", "RelayWire", "RelayTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -23,6 +23,9 @@ if [[ ! -x "$VENV/bin/python" ]] || [[ "$(cat "$stamp" 2>/dev/null)" != "$want" 
 fi
 "$VENV/bin/python" -c 'import signalwire, aiohttp, pytest; from signalwire.relay.consumer import Consumer; from signalwire.relay.task import Task' >/dev/null
 
+# test_sip.py calls the SIP edge with SIPp (Debian's sip-tester).
+"$ROOT/scripts/sip-deps.sh" || echo "conformance: SIPp could not be installed; test_sip.py will fail saying so" >&2
+
 if [[ -z "${RELAY_BIN:-}" ]]; then
   SCRATCH="${RELAY_SCRATCH:-$ROOT/.build-conformance}"
   echo "conformance: swift build --scratch-path $SCRATCH --product relay" >&2

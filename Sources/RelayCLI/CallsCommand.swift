@@ -23,19 +23,30 @@ struct CallsCommand: AsyncParsableCommand {
         print(Self.table(calls))
     }
 
+    /// `246/451/0/0.24ms`, or `-` for a call without SIP media.
+    static func media(_ counters: JSONValue?) -> String {
+        guard let counters, let packetsIn = counters["packets_in"]?.intValue else { return "-" }
+        let jitter = String(format: "%.2fms", counters["jitter_ms"]?.doubleValue ?? 0)
+        return "\(packetsIn)/\(counters["packets_out"]?.intValue ?? 0)/\(counters["lost"]?.intValue ?? 0)/\(jitter)"
+    }
+
     static func table(_ calls: [JSONValue]) -> String {
-        var rows = [["CALL", "STATE", "DIRECTION", "FROM", "TO", "CONTEXT", "DURATION", "END"]]
+        // SIP calls add their RTP counters (live, or as they ended).
+        let sip = calls.contains { $0["sip_media"] != nil }
+        var rows = [["CALL", "STATE", "DIRECTION", "FROM", "TO", "CONTEXT", "DURATION", "END"] + (sip ? ["RTP IN/OUT/LOST/JITTER"] : [])]
         for call in calls {
             let timeline = call["timeline"]?.arrayValue ?? []
             let answered = timeline.first { $0["data"]?["call_state"]?.stringValue == "answered" }?["time"]?.doubleValue
             let last = timeline.last?["time"]?.doubleValue ?? 0
             let duration = String(format: "%.1fs", last) + (answered.map { String(format: " (talk %.1fs)", last - $0) } ?? "")
-            rows.append([
+            var row: [String] = [
                 String((call["call_id"]?.stringValue ?? "").prefix(8)), call["state"]?.stringValue ?? "", call["direction"]?.stringValue ?? "",
                 call["from"]?.stringValue ?? "", call["to"]?.stringValue ?? "",
                 call["context"]?.stringValue ?? (call["parent_call_id"]?.stringValue.map { "leg of " + $0.prefix(8) } ?? "-"), duration,
                 call["end_reason"]?.stringValue ?? "",
-            ])
+            ]
+            if sip { row.append(Self.media(call["sip_media"])) }
+            rows.append(row)
         }
         if calls.isEmpty { return "no calls yet" }
         var widths = [Int](repeating: 0, count: rows[0].count)

@@ -29,7 +29,14 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Port of the server with --console (0 picks a free one).")
     var port = 8080
 
+    @Flag(help: "Call the demo over SIP instead: the server's SIP edge, a consumer that records, plays TTS and prompts, and SIPp as the caller (needs sip-tester).")
+    var sip = false
+
     func run() async throws {
+        if sip {
+            try await SIPDemo().run()
+            return
+        }
         let quiet = Logger(label: "relay.demo", factory: { _ in SwiftLogNoOpLogHandler() })
         let project = RelayProject.default
         let server = RelayServer(configuration: .init(port: console ? port : 0, projects: [project], speed: speed), logger: quiet)

@@ -108,6 +108,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.sipCaptureDirectory = sipCapture
         if let secret = labToken ?? environment["RELAY_LAB_TOKEN"], !secret.isEmpty { configuration.labToken = secret }
         let server = RelayServer(configuration: configuration, logger: logger)
+        let sipHost = configuration.sipAddress?.host
         // Subscribed before the server runs, so the first call is never missed.
         let events = quiet ? nil : server.events(bufferLimit: 4096)
         let format = EventPrinter.Format(rawValue: logFormat) ?? .text
@@ -134,6 +135,13 @@ struct ServeCommand: AsyncParsableCommand {
                 Self.printLine("relay listening on \(server.url ?? "?")")
                 Self.printError("relay: lab API and tasks endpoint on \(server.httpURL ?? "?") (\(clock == "manual" ? "manual clock: POST /lab/clock/advance" : "speed \(speed)x"))")
                 Self.printError("relay: console on \(server.consoleURL ?? "?") — watch calls, dial in, key digits")
+                if let sipHost {
+                    // The edge binds beside the HTTP server; its port is known a moment later.
+                    let deadline = ContinuousClock.now + .seconds(10)
+                    while server.sipPort == nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+                    let host = sipHost.contains(":") ? "[\(sipHost)]" : sipHost
+                    Self.printError("relay: SIP edge on udp \(host):\(server.sipPort.map(String.init) ?? "?") (GET /lab/info shows it as \"sip\")")
+                }
             }
             tasks.addTask {
                 try await signals.run()

@@ -61,6 +61,25 @@ struct PhoneConsumer: Consumer {
     }
 }
 
+/// Answers every call and waits for its end (a SIPp caller hangs up on its own).
+struct AnsweringConsumer: Consumer {
+    let project: String?
+    let token: String?
+    let host: String?
+    let probe: Probe
+    var contexts: [String] { ["office"] }
+    var logger: Logger { Logger(label: "test.consumer", factory: { _ in SwiftLogNoOpLogHandler() }) }
+
+    func ready(client: RelayClient) async { probe.note("ready") }
+
+    func onIncomingCall(_ call: Call) async throws {
+        guard try await call.answer().successful else { return }
+        probe.note("answered \(call.id ?? "-")")
+        _ = try await call.waitFor(.ended)
+        probe.note("ended")
+    }
+}
+
 @Suite("Console in a real browser", .serialized, .timeLimit(.minutes(4)))
 struct ConsoleBrowserTests {
     static var skipped: Bool { ProcessInfo.processInfo.environment["RELAY_SKIP_BROWSER_TESTS"] == "1" }
@@ -99,6 +118,71 @@ struct ConsoleBrowserTests {
                 await group.triggerGracefulShutdown()
             }
         }
+    }
+
+    @Test(.disabled(if: skipped, "RELAY_SKIP_BROWSER_TESTS=1"))
+    func sipCallShowsItsRTPCountersLiveThenFinal() async throws {
+        let probe = Probe()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sipp-console-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try await withRelayTestServer(speed: 1, configure: { $0.sipAddress = ("127.0.0.1", 0) }) { server in
+            let consumer = AnsweringConsumer(project: server.project, token: server.token, host: server.url, probe: probe)
+            let group = ServiceGroup(
+                configuration: .init(services: [try ConsumerService(consumer)], logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() })))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                defer { tasks.cancelAll() }
+                try await server.waitForConsumers(context: "office")
+                let browser = try await WebDriver.start()
+                do {
+                    try await browser.open(server.httpURL + "/")
+                    try await browser.waitFor("the live feed", "return document.getElementById('live').classList.contains('live')")
+                    let port = try await Self.sipPort(server)
+                    // SIPp's uac_pcap: 236 A-law packets, then an RFC 4733 digit (10), then BYE.
+                    async let sipp = SIPpCaller(.builtIn("uac_pcap"), user: "office", directory: directory).call(port: port)
+                    let callID = String(try await probe.wait(for: "answered ").dropFirst("answered ".count))
+                    _ = try await browser.run("location.hash = '#/call/' + arguments[0]; return true;", [.string(callID)])
+                    Self.step("a SIP call's page shows its RTP counters while it runs")
+                    try await browser.waitFor(
+                        "live RTP counters",
+                        """
+                        const n = document.querySelector('#rtp [data-rtp=packets_in] b');
+                        return !document.getElementById('rtp-card').hidden && document.getElementById('rtp-live').textContent === 'live' && !!n && Number(n.textContent) > 0;
+                        """)
+                    let outcome = try await sipp
+                    #expect(outcome.status == 0, "SIPp: \(outcome.output)")
+                    Self.step("and the final counters once it ended")
+                    try await browser.waitForText("#rtp-live", "final")
+                    let counters = try #require(server.server.sipMediaCounters(callID: callID))
+                    #expect(counters.packetsIn == 246 && counters.lost == 0, "\(counters)")
+                    let shown = try await browser.run(
+                        "const o = {}; for (const e of document.querySelectorAll('#rtp [data-rtp]')) o[e.dataset.rtp] = e.querySelector('b').textContent; return o;")
+                    #expect(shown["packets_in"] == "246", "\(shown)")
+                    #expect(shown["packets_out"] == .string("\(counters.packetsOut)"), "\(shown) vs \(counters)")
+                    #expect(shown["lost"] == "0", "\(shown)")
+                    let jitter = Double((shown["jitter_ms"]?.stringValue ?? "").replacingOccurrences(of: " ms", with: "")) ?? -1
+                    #expect(abs(jitter - counters.jitterMilliseconds) < 0.006, "\(shown) vs \(counters)")
+                    #expect(try await browser.consoleEntries() == [], "no console errors")
+                    try Self.save(try await browser.screenshot(), "console-sip-call.png")
+                    await browser.quit()
+                } catch {
+                    if let shot = try? await browser.screenshot() { try? Self.save(shot, "console-sip-failure.png") }
+                    await browser.quit()
+                    await group.triggerGracefulShutdown()
+                    throw error
+                }
+                await group.triggerGracefulShutdown()
+            }
+        }
+    }
+
+    static func sipPort(_ server: RelayTestServer) async throws -> Int {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            if let port = server.server.sipPort { return port }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw TestFailure("the SIP edge did not bind")
     }
 
     /// Progress on stderr (unbuffered), so a hang shows where it stopped.

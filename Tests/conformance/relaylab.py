@@ -212,6 +212,22 @@ class Lab:
   def tasks(self):
     return self._json('GET', '/lab/tasks')
 
+  def info(self):
+    return self._json('GET', '/lab/info')
+
+  def sip_address(self, timeout=20.0):
+    """(host, port) of the SIP edge (`relay serve --sip HOST:0`), from `GET /lab/info`; the
+    edge binds a moment after the HTTP server."""
+    deadline = time.monotonic() + timeout
+    while True:
+      sip = self.info().get('sip')
+      if sip:
+        host, port = sip.rsplit(':', 1)
+        return host.strip('[]'), int(port)
+      if time.monotonic() > deadline:
+        raise AssertionError('GET /lab/info shows no "sip" address within %.0fs' % timeout)
+      time.sleep(0.05)
+
 
 class SdkProcess:
   """One scenario script run with the venv's python (the official SDK)."""
@@ -330,3 +346,69 @@ def _lab_extras():
 
 
 _lab_extras()
+
+
+def free_udp_port(even=False):
+  """A UDP port free on 127.0.0.1 right now (SIPp cannot be given port 0)."""
+  import socket
+  while True:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+      sock.bind(('127.0.0.1', 0))
+      port = sock.getsockname()[1]
+    if not even or port % 2 == 0:
+      return port
+
+
+SIPP = '/usr/bin/sipp'
+SIPP_SCENARIOS = os.path.join(HERE, '..', 'Fixtures', 'sipp')
+
+
+class Sipp:
+  """One bounded SIPp call (`-m 1`) to a SIP edge, on free SIP and media ports; its output
+  goes to a log file.  `scenario` is a built-in name (`uac`, `uac_pcap`) or an XML file
+  under Tests/Fixtures/sipp/."""
+
+  def __init__(self, scenario, address, user, log_dir, timeout=60, extra=()):
+    if not os.access(SIPP, os.X_OK):
+      raise AssertionError('SIPp is missing: scripts/sip-deps.sh installs it (apt-get install sip-tester)')
+    self.directory = os.path.join(log_dir, 'sipp-%d' % int(time.time() * 1000))
+    os.makedirs(self.directory, exist_ok=True)
+    if scenario.endswith('.xml'):
+      which = ['-sf', os.path.join(SIPP_SCENARIOS, scenario)]
+    else:
+      which = ['-sn', scenario]
+      # Built-in uac_pcap plays pcap/g711a.pcap relative to its working directory.
+      os.symlink('/usr/share/sip-tester', os.path.join(self.directory, 'pcap'))
+    host, port = address
+    self.args = [SIPP] + which + ['%s:%d' % (host, port), '-s', user, '-m', '1',
+                                  '-i', '127.0.0.1', '-p', str(free_udp_port()),
+                                  '-mp', str(free_udp_port(even=True)),
+                                  '-timeout', '%ds' % timeout, '-timeout_error', '-nostdin'] + list(extra)
+    self.timeout = timeout
+    self.log_path = os.path.join(self.directory, 'sipp.log')
+    self._log = open(self.log_path, 'w')
+    self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, stdout=self._log,
+                                 stderr=subprocess.STDOUT, cwd=self.directory)
+
+  def output(self):
+    try:
+      with open(self.log_path, errors='replace') as f:
+        return f.read()[-4000:]
+    except OSError:
+      return ''
+
+  def wait(self):
+    """SIPp's exit code (0: its one call succeeded); killed past its own timeout."""
+    try:
+      return self.proc.wait(self.timeout + 15)
+    except subprocess.TimeoutExpired:
+      _kill(self.proc)
+      raise ProcessError('SIPp did not exit within %ds:\n%s' % (self.timeout + 15, self.output()))
+    finally:
+      self._log.close()
+
+  def stop(self):
+    rc = _kill(self.proc)
+    if not self._log.closed:
+      self._log.close()
+    return rc

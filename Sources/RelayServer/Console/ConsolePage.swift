@@ -156,6 +156,10 @@ enum ConsolePage {
         </section>
       </div>
       <div class="stack">
+        <section class="card" aria-labelledby="rtp-h" id="rtp-card" hidden>
+          <header><h2 id="rtp-h">SIP media (RTP)</h2><span class="hint flat" id="rtp-live"></span></header>
+          <div class="body facts" id="rtp"></div>
+        </section>
         <section class="card" aria-labelledby="legs-h">
           <header><h2 id="legs-h">Legs</h2></header>
           <div id="legs"><p class="empty">No legs: this call was not connected elsewhere.</p></div>

@@ -9,7 +9,7 @@ enum ConsoleRoutes {
     static let endpoints: [String] = [
         "GET / (Accept: text/html) -> the console",
         "GET /lab/events -> text/event-stream of events (calls, messages, tasks, sessions)",
-        "GET /lab/info -> {websocket, http, clock, speed, now, projects}",
+        "GET /lab/info -> {websocket, http, clock, speed, now, projects, sip?}",
         "GET /lab/world -> the simulated world in effect",
         "POST /lab/calls/:id/digits {digits} -> the far end keys DTMF",
         "POST /lab/calls/:id/say {text} -> the far end speaks",
@@ -48,6 +48,8 @@ enum ConsoleRoutes {
             info.set("now", (server.simulatedTime * 1000).rounded() / 1000)
             info.set("projects", server.configuration.projects.map(\.id))
             info.set("lab_token_required", server.configuration.labToken != nil)
+            // The SIP edge's UDP address once bound (`--sip HOST:0` picks a free port).
+            if let host = server.configuration.sipAddress?.host, let port = server.sipPort { info.set("sip", "\(SIPPeer(host: host, port: port))") }
             if server.clockMode == .manual {
                 info.set("pending_timers", server.pendingTimers.count)
                 info.set("next_timer", server.pendingTimers.next)

@@ -122,6 +122,7 @@ function onEvent(event) {
     S.calls.set(event.id, call);
     if (S.phoneCall === event.id) addHear(event);
     if (S.openCall === event.id || (call.parent_call_id && S.openCall === call.parent_call_id)) { renderCallSoon(); refreshFramesSoon(); }
+    if (S.openCall === event.id && call.state === 'ended') refreshRTP();  // the final counters
     if (S.info && S.info.clock === 'manual') {/* time moves only when advanced */}
   } else if (event.kind === 'message' && event.id && event.id !== '-') {
     S.messages.set(event.id, event.subject);
@@ -286,6 +287,30 @@ function renderMedia(call) {
   }
 }
 
+// A SIP call's RTP counters (`sip_media` of GET /lab/calls/<id>): re-read each second while
+// the call page is open, until the call ended and two reads agree ("final"). Other calls have none.
+let rtpTimer = null, rtpLast = null;
+async function refreshRTP() {
+  clearTimeout(rtpTimer);
+  const id = S.openCall;
+  if (!id) return;
+  let record = null;
+  try { record = await api('GET', '/lab/calls/' + encodeURIComponent(id)); } catch (_) { record = null; }
+  if (id !== S.openCall) return;
+  const media = record && record.sip_media;
+  const text = media ? JSON.stringify(media) : null;
+  const settled = !!record && record.state === 'ended' && (!media || text === rtpLast);
+  rtpLast = text;
+  $('rtp-card').hidden = !media;
+  if (media) {
+    const count = (label, key, value) => el('span', { 'data-rtp': key }, label + ' ', el('b', { text: value }));
+    $('rtp').replaceChildren(count('packets in', 'packets_in', media.packets_in), count('packets out', 'packets_out', media.packets_out),
+      count('lost', 'lost', media.lost), count('jitter', 'jitter_ms', Number(media.jitter_ms).toFixed(2) + ' ms'));
+    $('rtp-live').textContent = settled ? 'final' : 'live';
+  }
+  if (!settled) rtpTimer = setTimeout(refreshRTP, 1000);
+}
+
 let framesTimer = null;
 function refreshFramesSoon() { clearTimeout(framesTimer); framesTimer = setTimeout(refreshFrames, 250); }
 async function refreshFrames() {
@@ -355,9 +380,12 @@ function route() {
     S.mediaShown = new Set();
     $('media').replaceChildren(el('p', { class: 'empty flat', text: 'None.' }));
     $('frames').replaceChildren(el('p', { class: 'empty', text: 'Loading frames…' }));
-    renderCall(); refreshFrames();
+    $('rtp-card').hidden = true;
+    rtpLast = null;
+    renderCall(); refreshFrames(); refreshRTP();
     document.title = 'Call ' + short(S.openCall) + ' · Relay console';
   } else {
+    clearTimeout(rtpTimer);
     document.title = 'Relay console';
   }
 }

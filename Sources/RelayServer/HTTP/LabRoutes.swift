@@ -6,7 +6,7 @@ enum LabRoutes {
     static let index: JSONValue = [
         "endpoints": [
             "POST /lab/calls {from, to, context?, script?, ring_timeout?, project?} -> 201 call",
-            "GET /lab/calls -> calls with timelines",
+            "GET /lab/calls -> calls with timelines (and sip_media counters for SIP calls)",
             "GET /lab/calls/:id -> one call with its timeline (and sip_media counters for a SIP call)",
             "GET /lab/calls/:id/timeline -> {call_id, state, timeline}",
             "GET /lab/tasks -> tasks delivered (or refused)",
@@ -24,6 +24,13 @@ enum LabRoutes {
             "POST /lab/clock/advance {seconds} -> 200 {now, fired} (manual clock only)",
         ]
     ]
+
+    /// A call as the lab API shows it: with `sip_media` when a SIP call is behind it.
+    static func callJSON(_ call: CallSnapshot, _ server: RelayServer) -> JSONValue {
+        guard let media = server.sipMediaCounters(callID: call.id), case .object(var members) = call.json else { return call.json }
+        members["sip_media"] = media.json
+        return .object(members)
+    }
 
     static func add(to router: Router<BasicRequestContext>, server: RelayServer) {
         let hub = server.hub
@@ -72,16 +79,14 @@ enum LabRoutes {
 
         router.get("/lab/calls") { request, _ -> Response in
             let calls = await server.calls(project: request.uri.queryParameters.get("project"))
-            return HTTPRoutes.json(.ok, ["calls": .array(calls.map(\.json))])
+            return HTTPRoutes.json(.ok, ["calls": .array(calls.map { callJSON($0, server) })])
         }
 
         router.get("/lab/calls/:id") { _, context -> Response in
             guard let id = context.parameters.get("id"), let call = await server.call(id: id) else {
                 return HTTPRoutes.problem(.notFound, "Call does not exist")
             }
-            guard let media = server.sipMediaCounters(callID: id), case .object(var members) = call.json else { return HTTPRoutes.json(.ok, call.json) }
-            members["sip_media"] = media.json
-            return HTTPRoutes.json(.ok, .object(members))
+            return HTTPRoutes.json(.ok, callJSON(call, server))
         }
 
         router.get("/lab/calls/:id/timeline") { _, context -> Response in

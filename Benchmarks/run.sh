@@ -328,6 +328,16 @@ fi
 # Media: Benchmarks/sip/uac_rtp_hold.xml (uac_pcap with a looped 20 ms µ-law stream instead of
 # the 7 s pcap) with SIP_MEDIA_LIVE calls at once, each talking SIP_MEDIA_HOLD seconds.
 # Real SIP legs run on real time, so the server runs at --speed 1.
+# wait_udp PORT SECONDS PID: waits until something listens on 127.0.0.1:PORT/udp (from /proc/net/udp).
+wait_udp() {
+  local hex start=$SECONDS
+  hex="$(printf '0100007F:%04X' "$1")"
+  until grep -q " $hex " /proc/net/udp 2>/dev/null; do
+    if ! kill -0 "$3" 2>/dev/null; then say "process $3 exited before binding UDP port $1"; return 1; fi
+    if (( SECONDS - start > $2 )); then say "nothing bound UDP port $1 within $2s"; return 1; fi
+    sleep 0.05
+  done
+}
 free_udp_port() { "$VENV/bin/python" -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 start_relay_sip() { # NAME -> SIP_TARGET, HTTP, SERVER_PID, CONSUMER_PID, CONSUMER_LOG
   local log="$LOGS/relay-$1.log" port
@@ -338,6 +348,7 @@ start_relay_sip() { # NAME -> SIP_TARGET, HTTP, SERVER_PID, CONSUMER_PID, CONSUM
   wait_line "$log" '^relay listening on ws://' 60 "$SERVER_PID"
   URL="$(grep -oE 'ws://[0-9.]+:[0-9]+' "$log" | head -1)"
   HTTP="${URL/ws:/http:}"
+  wait_udp "$port" 60 "$SERVER_PID"
   SIP_TARGET="127.0.0.1:$port"
   CONSUMER_LOG="$LOGS/sip-consumer-$1.log"
   start_bg consumer "$CONSUMER_LOG" "${CLIENT_PIN[@]}" "$BENCH" sip-consumer --url "$URL" --context bench
@@ -368,7 +379,7 @@ elif wants sip; then
   port="$(free_udp_port)"
   start_bg uas "$LOGS/sip-uas.log" "${SERVER_PIN[@]}" /usr/bin/sipp -sn uas -i 127.0.0.1 -p "$port" -nostdin
   SERVER_PID=$BG_PID
-  sleep 0.5
+  wait_udp "$port" 60 "$SERVER_PID"
   for r in $SIP_RATES; do
     sip_step rate --target "127.0.0.1:$port" --rate "$r" --calls $(( r * SIP_SECONDS )) --server-pid "$SERVER_PID" \
       --label floor --json "$OUT/sip-rate-floor-$r.json" >/dev/null || say "sip: floor step $r failed"

@@ -242,7 +242,7 @@ final class SIPEdge: Sendable {
                 // A consumer can answer (or the call end) before the lines above ran: those events
                 // found no SIP call, so follow the call's state as it is now (each step is idempotent).
                 if let current = await server.call(id: snapshot.id), current.state != .created, current.state != .ringing {
-                    state.withLock { follow(relayCallID: snapshot.id, status: current.state.rawValue, endReason: current.endReason, in: &$0) }
+                    follow(relayCallID: snapshot.id, status: current.state.rawValue, endReason: current.endReason)
                 }
                 logger.info("SIP call offered", metadata: ["relay.call": "\(snapshot.id)", "relay.context": "\(context)", "relay.sip.from": "\(call.fromNumber)"])
             } catch {
@@ -265,37 +265,39 @@ final class SIPEdge: Sendable {
     /// Follows the Relay call of each SIP call: answered → `200 OK`; over → `BYE` or a refusal.
     private func relayCallChanged(_ event: ConsoleEvent) {
         guard let relayCallID = event.subjectID, let status = event.subject["state"]?.stringValue else { return }
-        state.withLock { follow(relayCallID: relayCallID, status: status, endReason: event.subject["end_reason"]?.stringValue, in: &$0) }
+        follow(relayCallID: relayCallID, status: status, endReason: event.subject["end_reason"]?.stringValue)
     }
 
     /// Applies the Relay call's state `status` to its SIP call (idempotent: each step happens once).
-    private func follow(relayCallID: String, status: String, endReason reason: String?, in state: inout State) {
-        guard let sipCallID = state.sipCallByRelay[relayCallID] else { return }
-        switch status {
-        case CallState.answered.rawValue:
-            if let answer = state.answers.removeValue(forKey: sipCallID) {
-                carryOut(state.agent.answer(sipCallID, sdp: answer), in: &state)
-                if let negotiated = state.negotiated[sipCallID], let remote = negotiated.remote {
-                    state.media[sipCallID]?.start(
-                        remote: SIPPeer(host: remote.address, port: remote.port), codec: negotiated.codec,
-                        telephoneEvent: negotiated.telephoneEventPayloadType
-                    ) { [self] key in queue(.farEndKeys(sipCallID: sipCallID, key: key)) }
+    private func follow(relayCallID: String, status: String, endReason reason: String?) {
+        state.withLock { state in
+            guard let sipCallID = state.sipCallByRelay[relayCallID] else { return }
+            switch status {
+            case CallState.answered.rawValue:
+                if let answer = state.answers.removeValue(forKey: sipCallID) {
+                    carryOut(state.agent.answer(sipCallID, sdp: answer), in: &state)
+                    if let negotiated = state.negotiated[sipCallID], let remote = negotiated.remote {
+                        state.media[sipCallID]?.start(
+                            remote: SIPPeer(host: remote.address, port: remote.port), codec: negotiated.codec,
+                            telephoneEvent: negotiated.telephoneEventPayloadType
+                        ) { [self] key in queue(.farEndKeys(sipCallID: sipCallID, key: key)) }
+                    }
                 }
+            case CallState.ending.rawValue, CallState.ended.rawValue:
+                let effects =
+                    state.answers[sipCallID] != nil
+                    ? state.agent.reject(sipCallID, status: reason == "busy" ? 486 : 480, reason: reason == "busy" ? "Busy Here" : "Temporarily Unavailable")
+                    : state.agent.hangUp(sipCallID)
+                carryOut(effects, in: &state)
+                if status == CallState.ended.rawValue {
+                    stopMedia(sipCallID, in: &state)
+                    state.sipCallByRelay[relayCallID] = nil
+                    state.relayCallBySIP[sipCallID] = nil
+                    state.answers[sipCallID] = nil
+                }
+            default:
+                break
             }
-        case CallState.ending.rawValue, CallState.ended.rawValue:
-            let effects =
-                state.answers[sipCallID] != nil
-                ? state.agent.reject(sipCallID, status: reason == "busy" ? 486 : 480, reason: reason == "busy" ? "Busy Here" : "Temporarily Unavailable")
-                : state.agent.hangUp(sipCallID)
-            carryOut(effects, in: &state)
-            if status == CallState.ended.rawValue {
-                stopMedia(sipCallID, in: &state)
-                state.sipCallByRelay[relayCallID] = nil
-                state.relayCallBySIP[sipCallID] = nil
-                state.answers[sipCallID] = nil
-            }
-        default:
-            break
         }
     }
 }

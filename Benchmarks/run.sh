@@ -13,7 +13,7 @@
 # Every process it starts is stopped by pid on exit; every client step runs under `timeout`.
 #
 # Knobs (environment):
-#   ONLY            benchmarks to run, any of: rtt calls memory server observability (default: all)
+#   ONLY            benchmarks to run, any of: rtt calls memory server observability sip (default: all)
 #   RTT_SAMPLES     timed round trips after warm-up, Swift             (default 20000)
 #   RTT_WARMUP      untimed warm-up round trips                         (default 2000)
 #   PY_RTT_SAMPLES / PY_RTT_WARMUP   the same for Python              (default: as Swift)
@@ -33,13 +33,18 @@
 #   CALLS_TIMEOUT   seconds a consumer may take after the last injection (default 120)
 #   OBS_ROUNDS      observability: passes of each side, alternating      (default 5)
 #   OBS_SAMPLES / OBS_BURST   sequential / 64-in-flight requests per pass (default 5000 / 20000)
+#   SIP_RATES       sip: SIPp `uac` steps, calls/s (signalling only)    (default "250 500 750 1000 1500")
+#   SIP_SECONDS     sip: seconds of calls per rate step                 (default 4)
+#   SIP_MEDIA_LIVE  sip: concurrent media calls (RTP both ways)         (default 100)
+#   SIP_MEDIA_HOLD  sip: seconds each media call talks                  (default 30)
+#   SIP_WINDOW      sip: seconds of CPU sampling with the calls live    (default 15)
 #   PLOT            path of the PNG (default docs/performance.png); PLOT=0 skips it
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-ONLY="${ONLY:-rtt calls memory server observability}"
+ONLY="${ONLY:-rtt calls memory server observability sip}"
 RTT_SAMPLES="${RTT_SAMPLES:-20000}"
 RTT_WARMUP="${RTT_WARMUP:-2000}"
 PY_RTT_SAMPLES="${PY_RTT_SAMPLES:-$RTT_SAMPLES}"
@@ -179,6 +184,7 @@ wants calls && rm -f "$OUT"/calls-*.json "$OUT"/cpu-calls-*.json
 wants memory && rm -f "$OUT"/memory-*.json
 wants server && rm -f "$OUT"/server-*.json
 wants observability && rm -f "$OUT"/observability.json
+wants sip && rm -f "$OUT"/sip-*.json
 rm -f "$LOGS"/*.log "$LOGS"/*.json
 "$VENV/bin/python" - "$OUT/meta.json" <<EOF
 import json, os, platform, subprocess, sys, datetime
@@ -314,6 +320,80 @@ if wants observability; then
     || say "observability failed: $(tail -1 "$LOGS/observability.log")"
   [[ -f "$OUT/observability.json" ]] && say "observability: $(cat "$OUT/observability.json")"
   stop_server
+fi
+
+# ---- 6. the SIP edge: SIPp against `relay serve --sip`, with a Swift consumer answering ----
+# Signalling only: SIPp's `uac` (INVITE → 180/200 → ACK → BYE at once) at fixed rates, then the
+# same steps against SIPp's `uas` (the same signalling, nothing behind it) as the floor.
+# Media: Benchmarks/sip/uac_rtp_hold.xml (uac_pcap with a looped 20 ms µ-law stream instead of
+# the 7 s pcap) with SIP_MEDIA_LIVE calls at once, each talking SIP_MEDIA_HOLD seconds.
+# Real SIP legs run on real time, so the server runs at --speed 1.
+# wait_udp PORT SECONDS PID: waits until something listens on 127.0.0.1:PORT/udp (from /proc/net/udp).
+wait_udp() {
+  local hex start=$SECONDS
+  hex="$(printf '0100007F:%04X' "$1")"
+  until grep -q " $hex " /proc/net/udp 2>/dev/null; do
+    if ! kill -0 "$3" 2>/dev/null; then say "process $3 exited before binding UDP port $1"; return 1; fi
+    if (( SECONDS - start > $2 )); then say "nothing bound UDP port $1 within $2s"; return 1; fi
+    sleep 0.05
+  done
+}
+free_udp_port() { "$VENV/bin/python" -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+start_relay_sip() { # NAME -> SIP_TARGET, HTTP, SERVER_PID, CONSUMER_PID, CONSUMER_LOG
+  local log="$LOGS/relay-$1.log" port
+  port="$(free_udp_port)"
+  start_bg relay "$log" "${SERVER_PIN[@]}" "$RELAY" serve --port 0 --speed 1 --sip "127.0.0.1:$port" --sip-context bench \
+    --log-level warning --quiet
+  SERVER_PID=$BG_PID
+  wait_line "$log" '^relay listening on ws://' 60 "$SERVER_PID"
+  URL="$(grep -oE 'ws://[0-9.]+:[0-9]+' "$log" | head -1)"
+  HTTP="${URL/ws:/http:}"
+  wait_udp "$port" 60 "$SERVER_PID"
+  SIP_TARGET="127.0.0.1:$port"
+  CONSUMER_LOG="$LOGS/sip-consumer-$1.log"
+  start_bg consumer "$CONSUMER_LOG" "${CLIENT_PIN[@]}" "$BENCH" sip-consumer --url "$URL" --context bench
+  CONSUMER_PID=$BG_PID
+  wait_line "$CONSUMER_LOG" '^ready' 60 "$CONSUMER_PID"
+}
+sip_step() { timeout "$STEP_TIMEOUT" "${CLIENT_PIN[@]}" "$VENV/bin/python" "$PYDIR/sip_bench.py" "$@" --log-dir "$LOGS"; }
+if wants sip && ! { [[ -x /usr/bin/sipp ]] || "$ROOT/scripts/sip-deps.sh"; }; then
+  say "sip: SIPp is missing and scripts/sip-deps.sh could not install it; skipping"
+elif wants sip; then
+  SIP_RATES="${SIP_RATES:-250 500 750 1000 1500}"
+  SIP_SECONDS="${SIP_SECONDS:-4}"
+  SIP_MEDIA_LIVE="${SIP_MEDIA_LIVE:-100}"
+  start_relay_sip rate
+  say "sip: relay serve --sip $SIP_TARGET, Swift consumer $CONSUMER_PID; uac steps: $SIP_RATES calls/s, ${SIP_SECONDS}s each"
+  # A short warm-up (not recorded): first-call allocations and the consumer's connection.
+  sip_step rate --target "$SIP_TARGET" --rate 100 --calls 200 --server-pid "$SERVER_PID" --json "$LOGS/sip-warmup.json" >/dev/null \
+    || say "sip: warm-up failed: $(tail -3 "$LOGS/sip-warmup.json" 2>/dev/null)"
+  for r in $SIP_RATES; do
+    sip_step rate --target "$SIP_TARGET" --rate "$r" --calls $(( r * SIP_SECONDS )) --server-pid "$SERVER_PID" \
+      --consumer-pid "$CONSUMER_PID" --label relay --json "$OUT/sip-rate-relay-$r.json" >/dev/null \
+      || say "sip: relay step $r failed"
+    say "sip relay $r/s: $(cat "$OUT/sip-rate-relay-$r.json" 2>/dev/null)"
+  done
+  say "sip: consumer at the end: $(tail -1 "$CONSUMER_LOG")"
+  stop_pid "$CONSUMER_PID"; stop_server
+  # The floor: SIPp's uas answers the same calls with nothing behind it.
+  port="$(free_udp_port)"
+  start_bg uas "$LOGS/sip-uas.log" "${SERVER_PIN[@]}" /usr/bin/sipp -sn uas -i 127.0.0.1 -p "$port" -nostdin
+  SERVER_PID=$BG_PID
+  wait_udp "$port" 60 "$SERVER_PID"
+  for r in $SIP_RATES; do
+    sip_step rate --target "127.0.0.1:$port" --rate "$r" --calls $(( r * SIP_SECONDS )) --server-pid "$SERVER_PID" \
+      --label floor --json "$OUT/sip-rate-floor-$r.json" >/dev/null || say "sip: floor step $r failed"
+    say "sip floor $r/s: $(cat "$OUT/sip-rate-floor-$r.json" 2>/dev/null)"
+  done
+  stop_server
+  # Media: SIP_MEDIA_LIVE concurrent calls, held while the server's CPU is sampled.
+  start_relay_sip media
+  say "sip media: $SIP_MEDIA_LIVE concurrent calls with RTP both ways, ${SIP_MEDIA_HOLD:-30}s each"
+  sip_step media --target "$SIP_TARGET" --calls "$SIP_MEDIA_LIVE" --limit "$SIP_MEDIA_LIVE" --hold "${SIP_MEDIA_HOLD:-30}" \
+    --server-pid "$SERVER_PID" --consumer-log "$CONSUMER_LOG" --http "$HTTP" --window "${SIP_WINDOW:-15}" \
+    --json "$OUT/sip-media.json" >/dev/null || say "sip: media step failed"
+  say "sip media: $(cat "$OUT/sip-media.json" 2>/dev/null)"
+  stop_pid "$CONSUMER_PID"; stop_server
 fi
 
 # ---- summary and plot ----

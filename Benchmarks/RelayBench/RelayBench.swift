@@ -14,7 +14,9 @@ struct RelayBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "relay-bench",
         abstract: "Benchmarks of the Swift Relay SDK.",
-        subcommands: [Floor.self, RoundTrip.self, CallFlow.self, Inject.self, Memory.self, ServerLoad.self, ObservabilityCost.self])
+        subcommands: [
+            Floor.self, RoundTrip.self, CallFlow.self, Inject.self, Memory.self, ServerLoad.self, ObservabilityCost.self, SIPConsumer.self,
+        ])
 }
 
 struct Connection: ParsableArguments {

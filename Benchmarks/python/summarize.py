@@ -197,12 +197,62 @@ def main():
       lines.append('`relay serve` reaches %s of the floor\'s events/s with the same driver in the same run.' % fmt_x(share))
     lines.append('')
 
+  # ---- the SIP edge (issue 11) ----
+  sip_rates = sorted({int(k.rsplit('-', 1)[1]) for k in figs if k.startswith('sip-rate-')})
+  sip_media = figs.get('sip-media')
+  summary['sip'] = None
+  if sip_rates or sip_media:
+    best = lambda server: max((r for r in sip_rates if (figs.get('sip-rate-%s-%d' % (server, r)) or {}).get('passed')), default=None)
+    summary['sip'] = {'rates': [], 'best_relay': best('relay'), 'best_floor': best('floor'), 'media': sip_media}
+    lines.append('### the SIP edge (`relay serve --sip`, Swift consumer answering; SIPp on loopback)')
+    lines.append('')
+  if sip_rates:
+    lines.append('Signalling only (SIPp `uac`: INVITE → 180/200 → ACK → BYE), fixed rates; the floor is SIPp `uas` in the same run.')
+    lines.append('')
+    lines.append('| calls/s asked | server | calls | failed | retrans | calls/s done | INVITE→200 ms | server CPU µs/call | server cores | consumer CPU µs/call | machine busy cores |')
+    lines.append('|---|---|---|---|---|---|---|---|---|---|---|')
+    for r in sip_rates:
+      for server, label in (('relay', '`relay serve`'), ('floor', 'SIPp uas')):
+        f = figs.get('sip-rate-%s-%d' % (server, r))
+        if not f:
+          continue
+        summary['sip']['rates'].append(f)
+        lines.append('| %d | %s | %s | %s%s | %s | %s | %s | %s | %s | %s | %s |' % (
+            r, label, fmt_n(f.get('calls')), fmt_n(f.get('failed')), '' if f.get('passed') else (
+                ' (**not passed**)' if f.get('failed') else ' (rate not held)'),
+            fmt_n(f.get('retransmissions')), fmt_n(f.get('calls_per_second')), f.get('invite_to_200_ms', '—'),
+            f.get('server_cpu_us_per_call', '—'), f.get('server_cores', '—'), f.get('consumer_cpu_us_per_call', '—'),
+            f.get('machine_busy_cores', '—')))
+    br, bf = summary['sip']['best_relay'], summary['sip']['best_floor']
+    lines.append('')
+    top = sip_rates[-1]
+    lines.append('Highest rate held (0 failed, ≥ 95%% of the rate completed): `relay serve` %s calls/s, SIPp uas %s calls/s%s.' % (
+        fmt_n(br), fmt_n(bf), ' (every step: the floor was not pushed to its limit)' if bf == top else ''))
+    if br:
+      rf, ff = figs.get('sip-rate-relay-%d' % br), figs.get('sip-rate-floor-%d' % br)
+      c = ratio(rf and rf.get('server_cpu_us_per_call'), ff and ff.get('server_cpu_us_per_call'))
+      if c:
+        summary['sip']['cpu_ratio_vs_floor'] = c
+        lines.append('Server CPU per call at %d calls/s: `relay serve` ÷ SIPp uas = %.1f.' % (br, c))
+    lines.append('')
+  if sip_media:
+    m = sip_media
+    lines.append('Media: %s calls at once (live %s–%s while measured), RTP both ways for %s s each; server CPU sampled over %s s.' % (
+        fmt_n(m.get('target_live')), m.get('live_min'), m.get('live_max'), m.get('hold_seconds', '?'), m.get('measured_seconds')))
+    lines.append('')
+    lines.append('| live calls | server cores | SIPp cores | machine busy cores | failed | RTP in | RTP out | lost | jitter ms (mean / max) |')
+    lines.append('|---|---|---|---|---|---|---|---|---|')
+    lines.append('| %s | %s | %s | %s | %s | %s | %s | %s | %s / %s |' % (
+        m.get('live_min'), m.get('server_cores'), m.get('sipp_cores'), m.get('machine_busy_cores'), fmt_n(m.get('failed')),
+        fmt_n(m.get('rtp_in')), fmt_n(m.get('rtp_out')), fmt_n(m.get('rtp_lost')), m.get('jitter_ms_mean'), m.get('jitter_ms_max')))
+    lines.append('')
+
   # ---- targets (issue 4) ----
   def target(name, value, ok, shown):
     summary['targets'].append({'target': name, 'value': value, 'met': ok})
     lines.append('| %s | %s | %s |' % (name, shown, '—' if ok is None else ('met' if ok else '**missed**')))
 
-  lines.append('### targets (issues 4 and 10)')
+  lines.append('### targets (issues 4, 10 and 11)')
   lines.append('')
   lines.append('| target | measured | |')
   lines.append('|---|---|---|')
@@ -232,6 +282,17 @@ def main():
     target('server holds ≥ 10,000 concurrent calls', sl.get('live_calls'), sl.get('live_calls', 0) >= 10000, fmt_n(sl.get('live_calls')))
     target('server ≥ 50,000 events/s', sl.get('play_events_per_second'), sl.get('play_events_per_second', 0) >= 50000,
            fmt_n(sl.get('play_events_per_second')) + '/s')
+  sip = summary.get('sip')
+  if sip and sip['rates']:
+    br = sip['best_relay']
+    at500 = figs.get('sip-rate-relay-500') or {}
+    target('SIP: ≥ 500 signalling-only calls/s, 0 failed', br, br is not None and br >= 500,
+           '%s calls/s held; at 500/s the server used %s cores' % (fmt_n(br), at500.get('server_cores', '—')))
+  if sip and sip['media']:
+    m = sip['media']
+    ok = m.get('live_min', 0) >= 100 and m.get('server_cores') is not None and m['server_cores'] < 1.0 and m.get('failed') == 0
+    target('SIP: 100 concurrent media calls on < 1 core', m.get('server_cores'), ok,
+           '%s live, %s cores' % (m.get('live_min'), m.get('server_cores')))
   lines.append('')
 
   text = '\n'.join(lines)

@@ -108,6 +108,30 @@ import Testing
         #expect(effects.contains(.ended(callID: "call-1", reason: .ackTimeout)))
     }
 
+    @Test func endedCallsLingerWithoutTakingLiveSlotsAndTheOldestAreForgottenBeyondTheBound() throws {
+        var agent = SIPUserAgent(host: "127.0.0.1", port: 5060, idPrefix: "t")
+        // More ended calls than both bounds: each refused (486) and acknowledged, so it lingers.
+        let count = SIPUserAgent.maximumLingering + 3
+        var firstLinger: SIPTimer?
+        for index in 0..<count {
+            let callID = "c\(index)"
+            _ = agent.receive(Self.request("INVITE", callID: callID), from: Self.caller)
+            _ = agent.reject(callID, status: 486, reason: "Busy Here")
+            let acked = agent.receive(Self.request("ACK", callID: callID, sdp: false), from: Self.caller)
+            if index == 0 { firstLinger = Self.timers(acked).first { $0.0.kind == .linger }?.0 }
+        }
+        #expect(agent.liveCallCount == 0)
+        // Lingering calls take no live slot: a new call is still taken (it got 503 beyond 2,048 before).
+        #expect(Self.sent(agent.receive(Self.request("INVITE", callID: "new"), from: Self.caller)).map(\.status) == [100])
+        #expect(agent.liveCallCount == 1)
+        // The newest ended call still answers a retransmission with its final response...
+        #expect(Self.sent(agent.receive(Self.request("INVITE", callID: "c\(count - 1)"), from: Self.caller)).map(\.status) == [486])
+        // ...the oldest were forgotten early, and their own linger timer later changes nothing.
+        #expect(Self.sent(agent.receive(Self.request("BYE", cseq: 2, callID: "c0", toTag: "x"), from: Self.caller)).map(\.status) == [481])
+        #expect(agent.fire(try #require(firstLinger)).isEmpty)
+        #expect(agent.liveCallCount == 1)
+    }
+
     @Test func otherRequestsGetProperRefusals() {
         var agent = SIPUserAgent(host: "127.0.0.1", port: 5060, idPrefix: "t")
         #expect(Self.sent(agent.receive(Self.request("BYE", cseq: 5, callID: "nope"), from: Self.caller)).map(\.status) == [481])

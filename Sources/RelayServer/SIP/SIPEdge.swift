@@ -26,6 +26,8 @@ final class SIPEdge: CallMediaDriver {
     static let inboundQueueLimit = 2048
     /// Relay-side actions waiting; beyond this the newest are dropped and logged.
     static let relayQueueLimit = 4096
+    /// Inbound calls being offered to the Relay side at once.
+    static let concurrentOffers = 64
     /// Ended calls whose media counters are kept.
     static let finishedMediaLimit = 1024
 
@@ -102,7 +104,20 @@ final class SIPEdge: CallMediaDriver {
                 for await datagram in datagrams { self.handle(datagram.bytes, from: datagram.peer) }
             }
             group.addTask {
-                for await work in self.relayWork.stream { await self.perform(work) }
+                // Offers wait on an RTP socket and the server: up to `concurrentOffers` at once, so one
+                // slow offer does not hold up the calls behind it. The rest is quick and in order.
+                await withTaskGroup(of: Void.self) { offers in
+                    var inFlight = 0
+                    for await work in self.relayWork.stream {
+                        guard case .offer = work else {
+                            await self.perform(work)
+                            continue
+                        }
+                        if inFlight >= Self.concurrentOffers, await offers.next() != nil { inFlight -= 1 }
+                        offers.addTask { await self.perform(work) }
+                        inFlight += 1
+                    }
+                }
             }
             if let feed {
                 group.addTask {
@@ -243,6 +258,11 @@ final class SIPEdge: CallMediaDriver {
                     state.sipCallByRelay[snapshot.id] = call.callID
                     carryOut(state.agent.ring(call.callID), in: &state)
                 }
+                // A consumer can answer (or the call end) before the lines above ran: those events
+                // found no SIP call, so follow the call's state as it is now (each step is idempotent).
+                if let current = await server.call(id: snapshot.id), current.state != .created, current.state != .ringing {
+                    follow(relayCallID: snapshot.id, status: current.state.rawValue, endReason: current.endReason)
+                }
                 logger.info("SIP call offered", metadata: ["relay.call": "\(snapshot.id)", "relay.context": "\(context)", "relay.sip.from": "\(call.fromNumber)"])
             } catch {
                 logger.notice("SIP call refused", metadata: ["relay.error": "\(error)"])
@@ -355,6 +375,11 @@ final class SIPEdge: CallMediaDriver {
     /// Follows the Relay call of each SIP call: answered → `200 OK`; over → `BYE` or a refusal.
     private func relayCallChanged(_ event: ConsoleEvent) {
         guard let relayCallID = event.subjectID, let status = event.subject["state"]?.stringValue else { return }
+        follow(relayCallID: relayCallID, status: status, endReason: event.subject["end_reason"]?.stringValue)
+    }
+
+    /// Applies the Relay call's state `status` to its SIP call (idempotent: each step happens once).
+    private func follow(relayCallID: String, status: String, endReason reason: String?) {
         state.withLock { state in
             guard let sipCallID = state.sipCallByRelay[relayCallID] else { return }
             switch status {
@@ -369,7 +394,6 @@ final class SIPEdge: CallMediaDriver {
                     }
                 }
             case CallState.ending.rawValue, CallState.ended.rawValue:
-                let reason = event.subject["end_reason"]?.stringValue
                 let effects =
                     state.answers[sipCallID] != nil
                     ? state.agent.reject(sipCallID, status: reason == "busy" ? 486 : 480, reason: reason == "busy" ? "Busy Here" : "Temporarily Unavailable")

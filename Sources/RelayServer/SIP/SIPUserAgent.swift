@@ -6,8 +6,11 @@
 /// go back to the address the request came from, which is what `rport` asks for and what works
 /// behind any NAT a softphone may sit behind.
 struct SIPUserAgent: Sendable {
-    /// Calls (live and lingering) one edge keeps; a new INVITE beyond this gets `503`.
+    /// Live calls one edge keeps; a new INVITE beyond this gets `503`.
     static let maximumCalls = 2048
+    /// Ended calls kept for late retransmissions (64·T1 each, so rate × 32 s of them); beyond
+    /// this the oldest are forgotten early. Counting them as live capped the edge at 64 calls/s.
+    static let maximumLingering = 16_384
     static let allowedMethods = "INVITE, ACK, BYE, CANCEL, OPTIONS"
     /// Methods that exist but that this edge does not take (answered `405`, others `501`).
     static let knownMethods: Set<String> = ["REGISTER", "SUBSCRIBE", "NOTIFY", "INFO", "UPDATE", "PRACK", "REFER", "MESSAGE", "PUBLISH"]
@@ -64,6 +67,11 @@ struct SIPUserAgent: Sendable {
     let host: String
     let port: Int
     private var calls: [String: Call] = [:]
+    /// Ended calls' ids, oldest first from `lingerHead` (some already forgotten by their timer).
+    private var lingerOrder: [String] = []
+    private var lingerHead = 0
+    /// Calls in `calls` whose phase is `terminated`.
+    private var lingeringCount = 0
     private var idPrefix: String
     private var idCounter = 0
 
@@ -73,7 +81,7 @@ struct SIPUserAgent: Sendable {
         self.idPrefix = idPrefix
     }
 
-    var liveCallCount: Int { calls.values.filter { $0.phase != .terminated }.count }
+    var liveCallCount: Int { calls.count - lingeringCount }
 
     private mutating func newID() -> String {
         idCounter += 1
@@ -125,7 +133,7 @@ struct SIPUserAgent: Sendable {
             }
             return [.send(call.lastResponse ?? message.response(100, "Trying"), to: peer)]
         }
-        guard calls.count < Self.maximumCalls else {
+        guard liveCallCount < Self.maximumCalls else {
             return [.send(message.response(503, "Service Unavailable"), to: peer)]
         }
         guard let from = message.headers["From"].flatMap(SIPNameAddress.init), from.tag != nil,
@@ -195,11 +203,30 @@ struct SIPUserAgent: Sendable {
     /// late retransmissions still get an answer.
     private mutating func terminate(_ callID: String, ending reason: EndReason? = nil) -> [Effect] {
         guard var call = calls[callID] else { return [] }
+        if call.phase != .terminated { linger(callID) }
         call.phase = .terminated
         call.generation += 1
         calls[callID] = call
         let linger = Effect.schedule(SIPTimer(kind: .linger, callID: callID, generation: call.generation), after: SIPTimerValues.transactionTimeout)
         return reason.map { [.ended(callID: callID, reason: $0), linger] } ?? [linger]
+    }
+
+    /// Counts `callID` as lingering and forgets the oldest ended calls beyond ``maximumLingering``.
+    private mutating func linger(_ callID: String) {
+        lingeringCount += 1
+        lingerOrder.append(callID)
+        while lingerOrder.count - lingerHead > Self.maximumLingering {
+            let oldest = lingerOrder[lingerHead]
+            lingerHead += 1
+            if calls[oldest]?.phase == .terminated {
+                calls[oldest] = nil
+                lingeringCount -= 1
+            }
+        }
+        if lingerHead > Self.maximumLingering {
+            lingerOrder.removeFirst(lingerHead)
+            lingerHead = 0
+        }
     }
 
     // MARK: The Relay side's decisions
@@ -321,6 +348,7 @@ struct SIPUserAgent: Sendable {
         case .byeTimeout:
             return terminate(callID, ending: .localHangup)
         case .linger:
+            if call.phase == .terminated { lingeringCount -= 1 }
             calls[callID] = nil
             return []
         }

@@ -93,10 +93,10 @@ final class RTPSession: Sendable {
         state = Mutex(initial)
     }
 
-    /// The thread every call's media runs on, apart from the server's loops: a burst of
-    /// signalling or JSON on those must not delay a 20 ms tick (it measurably did: 2.5 ms of
-    /// jitter on a loaded machine). One thread paces hundreds of calls: a tick costs microseconds.
-    static let mediaLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    /// The threads calls' media runs on, apart from the server's loops: a burst of signalling
+    /// or JSON on those must not delay a 20 ms tick (it measurably did: 2.5 ms of jitter on a
+    /// loaded machine). A call stays on one of them; a tick costs microseconds.
+    static let mediaLoops = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
 
     /// Opens a socket on `host` (port chosen by the system). With `captureHeard`, everything
     /// sent is kept for ``heardAudio``.

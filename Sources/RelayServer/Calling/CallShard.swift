@@ -28,6 +28,8 @@ final class CallShard: Sendable {
         let shardCount: Int
         /// The console's event feed: every shard publishes its calls' timelines to it.
         let feed = EventFeed()
+        /// The SIP edge while it runs: outbound calls to SIP devices it can reach go through it.
+        let sipEdge = Mutex<SIPEdge?>(nil)
 
         init(world: SimulatedWorld, shardCount: Int) {
             self.world = Mutex(world)
@@ -82,6 +84,7 @@ final class CallShard: Sendable {
         let index = self.index
         return EngineEnvironment(
             now: clock.now, world: context.world.withLock { $0 }, baseURL: context.baseURL.withLock { $0 },
+            sipEdgeRunning: context.sipEdge.withLock { $0 != nil },
             pickSession: { project, callContext, excluding in
                 registry.pickSession(project: project, context: callContext, excluding: excluding)
             },
@@ -138,6 +141,12 @@ final class CallShard: Sendable {
         }
     }
 
+    /// The SIP edge's outcome of a real outbound call (``EngineEffect/sipInvite(callID:uri:from:timeout:)``):
+    /// the call is answered or ends busy, noAnswer or with an error, as a simulated one would.
+    func sipDialResolved(callID: String, _ outcome: DialOutcome) {
+        fire(.dialOutcome(callID: callID, outcome))
+    }
+
     /// Stops every tap and ignores timers from now on.
     func stop() {
         state.withLock { state in
@@ -177,6 +186,12 @@ final class CallShard: Sendable {
                 startTap(target, tapSwitch)
             case .stopTap(let key):
                 state.taps.removeValue(forKey: key)?.stop()
+            case .sipInvite(let callID, let uri, let from, let timeout):
+                let edge = context.sipEdge.withLock { $0 }
+                if edge?.dial(relayCallID: callID, uri: uri, from: from, timeout: timeout) != true {
+                    // The edge stopped or is overloaded: the call fails (after this step: the lock is held).
+                    loop.execute { [self] in sipDialResolved(callID: callID, .failure) }
+                }
             }
         }
     }

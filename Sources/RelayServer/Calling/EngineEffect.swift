@@ -9,4 +9,7 @@ enum EngineEffect: Sendable, Equatable {
     /// Start streaming tap media to a loopback target; `key` stops it later.
     case startTap(key: String, TapTarget)
     case stopTap(key: String)
+    /// Place call `callID` for real through the SIP edge: an INVITE to `uri`, cancelled after
+    /// `timeout` real seconds; the edge reports the outcome back (``CallShard/sipDialResolved(callID:_:)``).
+    case sipInvite(callID: String, uri: String, from: String, timeout: Double)
 }

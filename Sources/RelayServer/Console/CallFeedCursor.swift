@@ -18,6 +18,7 @@ struct CallFeedCursor {
             switch effect {
             case .event(_, let event): if let id = event.callID { ids.append(id) }
             case .timer(_, let timer): ids.append(timer.callID)
+            case .sipInvite(let id, _, _, _): ids.append(id)
             case .startTap, .stopTap: break
             }
         }

@@ -47,6 +47,10 @@ final class SIPEdge: Sendable {
         case offer(SIPInboundCall)
         case farEndHangsUp(sipCallID: String)
         case farEndKeys(sipCallID: String, key: Character)
+        /// Place a Relay call for real (calls out).
+        case dialOut(relayCallID: String, uri: String, from: String, timeout: Double)
+        /// Tell the Relay call how its INVITE ended (calls out).
+        case resolve(relayCallID: String, DialOutcome)
     }
 
     let configuration: Configuration
@@ -83,6 +87,9 @@ final class SIPEdge: Sendable {
             $0.agent = SIPUserAgent(host: configuration.host, port: port, idPrefix: String(newID().prefix(8)) + "-")
         }
         logger.info("SIP edge listening", metadata: ["relay.sip": "\(SIPPeer(host: configuration.host, port: port))"])
+        // From now on the call engine sends calls to reachable SIP devices here.
+        server.hub.shardContext.sipEdge.withLock { $0 = self }
+        defer { server.hub.shardContext.sipEdge.withLock { $0 = nil } }
         let feed = server.events(bufferLimit: 4096)
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -155,6 +162,8 @@ final class SIPEdge: Sendable {
                 if state.relayCallBySIP[callID] != nil { queue(.farEndHangsUp(sipCallID: callID)) }
             case .dropped(let reason, let peer):
                 logger.debug("SIP datagram dropped", metadata: ["relay.sip.peer": "\(peer)", "relay.reason": "\(LogText.clip(reason))"])
+            case .outboundRinging, .outboundAnswered, .outboundFailed:
+                carryOutOutbound(effect, in: &state)
             }
         }
     }
@@ -239,6 +248,10 @@ final class SIPEdge: Sendable {
             // The caller's key reaches prompts and digit detectors as a far end's keys do.
             guard let relayCallID = state.withLock({ $0.relayCallBySIP[sipCallID] }) else { return }
             await server.farEnd(.keys(String(key)), callID: relayCallID)
+        case .dialOut(let relayCallID, let uri, let from, let timeout):
+            await placeCall(relayCallID: relayCallID, uri: uri, from: from, timeout: timeout)
+        case .resolve(let relayCallID, let outcome):
+            server.hub.shard(of: relayCallID).sipDialResolved(callID: relayCallID, outcome)
         }
     }
 
@@ -274,6 +287,89 @@ final class SIPEdge: Sendable {
             default:
                 break
             }
+        }
+    }
+}
+
+// MARK: - Calls out
+
+extension SIPEdge {
+    /// Places Relay call `relayCallID` as a real SIP call to `uri` (called by a call shard under
+    /// its lock, so it only queues). `false` when the queue is full: the call should fail.
+    func dial(relayCallID: String, uri: String, from: String, timeout: Double) -> Bool {
+        if case .dropped = relayWork.continuation.yield(.dialOut(relayCallID: relayCallID, uri: uri, from: from, timeout: timeout)) {
+            logger.warning("SIP edge: too much Relay work queued; an outbound call fails", metadata: ["relay.call": "\(relayCallID)"])
+            return false
+        }
+        return true
+    }
+
+    /// Opens the call's RTP socket, offers it in an INVITE and maps the two call ids, exactly as
+    /// inbound calls are mapped (``mediaCounters(relayCallID:)`` works for both directions).
+    private func placeCall(relayCallID: String, uri: String, from: String, timeout: Double) async {
+        let shard = server.hub.shard(of: relayCallID)
+        guard let target = SIPURI(uri) else {
+            shard.sipDialResolved(callID: relayCallID, .failure)
+            return
+        }
+        let media: RTPSession
+        do {
+            media = try await RTPSession.open(host: configuration.host)
+        } catch {
+            logger.warning("SIP call out failed: no RTP socket", metadata: ["relay.call": "\(relayCallID)", "relay.error": "\(error)"])
+            shard.sipDialResolved(callID: relayCallID, .failure)
+            return
+        }
+        let offer = SessionDescription.offer(address: configuration.host, port: media.port, sessionID: UInt64.random(in: 1...UInt64(Int64.max)))
+        let sipCallID: String? = state.withLock { state in
+            guard state.channel != nil, let (sipCallID, effects) = state.agent.invite(to: target, from: from, sdp: offer, ringTimeout: timeout) else {
+                return nil
+            }
+            state.media[sipCallID] = media
+            state.relayCallBySIP[sipCallID] = relayCallID
+            state.sipCallByRelay[relayCallID] = sipCallID
+            carryOut(effects, in: &state)
+            return sipCallID
+        }
+        guard let sipCallID else {
+            media.stop()
+            logger.notice("SIP call out refused: the edge is stopping or full", metadata: ["relay.call": "\(relayCallID)"])
+            shard.sipDialResolved(callID: relayCallID, .failure)
+            return
+        }
+        logger.info("SIP call out", metadata: ["relay.call": "\(relayCallID)", "relay.sip.to": "\(LogText.clip(uri))"])
+        // The Relay call may have ended while the socket opened, before the maps knew it (its
+        // events went by unmatched): then cancel at once.
+        if shard.snapshot(of: relayCallID)?.state.isOver ?? true {
+            state.withLock { state in
+                carryOut(state.agent.hangUp(sipCallID), in: &state)
+                stopMedia(sipCallID, in: &state)
+                state.sipCallByRelay[relayCallID] = nil
+                state.relayCallBySIP[sipCallID] = nil
+            }
+        }
+    }
+
+    /// The outbound effects of ``SIPUserAgent``: media starts on the answer, exactly as for an
+    /// inbound call; the outcome goes back to the Relay call.
+    private func carryOutOutbound(_ effect: SIPUserAgent.Effect, in state: inout State) {
+        switch effect {
+        case .outboundRinging(let sipCallID):
+            logger.debug("SIP call out ringing", metadata: ["relay.sip.call": "\(sipCallID)"])
+        case .outboundAnswered(let sipCallID, let negotiated):
+            state.negotiated[sipCallID] = negotiated
+            if let remote = negotiated.remote {
+                state.media[sipCallID]?.start(
+                    remote: SIPPeer(host: remote.address, port: remote.port), codec: negotiated.codec, telephoneEvent: negotiated.telephoneEventPayloadType
+                ) { [self] key in queue(.farEndKeys(sipCallID: sipCallID, key: key)) }
+            }
+            if let relayCallID = state.relayCallBySIP[sipCallID] { queue(.resolve(relayCallID: relayCallID, .answer)) }
+        case .outboundFailed(let sipCallID, let status, let outcome):
+            stopMedia(sipCallID, in: &state)
+            logger.info("SIP call out ended unanswered", metadata: ["relay.sip.call": "\(sipCallID)", "relay.sip.status": "\(status)"])
+            if let relayCallID = state.relayCallBySIP[sipCallID] { queue(.resolve(relayCallID: relayCallID, outcome)) }
+        default:
+            break
         }
     }
 }

@@ -138,7 +138,7 @@ struct SIPEdgeOutboundTests {
             #expect(try await client.execute("calling.end", ["call_id": .string(legID), "node_id": answered["node_id"] ?? .null, "reason": "hangup"])["code"] == "200")
             let result = try await callee
             #expect(result.status == 0, "SIPp: \(result.output.suffix(2000))")
-            client.close()
+            await client.close()
         }
     }
 }

@@ -58,7 +58,8 @@ struct SIPEdgeTests {
                 do { try process.run() } catch { exit.resume(throwing: error) }
             }
         } onCancel: {
-            if process.isRunning { process.terminate() }
+            // SIGKILL: SIPp ignores SIGTERM while it waits for a call.
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
         return (status, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
     }

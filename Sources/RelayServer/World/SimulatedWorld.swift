@@ -268,7 +268,7 @@ public struct SimulatedWorld: Sendable {
     public var media: [String: MediaFault]
     /// Numbers (or addresses) that are real SIP phones (world file `"sip_uris": {"<number>":
     /// "sip:alice@127.0.0.1:5070"}`): with `relay serve --sip`, a call to one is a real INVITE
-    /// to its URI (see ``realSIPURI(for:)``).
+    /// to its URI, when the URI has an IP address (or `localhost`) and a port.
     public var sipURIs: [String: String] = [:]
 
     /// A world; nil members use the standard one's defaults.

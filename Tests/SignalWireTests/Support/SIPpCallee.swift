@@ -51,7 +51,8 @@ enum SIPpCallee {
                 do { try process.run() } catch { exit.resume(throwing: error) }
             }
         } onCancel: {
-            if process.isRunning { process.terminate() }
+            // SIGKILL: SIPp ignores SIGTERM while it waits for a call.
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
         return (status, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
     }

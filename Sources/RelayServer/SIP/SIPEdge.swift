@@ -18,9 +18,6 @@ final class SIPEdge: Sendable {
         var defaultContext: String?
     }
 
-    /// Datagrams waiting to be handled; beyond this the newest are dropped (the sender
-    /// retransmits, RFC 3261 §17).
-    static let inboundQueueLimit = 2048
     /// Relay-side actions waiting; beyond this the newest are dropped and logged.
     static let relayQueueLimit = 4096
     /// Ended calls whose media counters are kept.
@@ -73,11 +70,14 @@ final class SIPEdge: Sendable {
 
     /// Binds the port and runs until cancelled; then stops every timer and closes the socket.
     func run() async throws {
-        let (datagrams, inbound) = AsyncStream.makeStream(of: (bytes: [UInt8], peer: SIPPeer).self, bufferingPolicy: .bufferingOldest(Self.inboundQueueLimit))
         let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(DatagramReader(continuation: inbound)) }
+                // Handled on the channel's event loop, where the RFC 3261 timers fire too: a
+                // response is never queued behind a busy task pool while its retransmit timer runs.
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(DatagramReader { [self] bytes, peer in handle(bytes, from: peer) })
+                }
             }
             .bind(host: configuration.host, port: configuration.port).get()
         let port = channel.localAddress?.port ?? configuration.port
@@ -92,9 +92,6 @@ final class SIPEdge: Sendable {
         defer { server.hub.shardContext.sipEdge.withLock { $0 = nil } }
         let feed = server.events(bufferLimit: 4096)
         await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for await datagram in datagrams { self.handle(datagram.bytes, from: datagram.peer) }
-            }
             group.addTask {
                 for await work in self.relayWork.stream { await self.perform(work) }
             }
@@ -111,7 +108,6 @@ final class SIPEdge: Sendable {
             } onCancel: {
                 channel.close(promise: nil)
             }
-            inbound.finish()
             self.relayWork.continuation.finish()
             group.cancelAll()
         }
@@ -374,16 +370,16 @@ extension SIPEdge {
     }
 }
 
-/// Hands each datagram to the edge's queue.
+/// Hands each datagram to the edge, on the event loop (the socket's receive buffer bounds what waits).
 private final class DatagramReader: ChannelInboundHandler, Sendable {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
-    let continuation: AsyncStream<(bytes: [UInt8], peer: SIPPeer)>.Continuation
+    let onDatagram: @Sendable ([UInt8], SIPPeer) -> Void
 
-    init(continuation: AsyncStream<(bytes: [UInt8], peer: SIPPeer)>.Continuation) { self.continuation = continuation }
+    init(onDatagram: @escaping @Sendable ([UInt8], SIPPeer) -> Void) { self.onDatagram = onDatagram }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         guard let host = envelope.remoteAddress.ipAddress, let port = envelope.remoteAddress.port else { return }
-        continuation.yield((Array(envelope.data.readableBytesView), SIPPeer(host: host, port: port)))
+        onDatagram(Array(envelope.data.readableBytesView), SIPPeer(host: host, port: port))
     }
 }

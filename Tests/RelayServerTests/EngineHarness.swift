@@ -57,6 +57,10 @@ final class EngineHarness {
     private(set) var firedTimers = 0
     /// Every timer delay the engine asked for, as it asked.
     private(set) var timerDelays: [Double] = []
+    /// Whether the engine is told the SIP edge runs (real SIP devices then get `sipInvite`).
+    var sipEdgeRunning = false
+    /// The `sipInvite` effects the engine produced, in order.
+    private(set) var sipInvites: [EngineEffect] = []
     private var callCount = 0
     private var nodeCount = 0
     private var sequence = 0
@@ -76,7 +80,7 @@ final class EngineHarness {
 
     private func environment() -> EngineEnvironment {
         EngineEnvironment(
-            now: now, world: world, baseURL: baseURL,
+            now: now, world: world, baseURL: baseURL, sipEdgeRunning: sipEdgeRunning,
             pickSession: { [unowned self] project, context, excluding in
                 let shown = excluding.isEmpty ? nil : excluding.sorted().joined(separator: ",")
                 self.picks.append(Pick(project: project, context: context, excluding: shown))
@@ -114,6 +118,8 @@ final class EngineHarness {
                 tapEffects.append(TapEffect(time: now, effect: effect))
             case .media(let callID, let action):
                 mediaActions.append((callID, action))
+            case .sipInvite:
+                sipInvites.append(effect)
             }
         }
     }
@@ -167,6 +173,11 @@ final class EngineHarness {
         let (done, effects) = engine.farEnd(action, callID: callID, environment())
         apply(effects)
         return done
+    }
+
+    /// The SIP edge reports how a real outbound call ended, as ``CallShard/sipDialResolved(callID:_:)`` does.
+    func sipResolved(_ callID: String, _ outcome: DialOutcome) {
+        apply(engine.fire(.dialOutcome(callID: callID, outcome), environment()))
     }
 
     func expire(_ session: String) {

@@ -13,16 +13,36 @@ struct SIPEdgeTests {
     /// in `.xml`) against `port`, dialling `user`; returns its exit
     /// code (0: every call succeeded) and what it printed.
     static func sipp(_ scenario: String, port: Int, user: String, extra: [String] = [], directory: URL? = nil) async throws -> (status: Int32, output: String) {
+        // A path ending in .xml is a scenario file; anything else a built-in scenario. The media
+        // port is a free one too: SIPp's default (6000) would be shared by tests side by side.
+        let source = scenario.hasSuffix(".xml") ? ["-sf", scenario] : ["-sn", scenario]
+        return try await runSIPp(
+            source + ["127.0.0.1:\(port)", "-s", user, "-m", "1", "-p", "\(try freeUDPPort())", "-mp", "\(try freeUDPPort())", "-i", "127.0.0.1",
+                      "-timeout", "60s", "-timeout_error", "-nostdin"] + extra, directory: directory)
+    }
+
+    /// Runs SIPp as a callee on `port` for one call: a built-in scenario (`uas`) or a file of
+    /// `Tests/Fixtures/sipp/` (`uas_busy.xml`). Its control and media ports are free ones of its
+    /// own, so tests run side by side.
+    static func sippCallee(_ scenario: String, port: Int, extra: [String] = []) async throws -> (status: Int32, output: String) {
+        let source = scenario.hasSuffix(".xml") ? ["-sf", fixtures.appendingPathComponent(scenario).path] : ["-sn", scenario]
+        return try await runSIPp(
+            source + ["-p", "\(port)", "-i", "127.0.0.1", "-m", "1", "-cp", "\(try freeUDPPort())", "-mp", "\(try freeUDPPort())",
+                      "-timeout", "60s", "-timeout_error", "-nostdin"] + extra, directory: nil)
+    }
+
+    /// SIPp scenarios of these tests.
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/sipp")
+
+    static func runSIPp(_ arguments: [String], directory: URL?) async throws -> (status: Int32, output: String) {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/sipp") else {
             throw TestFailure("SIPp is missing: scripts/sip-deps.sh installs it (apt-get install sip-tester)")
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/sipp")
-        // `-p 0`-style ports are not supported by SIPp: give it a free one of its own.
-        // A path ending in .xml is a scenario file of ours; anything else a built-in scenario.
-        let scenarioArguments = scenario.hasSuffix(".xml") ? ["-sf", scenario] : ["-sn", scenario]
-        process.arguments = scenarioArguments + ["127.0.0.1:\(port)", "-s", user, "-m", "1", "-p", "\(try freeUDPPort())", "-i", "127.0.0.1",
-                             "-timeout", "60s", "-timeout_error", "-nostdin"] + extra
+        // `-p 0`-style ports are not supported by SIPp: callers give it free ones.
+        process.arguments = arguments
         // Output to a file and the exit through a handler: nothing blocks a thread of the
         // cooperative pool (two blocked reads would starve every server and client on 2 cores).
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("sipp-\(UUID().uuidString).log")
@@ -35,11 +55,36 @@ struct SIPEdgeTests {
         if let directory { process.currentDirectoryURL = directory }
         process.standardOutput = handle
         process.standardError = handle
-        let status = try await withCheckedThrowingContinuation { (exit: CheckedContinuation<Int32, any Error>) in
-            process.terminationHandler = { exit.resume(returning: $0.terminationStatus) }
-            do { try process.run() } catch { exit.resume(throwing: error) }
+        // A test that fails early cancels this task: SIPp is stopped rather than left to time out.
+        let status = try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (exit: CheckedContinuation<Int32, any Error>) in
+                process.terminationHandler = { exit.resume(returning: $0.terminationStatus) }
+                do { try process.run() } catch { exit.resume(throwing: error) }
+            }
+        } onCancel: {
+            // SIGKILL: SIPp ignores SIGTERM while it waits for a call.
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
         return (status, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
+    }
+
+    /// Waits until something (SIPp) has bound UDP `port` on 127.0.0.1: binding it ourselves fails.
+    static func waitUntilBound(udpPort port: Int) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            let socket = Foundation.socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = UInt16(port).bigEndian
+            let free = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+            }
+            close(socket)
+            if !free { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw TestFailure("nothing bound UDP port \(port)")
     }
 
     static func freeUDPPort() throws -> Int {

@@ -17,8 +17,7 @@ import Testing
 /// answers, speaks with espeak-ng, prompts for a digit, records the caller and hangs up.
 @Suite(.timeLimit(.minutes(2)))
 struct SIPMediaTests {
-    static let callerScenario = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/sipp/caller_plays_audio_then_waits_for_bye.xml").path
+    static let callerScenario = SIPEdgeTests.fixtures.appendingPathComponent("caller_plays_audio_then_waits_for_bye.xml").path
     /// What the scenario's caller sends: SIPp's sample, 236 A-law packets of 30 ms.
     static let callerAudioSeconds = 7.08
 

@@ -7,6 +7,9 @@ struct EngineEnvironment {
     var world: SimulatedWorld
     /// `http(s)://host:port` of the server, for recording and fax URLs.
     var baseURL: String
+    /// Whether the SIP edge is running: devices it can reach are called for real
+    /// (``SimulatedWorld/realSIPURI(for:)``).
+    var sipEdgeRunning = false
     /// Picks the session that gets an inbound call for a context, never one of `excluding`
     /// (`nil`: nobody else receives it).
     var pickSession: (_ project: String, _ context: String, _ excluding: Set<String>) -> String?
@@ -271,6 +274,15 @@ struct CallEngine {
     /// Rings an outbound call (a dial or a connect leg) and schedules its outcome.
     private mutating func dialOut(_ callID: String, timeout: Double) {
         guard let call = calls[callID] else { return }
+        if env.sipEdgeRunning, let uri = env.world.realSIPURI(for: call.device) {
+            // A real phone: the SIP edge rings it (real time) and reports the outcome; its
+            // media verbs use the real audio.
+            calls[callID]?.realMedia = true
+            setState(callID, .ringing)
+            log(callID, "sip", "INVITE \(uri) (real SIP call, cancelled after \(timeout)s)")
+            effects.append(.sipInvite(callID: callID, uri: uri, from: call.from, timeout: timeout))
+            return
+        }
         let ring = env.world.ringSeconds
         switch call.behavior.answer {
         case .fail:

@@ -30,6 +30,8 @@ final class CallShard: Sendable {
         let feed = EventFeed()
         /// Where calls with real media (SIP legs) play and record: the SIP edge, while it runs.
         let media = Mutex<(any CallMediaDriver)?>(nil)
+        /// The SIP edge while it runs: outbound calls to SIP devices it can reach go through it.
+        let sipEdge = Mutex<SIPEdge?>(nil)
 
         init(world: SimulatedWorld, shardCount: Int) {
             self.world = Mutex(world)
@@ -84,6 +86,7 @@ final class CallShard: Sendable {
         let index = self.index
         return EngineEnvironment(
             now: clock.now, world: context.world.withLock { $0 }, baseURL: context.baseURL.withLock { $0 },
+            sipEdgeRunning: context.sipEdge.withLock { $0 != nil },
             pickSession: { project, callContext, excluding in
                 registry.pickSession(project: project, context: callContext, excluding: excluding)
             },
@@ -149,6 +152,12 @@ final class CallShard: Sendable {
         fire(.component(callID: callID, controlID: controlID, token: token, step))
     }
 
+    /// The SIP edge's outcome of a real outbound call (``EngineEffect/sipInvite(callID:uri:from:timeout:)``):
+    /// the call is answered or ends busy, noAnswer or with an error, as a simulated one would.
+    func sipDialResolved(callID: String, _ outcome: DialOutcome) {
+        fire(.dialOutcome(callID: callID, outcome))
+    }
+
     /// Stops every tap and ignores timers from now on.
     func stop() {
         state.withLock { state in
@@ -193,6 +202,12 @@ final class CallShard: Sendable {
                 context.media.withLock { $0 }?.removeTap(key: key)
             case .media(let callID, let action):
                 context.media.withLock { $0 }?.perform(action, callID: callID)
+            case .sipInvite(let callID, let uri, let from, let timeout):
+                let edge = context.sipEdge.withLock { $0 }
+                if edge?.dial(relayCallID: callID, uri: uri, from: from, timeout: timeout) != true {
+                    // The edge stopped or is overloaded: the call fails (after this step: the lock is held).
+                    loop.execute { [self] in sipDialResolved(callID: callID, .failure) }
+                }
             }
         }
     }

@@ -11,4 +11,7 @@ enum EngineEffect: Sendable, Equatable {
     case stopTap(key: String)
     /// A call with real media (a SIP leg) plays, records or sends digits for real.
     case media(callID: String, MediaAction)
+    /// Place call `callID` for real through the SIP edge: an INVITE to `uri`, cancelled after
+    /// `timeout` real seconds; the edge reports the outcome back (``CallShard/sipDialResolved(callID:_:)``).
+    case sipInvite(callID: String, uri: String, from: String, timeout: Double)
 }

@@ -19,6 +19,7 @@ struct CallFeedCursor {
             case .event(_, let event): if let id = event.callID { ids.append(id) }
             case .timer(_, let timer): ids.append(timer.callID)
             case .media(let id, _): ids.append(id)
+            case .sipInvite(let id, _, _, _): ids.append(id)
             case .startTap, .stopTap: break
             }
         }

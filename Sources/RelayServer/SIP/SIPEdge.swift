@@ -21,9 +21,6 @@ final class SIPEdge: CallMediaDriver {
         var captureDirectory: String?
     }
 
-    /// Datagrams waiting to be handled; beyond this the newest are dropped (the sender
-    /// retransmits, RFC 3261 §17).
-    static let inboundQueueLimit = 2048
     /// Relay-side actions waiting; beyond this the newest are dropped and logged.
     static let relayQueueLimit = 4096
     /// Inbound calls being offered to the Relay side at once.
@@ -60,6 +57,10 @@ final class SIPEdge: CallMediaDriver {
         /// Make the audio of a play and hand it to the call's media.
         case render(callID: String, controlID: String, token: Int, media: [Media], volume: Double, prompt: Bool, session: RTPSession)
         case writeCapture(callID: String, samples: [Int16])
+        /// Place a Relay call for real (calls out).
+        case dialOut(relayCallID: String, uri: String, from: String, timeout: Double)
+        /// Tell the Relay call how its INVITE ended (calls out).
+        case resolve(relayCallID: String, DialOutcome)
     }
 
     let configuration: Configuration
@@ -82,11 +83,14 @@ final class SIPEdge: CallMediaDriver {
 
     /// Binds the port and runs until cancelled; then stops every timer and closes the socket.
     func run() async throws {
-        let (datagrams, inbound) = AsyncStream.makeStream(of: (bytes: [UInt8], peer: SIPPeer).self, bufferingPolicy: .bufferingOldest(Self.inboundQueueLimit))
         let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(DatagramReader(continuation: inbound)) }
+                // Handled on the channel's event loop, where the RFC 3261 timers fire too: a
+                // response is never queued behind a busy task pool while its retransmit timer runs.
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(DatagramReader { [self] bytes, peer in handle(bytes, from: peer) })
+                }
             }
             .bind(host: configuration.host, port: configuration.port).get()
         let port = channel.localAddress?.port ?? configuration.port
@@ -96,20 +100,22 @@ final class SIPEdge: CallMediaDriver {
             $0.agent = SIPUserAgent(host: configuration.host, port: port, idPrefix: String(newID().prefix(8)) + "-")
         }
         logger.info("SIP edge listening", metadata: ["relay.sip": "\(SIPPeer(host: configuration.host, port: port))"])
+        // From now on the call engine sends calls to reachable SIP devices here.
+        server.hub.shardContext.sipEdge.withLock { $0 = self }
+        defer { server.hub.shardContext.sipEdge.withLock { $0 = nil } }
         let feed = server.events(bufferLimit: 4096)
         server.hub.shardContext.media.withLock { $0 = self }
         defer { server.hub.shardContext.media.withLock { $0 = nil } }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                for await datagram in datagrams { self.handle(datagram.bytes, from: datagram.peer) }
-            }
-            group.addTask {
-                // Offers wait on an RTP socket and the server: up to `concurrentOffers` at once, so one
-                // slow offer does not hold up the calls behind it. The rest is quick and in order.
+                // Offers and calls out wait on an RTP socket and the server: up to `concurrentOffers`
+                // at once, so one slow call does not hold up those behind it. The rest is quick and in order.
                 await withTaskGroup(of: Void.self) { offers in
                     var inFlight = 0
                     for await work in self.relayWork.stream {
-                        guard case .offer = work else {
+                        switch work {
+                        case .offer, .dialOut: break
+                        default:
                             await self.perform(work)
                             continue
                         }
@@ -132,7 +138,6 @@ final class SIPEdge: CallMediaDriver {
             } onCancel: {
                 channel.close(promise: nil)
             }
-            inbound.finish()
             self.relayWork.continuation.finish()
             group.cancelAll()
         }
@@ -183,6 +188,8 @@ final class SIPEdge: CallMediaDriver {
                 if state.relayCallBySIP[callID] != nil { queue(.farEndHangsUp(sipCallID: callID)) }
             case .dropped(let reason, let peer):
                 logger.debug("SIP datagram dropped", metadata: ["relay.sip.peer": "\(peer)", "relay.reason": "\(LogText.clip(reason))"])
+            case .outboundRinging, .outboundAnswered, .outboundFailed:
+                carryOutOutbound(effect, in: &state)
             }
         }
     }
@@ -300,6 +307,10 @@ final class SIPEdge: CallMediaDriver {
             } catch {
                 logger.warning("SIP capture not written", metadata: ["relay.call": "\(callID)", "relay.error": "\(error)"])
             }
+        case .dialOut(let relayCallID, let uri, let from, let timeout):
+            await placeCall(relayCallID: relayCallID, uri: uri, from: from, timeout: timeout)
+        case .resolve(let relayCallID, let outcome):
+            server.hub.shard(of: relayCallID).sipDialResolved(callID: relayCallID, outcome)
         }
     }
 
@@ -413,16 +424,99 @@ final class SIPEdge: CallMediaDriver {
     }
 }
 
-/// Hands each datagram to the edge's queue.
+// MARK: - Calls out
+
+extension SIPEdge {
+    /// Places Relay call `relayCallID` as a real SIP call to `uri` (called by a call shard under
+    /// its lock, so it only queues). `false` when the queue is full: the call should fail.
+    func dial(relayCallID: String, uri: String, from: String, timeout: Double) -> Bool {
+        if case .dropped = relayWork.continuation.yield(.dialOut(relayCallID: relayCallID, uri: uri, from: from, timeout: timeout)) {
+            logger.warning("SIP edge: too much Relay work queued; an outbound call fails", metadata: ["relay.call": "\(relayCallID)"])
+            return false
+        }
+        return true
+    }
+
+    /// Opens the call's RTP socket, offers it in an INVITE and maps the two call ids, exactly as
+    /// inbound calls are mapped (``mediaCounters(relayCallID:)`` works for both directions).
+    private func placeCall(relayCallID: String, uri: String, from: String, timeout: Double) async {
+        let shard = server.hub.shard(of: relayCallID)
+        guard let target = SIPURI(uri) else {
+            shard.sipDialResolved(callID: relayCallID, .failure)
+            return
+        }
+        let media: RTPSession
+        do {
+            media = try await RTPSession.open(host: configuration.host)
+        } catch {
+            logger.warning("SIP call out failed: no RTP socket", metadata: ["relay.call": "\(relayCallID)", "relay.error": "\(error)"])
+            shard.sipDialResolved(callID: relayCallID, .failure)
+            return
+        }
+        let offer = SessionDescription.offer(address: configuration.host, port: media.port, sessionID: UInt64.random(in: 1...UInt64(Int64.max)))
+        let sipCallID: String? = state.withLock { state in
+            guard state.channel != nil, let (sipCallID, effects) = state.agent.invite(to: target, from: from, sdp: offer, ringTimeout: timeout) else {
+                return nil
+            }
+            state.media[sipCallID] = media
+            state.relayCallBySIP[sipCallID] = relayCallID
+            state.sipCallByRelay[relayCallID] = sipCallID
+            carryOut(effects, in: &state)
+            return sipCallID
+        }
+        guard let sipCallID else {
+            media.stop()
+            logger.notice("SIP call out refused: the edge is stopping or full", metadata: ["relay.call": "\(relayCallID)"])
+            shard.sipDialResolved(callID: relayCallID, .failure)
+            return
+        }
+        logger.info("SIP call out", metadata: ["relay.call": "\(relayCallID)", "relay.sip.to": "\(LogText.clip(uri))"])
+        // The Relay call may have ended while the socket opened, before the maps knew it (its
+        // events went by unmatched): then cancel at once.
+        if shard.snapshot(of: relayCallID)?.state.isOver ?? true {
+            state.withLock { state in
+                carryOut(state.agent.hangUp(sipCallID), in: &state)
+                stopMedia(sipCallID, in: &state)
+                state.sipCallByRelay[relayCallID] = nil
+                state.relayCallBySIP[sipCallID] = nil
+            }
+        }
+    }
+
+    /// The outbound effects of ``SIPUserAgent``: media starts on the answer, exactly as for an
+    /// inbound call; the outcome goes back to the Relay call.
+    private func carryOutOutbound(_ effect: SIPUserAgent.Effect, in state: inout State) {
+        switch effect {
+        case .outboundRinging(let sipCallID):
+            logger.debug("SIP call out ringing", metadata: ["relay.sip.call": "\(sipCallID)"])
+        case .outboundAnswered(let sipCallID, let negotiated):
+            state.negotiated[sipCallID] = negotiated
+            if let remote = negotiated.remote {
+                state.media[sipCallID]?.start(
+                    remote: SIPPeer(host: remote.address, port: remote.port), codec: negotiated.codec, telephoneEvent: negotiated.telephoneEventPayloadType
+                ) { [self] key in queue(.farEndKeys(sipCallID: sipCallID, key: key)) }
+            }
+            if let relayCallID = state.relayCallBySIP[sipCallID] { queue(.resolve(relayCallID: relayCallID, .answer)) }
+        case .outboundFailed(let sipCallID, let status, let outcome):
+            stopMedia(sipCallID, in: &state)
+            logger.info("SIP call out ended unanswered", metadata: ["relay.sip.call": "\(sipCallID)", "relay.sip.status": "\(status)"])
+            if let relayCallID = state.relayCallBySIP[sipCallID] { queue(.resolve(relayCallID: relayCallID, outcome)) }
+        default:
+            break
+        }
+    }
+}
+
+/// Hands each datagram to the edge, on the event loop (the socket's receive buffer bounds what waits).
 private final class DatagramReader: ChannelInboundHandler, Sendable {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
-    let continuation: AsyncStream<(bytes: [UInt8], peer: SIPPeer)>.Continuation
+    let onDatagram: @Sendable ([UInt8], SIPPeer) -> Void
 
-    init(continuation: AsyncStream<(bytes: [UInt8], peer: SIPPeer)>.Continuation) { self.continuation = continuation }
+    init(onDatagram: @escaping @Sendable ([UInt8], SIPPeer) -> Void) { self.onDatagram = onDatagram }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         guard let host = envelope.remoteAddress.ipAddress, let port = envelope.remoteAddress.port else { return }
-        continuation.yield((Array(envelope.data.readableBytesView), SIPPeer(host: host, port: port)))
+        onDatagram(Array(envelope.data.readableBytesView), SIPPeer(host: host, port: port))
     }
 }

@@ -13,6 +13,15 @@ struct SIPTimer: Sendable, Hashable {
         case byeTimeout
         /// Forget an ended call, so late retransmissions still get the same answer (Timer J).
         case linger
+        /// Resend our INVITE until a response, doubling each time (Timer A).
+        case inviteRetransmit
+        /// Give up an INVITE nobody responded to (Timer B), or a cancelled one whose final
+        /// response never came (RFC 3261 §9.1).
+        case inviteTimeout
+        /// Resend our CANCEL until its response (Timer E).
+        case cancelRetransmit
+        /// The device's ring timeout of an outbound call (real seconds): CANCEL, `noAnswer`.
+        case ringTimeout
     }
 
     var kind: Kind

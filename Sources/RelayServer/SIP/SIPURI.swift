@@ -55,6 +55,10 @@ struct SIPURI: Sendable, Equatable, CustomStringConvertible {
         guard !host.isEmpty else { return nil }
     }
 
+    /// Whether the edge can send to this URI without DNS: an IP address or `localhost`, and an
+    /// explicit port (the rule for calling a SIP device for real).
+    var isDirectlyReachable: Bool { port != nil && SIPUserAgent.peer(for: self) != nil }
+
     var description: String {
         var text = "sip:"
         if let user { text += (user.addingPercentEncoding(withAllowedCharacters: Self.userCharacters) ?? user) + "@" }

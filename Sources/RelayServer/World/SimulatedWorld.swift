@@ -266,6 +266,10 @@ public struct SimulatedWorld: Sendable {
     /// Media URLs that fail when played or fetched (world file `"media": {"<url>": "404"}`), on
     /// top of the URL conventions of ``MediaFault/init(conventionsOf:)``.
     public var media: [String: MediaFault]
+    /// Numbers (or addresses) that are real SIP phones (world file `"sip_uris": {"<number>":
+    /// "sip:alice@127.0.0.1:5070"}`): with `relay serve --sip`, a call to one is a real INVITE
+    /// to its URI, when the URI has an IP address (or `localhost`) and a port.
+    public var sipURIs: [String: String] = [:]
 
     /// A world; nil members use the standard one's defaults.
     public init(
@@ -333,6 +337,19 @@ public struct SimulatedWorld: Sendable {
         return plain == uri ? nil : plain
     }
 
+    /// The SIP URI to call for real when the SIP edge runs, or `nil` to simulate the call: the
+    /// URI the world's `sip_uris` maps the device's address to, else the address of a SIP device
+    /// that the world does not script in `numbers` and whose host is an IP address or `localhost`
+    /// with an explicit port (`sip:alice@127.0.0.1:5070`). Anything else stays simulated.
+    func realSIPURI(for device: Device) -> String? {
+        guard let to = device.to else { return nil }
+        if let mapped = sipURIs[to] { return SIPURI(mapped)?.isDirectlyReachable == true ? mapped : nil }
+        guard device.type == DeviceType.sip, numbers[to] == nil, Self.plainSIPURI(to).map({ numbers[$0] == nil }) ?? true,
+            SIPURI(to)?.isDirectlyReachable == true
+        else { return nil }
+        return to
+    }
+
     /// Messaging outcome for a destination: `nil` means delivered; otherwise the final state
     /// (`undelivered` or `failed`) and its reason.
     public func messageFailure(to number: String) -> (state: String, reason: String)? {
@@ -351,7 +368,8 @@ public struct SimulatedWorld: Sendable {
     /// {"ring_seconds": 2,
     ///  "numbers": {"+15550001111": {"answer": 2, "digits": "42#", "hangup_after": 30}},
     ///  "routes": {"+15557770000": "office"},
-    ///  "scripts": {"pin-caller": {"digits": ["1234#"], "speech": "yes"}}}
+    ///  "scripts": {"pin-caller": {"digits": ["1234#"], "speech": "yes"}},
+    ///  "sip_uris": {"+15550003333": "sip:alice@127.0.0.1:5070"}}
     /// ```
     public init(json: JSONValue, base: SimulatedWorld = .standard) throws(WireError) {
         self = base
@@ -388,6 +406,14 @@ public struct SimulatedWorld: Sendable {
                 } catch {
                     throw WireError("media.\(url): \(error.description)")
                 }
+            }
+        }
+        if let uris = json["sip_uris"]?.objectValue {
+            for (number, uri) in uris {
+                guard let text = uri.stringValue, SIPURI(text)?.isDirectlyReachable == true else {
+                    throw WireError("sip_uris.\(number) must be a SIP URI with an IP address (or localhost) and a port, such as sip:alice@127.0.0.1:5070")
+                }
+                sipURIs[number] = text
             }
         }
         if let fallback = json["default"] {

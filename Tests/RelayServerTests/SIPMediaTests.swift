@@ -109,6 +109,65 @@ struct SIPMediaTests {
         }
     }
 
+    @Test func connectRelaysAudioBothWaysBetweenTwoSIPCalls() async throws {
+        let capture = FileManager.default.temporaryDirectory.appendingPathComponent("sip-capture-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: capture) }
+        try await withRelayTestServer(
+            speed: 50,
+            configure: {
+                $0.sipAddress = ("127.0.0.1", 0)
+                $0.sipCaptureDirectory = capture.path
+            }
+        ) { server in
+            let sipPort = try await SIPEdgeTests.waitForSIPPort(server)
+            var configuration = RelayConfiguration()
+            configuration.firstConnectRetryTime = .zero
+            let client = try RelayClient(
+                project: server.project, token: server.token, host: server.url, configuration: configuration, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+            try await client.connect()
+            let (calls, inbox) = AsyncStream.makeStream(of: Call.self)
+            try await client.calling.receive(contexts: ["office"]) { inbox.yield($0) }
+            // The callee echoes every RTP packet back: what the caller says comes back to them
+            // through both legs.
+            let calleePort = try SIPEdgeTests.freeUDPPort()
+            async let callee = SIPEdgeTests.sippCallee("uas", port: calleePort, extra: ["-rtp_echo"])
+            try await SIPEdgeTests.waitUntilBound(udpPort: calleePort)
+            async let caller = SIPEdgeTests.sipp(Self.callerScenario, port: sipPort, user: "office")
+            var iterator = calls.makeAsyncIterator()
+            let call = try #require(await iterator.next())
+            let callerID = try #require(call.id)
+            #expect(try await call.answer().successful)
+            let connected = try await call.connect([[.sip(to: "sip:bob@127.0.0.1:\(calleePort)", from: "sip:office@127.0.0.1")]])
+            #expect(connected.successful, "\(connected)")
+            let leg = try #require(connected.call?.id)
+            // The caller's 7 s of speech and its key have all arrived.
+            let deadline = ContinuousClock.now + .seconds(60)
+            while (server.server.sipMediaCounters(callID: callerID)?.packetsIn ?? 0) < 246, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(try await call.hangup().successful)
+            #expect(try await caller.status == 0)
+            #expect(try await callee.status == 0)
+            await client.disconnect()
+
+            let inbound = try #require(server.server.sipMediaCounters(callID: callerID))
+            let outbound = try #require(server.server.sipMediaCounters(callID: leg))
+            // Caller → callee: the caller's audio packets went on to the other leg, none dropped there.
+            #expect(Double(inbound.packetsRelayed) >= 0.95 * 236, "\(inbound)")
+            #expect(outbound.relaySamplesIn > 0 && Double(outbound.relaySamplesDropped) <= 0.05 * Double(outbound.relaySamplesIn), "\(outbound)")
+            // Callee → caller: the echo came back and went on to the caller.
+            #expect(Double(outbound.packetsRelayed) >= 0.95 * Double(outbound.packetsIn), "\(outbound)")
+            #expect(inbound.relaySamplesIn > 0 && Double(inbound.relaySamplesDropped) <= 0.05 * Double(inbound.relaySamplesIn), "\(inbound)")
+            // And the caller heard their own voice come back.
+            // The capture is written as the call ends.
+            let heardPath = try #require(server.server.sipCapturePath(callID: callerID))
+            let written = ContinuousClock.now + .seconds(20)
+            while !FileManager.default.fileExists(atPath: heardPath), ContinuousClock.now < written { try await Task.sleep(for: .milliseconds(20)) }
+            let heard = try Self.pcmSamples(Array(try Data(contentsOf: URL(fileURLWithPath: heardPath))))
+            #expect(AudioClip(samples: heard).rms > 300, "the caller heard the echo of their speech")
+        }
+    }
+
     /// The 16-bit mono PCM of a WAV the server wrote.
     static func pcmSamples(_ bytes: [UInt8]) throws -> [Int16] {
         guard bytes.count >= 44, bytes[0..<4].elementsEqual("RIFF".utf8), bytes[36..<40].elementsEqual("data".utf8) else {

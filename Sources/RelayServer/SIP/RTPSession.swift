@@ -80,6 +80,9 @@ final class RTPSession: Sendable {
         var relayTo: RTPSession?
         var relayed: [Int16] = []
         var packetsRelayed = 0
+        /// Audio from the connected call: samples that came, and those dropped from a full buffer.
+        var relaySamplesIn = 0
+        var relaySamplesDropped = 0
     }
 
     let channel: any Channel
@@ -129,6 +132,8 @@ final class RTPSession: Sendable {
             counters.sendIntervalMaxDeviationMilliseconds = state.sent.maxDeviation * 1000
             counters.sendJitterMilliseconds = state.sent.jitter * 1000
             counters.packetsRelayed = state.packetsRelayed
+            counters.relaySamplesIn = state.relaySamplesIn
+            counters.relaySamplesDropped = state.relaySamplesDropped
             return counters
         }
     }
@@ -167,7 +172,11 @@ final class RTPSession: Sendable {
     private func relay(_ samples: [Int16]) {
         state.withLock { state in
             state.relayed += samples
-            if state.relayed.count > Self.relayBufferSamples { state.relayed.removeFirst(state.relayed.count - Self.relayBufferSamples) }
+            state.relaySamplesIn += samples.count
+            if state.relayed.count > Self.relayBufferSamples {
+                state.relaySamplesDropped += state.relayed.count - Self.relayBufferSamples
+                state.relayed.removeFirst(state.relayed.count - Self.relayBufferSamples)
+            }
         }
     }
 

@@ -38,6 +38,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "SIP edge UDP address HOST:PORT (off by default): INVITEs become inbound Relay calls.") var sip: String?
     @Option(name: .customLong("sip-context"), help: "Context for SIP calls to users the world does not route (default: the user itself).")
     var sipContext: String?
+    @Option(name: .customLong("rtp-ports"), help: "UDP ports for SIP calls' RTP, LOW-HIGH (default: any free port).")
+    var rtpPorts: String?
     @Option(name: .customLong("sip-capture"), help: "Directory where each SIP call's audio as its caller heard it is written (<call id>-heard.wav).")
     var sipCapture: String?
     @Option(
@@ -53,6 +55,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard clock == "scaled" || clock == "manual" else { throw ValidationError("--clock must be scaled or manual") }
         guard EventPrinter.Format(rawValue: logFormat) != nil else { throw ValidationError("--log-format must be text or json") }
         if let sip, Self.hostAndPort(sip) == nil { throw ValidationError("--sip must be HOST:PORT, e.g. 127.0.0.1:5060") }
+        if let rtpPorts, Self.portRange(rtpPorts) == nil {
+            throw ValidationError("--rtp-ports must be LOW-HIGH with 1024 ≤ LOW < HIGH ≤ 65535, e.g. 20000-20999")
+        }
         if !Self.isLoopback(host), (labToken ?? ProcessInfo.processInfo.environment["RELAY_LAB_TOKEN"] ?? "").isEmpty {
             throw ValidationError(
                 "--host \(host) is not loopback: give --lab-token SECRET (or RELAY_LAB_TOKEN), or every page you open could drive this server")
@@ -106,6 +111,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.sipAddress = sip.flatMap(Self.hostAndPort)
         configuration.sipContext = sipContext
         configuration.sipCaptureDirectory = sipCapture
+        configuration.rtpPorts = rtpPorts.flatMap(Self.portRange)
         if let secret = labToken ?? environment["RELAY_LAB_TOKEN"], !secret.isEmpty { configuration.labToken = secret }
         let server = RelayServer(configuration: configuration, logger: logger)
         let sipHost = configuration.sipAddress?.host
@@ -158,6 +164,13 @@ struct ServeCommand: AsyncParsableCommand {
         var host = String(text[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         return host.isEmpty ? nil : (host, port)
+    }
+
+    /// `LOW-HIGH` as a range of unprivileged ports holding at least one even port pair.
+    static func portRange(_ text: String) -> ClosedRange<Int>? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, let low = Int(parts[0]), let high = Int(parts[1]), 1024 <= low, low < high, high <= 65535 else { return nil }
+        return low...high
     }
 
     static func isLoopback(_ host: String) -> Bool {

@@ -173,7 +173,8 @@ public final class RelayServer: Service, Sendable {
             group.addTask { await hub.run() }
             if let sip = configuration.sipAddress {
                 let edge = SIPEdge(server: self, configuration: .init(
-                        host: sip.host, port: sip.port, defaultContext: configuration.sipContext, captureDirectory: configuration.sipCaptureDirectory), logger: logger)
+                        host: sip.host, port: sip.port, defaultContext: configuration.sipContext, captureDirectory: configuration.sipCaptureDirectory,
+                        rtpPorts: configuration.rtpPorts), logger: logger)
                 sipEdge.withLock { $0 = edge }
                 // Runs until the group is cancelled at shutdown.
                 group.addTask { try await edge.run() }

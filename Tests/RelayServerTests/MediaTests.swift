@@ -123,6 +123,16 @@ import Testing
         #expect(AudioClip(samples: recording.received).rms > 1000)
     }
 
+    @Test func rtpSocketsTakeEvenPortsOfTheConfiguredRangeAndSayWhenNoneIsLeft() async throws {
+        var port = try SIPEdgeTests.freeUDPPort()
+        while port % 2 != 0 { port = try SIPEdgeTests.freeUDPPort() }
+        let range = port...(port + 1)
+        let first = try await RTPSession.open(host: "127.0.0.1", ports: range)
+        defer { first.stop() }
+        #expect(first.port == port)
+        await #expect(throws: RTPSession.NoFreePort.self) { try await RTPSession.open(host: "127.0.0.1", ports: range) }
+    }
+
     @Test func twoSessionsCarryAudioAndKeysOverLoopback() async throws {
         let caller = try await RTPSession.open(host: "127.0.0.1")
         let callee = try await RTPSession.open(host: "127.0.0.1")

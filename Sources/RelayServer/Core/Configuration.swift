@@ -123,6 +123,10 @@ public struct RelayServerConfiguration: Sendable {
     /// A directory where the SIP edge writes, when each SIP call ends, what its caller heard
     /// (`<call id>-heard.wav`, 8 kHz, at most 10 minutes). `nil` (the default) keeps nothing.
     public var sipCaptureDirectory: String?
+    /// The UDP ports SIP calls' RTP sockets take (even ones, in turn), e.g. `20000...20999` for a
+    /// firewall rule. `nil` (the default) lets the system pick any free port. A call for which
+    /// no port of the range is free is refused with `503`.
+    public var rtpPorts: ClosedRange<Int>?
 
     /// The clock in force.
     var clock: ClockMode { clockMode ?? .scaled(speed: speed) }

@@ -101,9 +101,34 @@ final class RTPSession: Sendable {
     /// loaded machine). A call stays on one of them; a tick costs microseconds.
     static let mediaLoops = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
 
-    /// Opens a socket on `host` (port chosen by the system). With `captureHeard`, everything
-    /// sent is kept for ``heardAudio``.
-    static func open(host: String, captureHeard: Bool = false) async throws -> RTPSession {
+    /// Where the next call's port is looked for in a configured range: calls take the range's
+    /// even ports in turn (RTP's convention), so a port just freed is not reused at once.
+    private static let nextPort = Atomic<Int>(0)
+
+    /// The range has no free even port left (every one is taken by a live call, or by others).
+    struct NoFreePort: Error, CustomStringConvertible {
+        let ports: ClosedRange<Int>
+        var description: String { "no free RTP port in \(ports.lowerBound)-\(ports.upperBound)" }
+    }
+
+    /// Opens a socket on `host`: on an even port of `ports` (tried in turn), or one the system
+    /// picks. With `captureHeard`, everything sent is kept for ``heardAudio``.
+    static func open(host: String, ports: ClosedRange<Int>? = nil, captureHeard: Bool = false) async throws -> RTPSession {
+        guard let ports else { return try await open(host: host, port: 0, captureHeard: captureHeard) }
+        let first = ports.lowerBound + ports.lowerBound % 2
+        let count = max(0, (ports.upperBound - first) / 2 + 1)
+        for _ in 0..<count {
+            let index = nextPort.wrappingAdd(1, ordering: .relaxed).oldValue % count
+            do {
+                return try await open(host: host, port: first + 2 * index, captureHeard: captureHeard)
+            } catch {
+                continue  // Taken: the next one.
+            }
+        }
+        throw NoFreePort(ports: ports)
+    }
+
+    private static func open(host: String, port: Int, captureHeard: Bool) async throws -> RTPSession {
         let box = StateBox()
         let channel = try await DatagramBootstrap(group: mediaLoops)
             // About 30 s of a caller's G.711 (packets cost ~2 KiB each in the kernel): a busy
@@ -112,7 +137,7 @@ final class RTPSession: Sendable {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Receiver(box: box)) }
             }
-            .bind(host: host, port: 0).get()
+            .bind(host: host, port: port).get()
         let session = RTPSession(channel: channel, captureHeard: captureHeard)
         box.session.withLock { $0 = session }
         return session

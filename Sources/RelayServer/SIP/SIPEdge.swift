@@ -19,6 +19,8 @@ final class SIPEdge: CallMediaDriver {
         var defaultContext: String?
         /// Where each call's capture of what the caller heard is written (`<call id>-heard.wav`).
         var captureDirectory: String?
+        /// Ports calls' RTP sockets take (even ones, in turn); `nil`: any the system gives.
+        var rtpPorts: ClosedRange<Int>? = nil
     }
 
     /// Relay-side actions waiting; beyond this the newest are dropped and logged.
@@ -240,7 +242,7 @@ final class SIPEdge: CallMediaDriver {
             let context = server.hub.world.routes[call.dialled] ?? configuration.defaultContext ?? call.dialled
             let media: RTPSession
             do {
-                media = try await RTPSession.open(host: configuration.host, captureHeard: configuration.captureDirectory != nil)
+                media = try await RTPSession.open(host: configuration.host, ports: configuration.rtpPorts, captureHeard: configuration.captureDirectory != nil)
             } catch {
                 logger.warning("SIP call refused: no RTP socket", metadata: ["relay.error": "\(error)"])
                 state.withLock { state in carryOut(state.agent.reject(call.callID, status: 503, reason: "Service Unavailable"), in: &state) }
@@ -447,7 +449,7 @@ extension SIPEdge {
         }
         let media: RTPSession
         do {
-            media = try await RTPSession.open(host: configuration.host)
+            media = try await RTPSession.open(host: configuration.host, ports: configuration.rtpPorts, captureHeard: configuration.captureDirectory != nil)
         } catch {
             logger.warning("SIP call out failed: no RTP socket", metadata: ["relay.call": "\(relayCallID)", "relay.error": "\(error)"])
             shard.sipDialResolved(callID: relayCallID, .failure)

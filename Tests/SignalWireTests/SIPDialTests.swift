@@ -34,3 +34,23 @@ struct SIPDialTests {
         }
     }
 }
+
+extension SIPDialTests {
+    @Test("dial(callType: \"sip\") sends a SIP device (to/from), which the server takes on both generations", arguments: bothGenerations)
+    func singleDeviceSIPDial(generation: WireGeneration) async throws {
+        var world = SimulatedWorld.standard
+        world.numbers["sip:desk@example.com"] = PartyBehavior(answer: .afterRings(1))
+        try await withRelayServer(world: world) { server in
+            try await withClient(server, generation: generation) { client in
+                let dial = try await client.calling.dial(callType: "sip", from: "sip:bot@example.com", to: "sip:desk@example.com")
+                #expect(dial.successful, "\(dial)")
+                let commands = await sentCommands(server, method: generation == .relayV3 ? "calling.dial" : "calling.begin")
+                let device = commands.last?["device"] ?? commands.last?["devices"]?[0]?[0]
+                #expect(device?["type"] == "sip")
+                #expect(device?["params"]?["to"] == "sip:desk@example.com", "\(commands)")
+                #expect(device?["params"]?["from"] == "sip:bot@example.com")
+                _ = try await dial.call.hangup()
+            }
+        }
+    }
+}

@@ -395,12 +395,18 @@ public final class Call: Sendable, CustomStringConvertible {
 
     /// Starts this outbound call and waits until it is answered or ends.
     public func dial() async throws -> DialResult {
-        let device = Device.phone(from: from, to: to, timeout: nil)
-        var params = device.params
-        if let timeout { params["timeout"] = .int(timeout) }
+        let device: Device
+        if callType == DeviceType.phone {
+            var params = Device.phone(from: from, to: to, timeout: nil).params
+            if let timeout { params["timeout"] = .int(timeout) }
+            device = Device(type: callType, params: params)
+        } else {
+            // SIP and WebRTC devices name their parties `to`/`from`, not `to_number`.
+            device = CallDevice(callType: callType, to: to, from: from, timeout: timeout).wire(defaultFrom: nil, defaultTimeout: nil)
+        }
         // v2 `calling.begin`, v3 `calling.dial` with one device: either way the leg's events
         // carry our tag until its id is known.
-        let (method, command) = session.dialectType.outboundCall(tag: tag, device: Device(type: callType, params: params))
+        let (method, command) = session.dialectType.outboundCall(tag: tag, device: device)
         let component = Component(kind: .dial, controlID: tag)
         calling?.track(self)
         try await start(component, method: method, params: command)

@@ -52,7 +52,7 @@ struct SIPEdgeOutboundTests {
             #expect(ended["end_reason"] == "hangup")
             // SIPp's uas takes our BYE and reports the call as successful.
             let result = try await callee
-            #expect(result.status == 0, "SIPp: \(result.output.suffix(2000))")
+            #expect(result.status == 0, "SIPp: \(result.output.suffix(6000))")
         }
     }
 
@@ -67,7 +67,7 @@ struct SIPEdgeOutboundTests {
             let ended = try await consumer.event("calling.call.state", timeout: 30) { $0["call_id"] == .string(callID) && $0["call_state"] == "ended" }
             #expect(ended["end_reason"] == "busy")
             let result = try await callee
-            #expect(result.status == 0, "SIPp got its ACK: \(result.output.suffix(2000))")
+            #expect(result.status == 0, "SIPp got its ACK: \(result.output.suffix(6000))")
         }
     }
 
@@ -82,7 +82,7 @@ struct SIPEdgeOutboundTests {
             #expect(ended["end_reason"] == "noAnswer")
             // The scenario passes only if our CANCEL came, and its 487 was acknowledged.
             let result = try await callee
-            #expect(result.status == 0, "SIPp: \(result.output.suffix(2000))")
+            #expect(result.status == 0, "SIPp: \(result.output.suffix(6000))")
         }
     }
 
@@ -95,7 +95,7 @@ struct SIPEdgeOutboundTests {
             let ended = try await consumer.event("calling.call.state", timeout: 30) { $0["call_id"] == .string(callID) && $0["call_state"] == "ended" }
             #expect(ended["end_reason"] == "hangup")
             let result = try await callee
-            #expect(result.status == 0, "SIPp's BYE was answered: \(result.output.suffix(2000))")
+            #expect(result.status == 0, "SIPp's BYE was answered: \(result.output.suffix(6000))")
         }
     }
 
@@ -117,7 +117,7 @@ struct SIPEdgeOutboundTests {
             end["reason"] = "hangup"
             #expect(try await consumer.execute("calling.end", .object(end))["code"] == "200")
             let result = try await callee
-            #expect(result.status == 0, "SIPp: \(result.output.suffix(2000))")
+            #expect(result.status == 0, "SIPp: \(result.output.suffix(6000))")
             let leg = try #require(server.server.sipMediaCounters(callID: legID))
             #expect(leg.packetsOut > 0, "\(leg)")
         }
@@ -137,7 +137,7 @@ struct SIPEdgeOutboundTests {
             let legID = try #require(answered["call"]?["call_id"]?.stringValue)
             #expect(try await client.execute("calling.end", ["call_id": .string(legID), "node_id": answered["node_id"] ?? .null, "reason": "hangup"])["code"] == "200")
             let result = try await callee
-            #expect(result.status == 0, "SIPp: \(result.output.suffix(2000))")
+            #expect(result.status == 0, "SIPp: \(result.output.suffix(6000))")
             await client.close()
         }
     }

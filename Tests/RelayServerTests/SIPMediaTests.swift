@@ -53,7 +53,7 @@ struct SIPMediaTests {
             #expect(timeline.contains { $0.contains("finished (end of speech)") }, "\(timeline)")
             #expect(try await call.hangup().successful)
             let result = try await sipp
-            #expect(result.status == 0, "SIPp: \(result.output.suffix(2000))")
+            #expect(result.status == 0, "SIPp: \(result.output.suffix(6000))")
             await client.disconnect()
 
             // The recording is the caller's audio: as long as what SIPp sent, and not silence.
@@ -152,12 +152,14 @@ struct SIPMediaTests {
 
             let inbound = try #require(server.server.sipMediaCounters(callID: callerID))
             let outbound = try #require(server.server.sipMediaCounters(callID: leg))
-            // Caller → callee: the caller's audio packets went on to the other leg, none dropped there.
-            #expect(Double(inbound.packetsRelayed) >= 0.95 * 236, "\(inbound)")
-            #expect(outbound.relaySamplesIn > 0 && Double(outbound.relaySamplesDropped) <= 0.05 * Double(outbound.relaySamplesIn), "\(outbound)")
-            // Callee → caller: the echo came back and went on to the caller.
-            #expect(Double(outbound.packetsRelayed) >= 0.95 * Double(outbound.packetsIn), "\(outbound)")
-            #expect(inbound.relaySamplesIn > 0 && Double(inbound.relaySamplesDropped) <= 0.05 * Double(inbound.relaySamplesIn), "\(inbound)")
+            // Each way, of the audio one leg received while connected, at least 95% went out on
+            // the other leg's stream (the rest was dropped from a full buffer or never sent).
+            // Caller → callee: the caller's speech (it began before the connect, so not all of it).
+            #expect(inbound.packetsRelayed > 100, "\(inbound)")
+            #expect(outbound.relaySamplesIn > 0 && Double(outbound.relaySamplesSent) >= 0.95 * Double(outbound.relaySamplesIn), "\(outbound)")
+            // Callee → caller: the echo.
+            #expect(outbound.packetsRelayed > 100, "\(outbound)")
+            #expect(inbound.relaySamplesIn > 0 && Double(inbound.relaySamplesSent) >= 0.95 * Double(inbound.relaySamplesIn), "\(inbound)")
             // And the caller heard their own voice come back.
             // The capture is written as the call ends.
             let heardPath = try #require(server.server.sipCapturePath(callID: callerID))

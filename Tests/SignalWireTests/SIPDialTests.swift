@@ -30,7 +30,7 @@ struct SIPDialTests {
                 #expect(hangup.successful)
             }
             let result = try await callee
-            #expect(result.status == 0, "SIPp: \(result.output.suffix(2000))")
+            #expect(result.status == 0, "SIPp: \(result.output.suffix(6000))")
         }
     }
 }

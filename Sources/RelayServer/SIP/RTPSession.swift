@@ -83,6 +83,7 @@ final class RTPSession: Sendable {
         /// Audio from the connected call: samples that came, and those dropped from a full buffer.
         var relaySamplesIn = 0
         var relaySamplesDropped = 0
+        var relaySamplesSent = 0
     }
 
     let channel: any Channel
@@ -159,6 +160,7 @@ final class RTPSession: Sendable {
             counters.packetsRelayed = state.packetsRelayed
             counters.relaySamplesIn = state.relaySamplesIn
             counters.relaySamplesDropped = state.relaySamplesDropped
+            counters.relaySamplesSent = state.relaySamplesSent
             return counters
         }
     }
@@ -288,6 +290,7 @@ final class RTPSession: Sendable {
         let take = min(Self.samplesPerPacket, state.relayed.count)
         for offset in 0..<take { mix[offset] += Double(state.relayed[offset]) }
         state.relayed.removeFirst(take)
+        state.relaySamplesSent += take
         let frame = mix.map(AudioClip.clip)
         keep(frame, &state)
         return frame.map(codec.encode)

@@ -21,12 +21,14 @@ public struct SIPMediaCounters: Sendable, Hashable {
     public var packetsRelayed: Int = 0
     /// Samples (8 kHz) of the connected call's audio that reached this call's stream…
     public var relaySamplesIn: Int = 0
-    /// …and those dropped because more than a second of it was waiting.
+    /// …those dropped because more than a second of it was waiting…
     public var relaySamplesDropped: Int = 0
+    /// …and those sent on to this call's far end.
+    public var relaySamplesSent: Int = 0
 
     /// As the lab API shows it: `packets_in`, `packets_out`, `lost`, `jitter_ms`,
     /// `send_interval_ms`, `send_interval_max_deviation_ms`, `send_jitter_ms`, `packets_relayed`,
-    /// `relay_samples_in`, `relay_samples_dropped`.
+    /// `relay_samples_in`, `relay_samples_dropped`, `relay_samples_sent`.
     public var json: JSONValue {
         func milliseconds(_ value: Double) -> JSONValue { .double((value * 1000).rounded() / 1000) }
         return [
@@ -35,6 +37,7 @@ public struct SIPMediaCounters: Sendable, Hashable {
             "send_interval_max_deviation_ms": milliseconds(sendIntervalMaxDeviationMilliseconds),
             "send_jitter_ms": milliseconds(sendJitterMilliseconds), "packets_relayed": .int(packetsRelayed),
             "relay_samples_in": .int(relaySamplesIn), "relay_samples_dropped": .int(relaySamplesDropped),
+            "relay_samples_sent": .int(relaySamplesSent),
         ]
     }
 }

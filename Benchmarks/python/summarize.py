@@ -218,7 +218,7 @@ def main():
           continue
         summary['sip']['rates'].append(f)
         left = f.get('calls_left_up_after_2s')
-        left = None if left is None else left - f.get('calls_up_before', 0)
+        left = None if left is None else max(0, left - f.get('calls_up_before', 0))
         lines.append('| %d | %s | %s | %s%s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
             r, label, fmt_n(f.get('calls')), fmt_n(f.get('failed')), '' if f.get('passed') else (
                 ' (**not passed**)' if f.get('failed') or (left or 0) > 0 else ' (rate not held)'),

@@ -369,11 +369,19 @@ elif wants sip; then
     || say "sip: warm-up failed: $(tail -3 "$LOGS/sip-warmup.json" 2>/dev/null)"
   for r in $SIP_RATES; do
     sip_step rate --target "$SIP_TARGET" --rate "$r" --calls $(( r * SIP_SECONDS )) --server-pid "$SERVER_PID" \
-      --consumer-pid "$CONSUMER_PID" --label relay --json "$OUT/sip-rate-relay-$r.json" >/dev/null \
+      --consumer-pid "$CONSUMER_PID" --consumer-log "$CONSUMER_LOG" --label relay --json "$OUT/sip-rate-relay-$r.json" >/dev/null \
       || say "sip: relay step $r failed"
     say "sip relay $r/s: $(cat "$OUT/sip-rate-relay-$r.json" 2>/dev/null)"
   done
+  # After the last step has settled: the consumer's count beside the server's own call states,
+  # so a call that SIPp hung up but the Relay side still holds shows up (logs/sip-rate-calls.txt).
+  sleep 3
   say "sip: consumer at the end: $(tail -1 "$CONSUMER_LOG")"
+  curl -s --max-time 30 "$HTTP/lab/calls" | "$VENV/bin/python" -c 'import json, sys, collections
+calls = json.load(sys.stdin)["calls"]
+print("server call states after the rate steps:", dict(collections.Counter(c.get("state") for c in calls)))' \
+    >"$LOGS/sip-rate-calls.txt" 2>&1 || true
+  say "sip: $(cat "$LOGS/sip-rate-calls.txt")"
   stop_pid "$CONSUMER_PID"; stop_server
   # The floor: SIPp's uas answers the same calls with nothing behind it.
   port="$(free_udp_port)"

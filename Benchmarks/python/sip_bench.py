@@ -1,9 +1,11 @@
 """The SIP edge's load steps for Benchmarks/run.sh (SIPp against `relay serve --sip`).
 
-  sip_bench.py rate  --target HOST:PORT --rate R --calls N --server-pid PID [--consumer-pid PID] --json OUT
+  sip_bench.py rate  --target HOST:PORT --rate R --calls N --server-pid PID [--consumer-pid PID] [--consumer-log LOG] --json OUT
       SIPp's built-in `uac` (INVITE, 180/200, ACK, BYE at once: signalling only) at R calls/s
-      for N calls; passed = 0 failed and at least 95% of R completed per second. Records calls/s completed, failed calls, retransmissions, SIPp's mean
-      INVITE→200 time, the server's (and consumer's) CPU per call and how busy the machine was.
+      for N calls; passed = 0 failed, at least 95% of R completed per second and (with the
+      consumer's log) no call left up 2 s after the step. Records calls/s completed, failed calls,
+      retransmissions, SIPp's mean INVITE→200 time, the server's (and consumer's) CPU per call,
+      datagrams the target's UDP socket dropped, and how busy the machine was.
   sip_bench.py media --target HOST:PORT --calls N --limit L --hold S --server-pid PID --consumer-log LOG --http URL --json OUT
       Benchmarks/sip/uac_rtp_hold.xml (SIPp's uac_pcap, but streaming a looped µ-law tone with
       SIPp's rtp_stream for S seconds, then BYE), at most L calls at once and N in all; once L
@@ -45,6 +47,22 @@ def machine_jiffies():
     values = [int(v) for v in f.readline().split()[1:]]
   idle = values[3] + (values[4] if len(values) > 4 else 0)
   return sum(values) - idle, sum(values)
+
+
+def udp_drops(target):
+  """Datagrams the kernel dropped for the UDP socket bound to HOST:PORT (full receive buffer),
+  from the last column of /proc/net/udp; None when nothing is bound there."""
+  host, port = target.rsplit(':', 1)
+  local = '%s:%04X' % (socket.inet_aton(host)[::-1].hex().upper(), int(port))
+  try:
+    with open('/proc/net/udp') as f:
+      for line in f.readlines()[1:]:
+        fields = line.split()
+        if fields[1] == local:
+          return int(fields[-1])
+  except (OSError, ValueError, IndexError):
+    pass
+  return None
 
 
 def free_udp_port():
@@ -89,6 +107,8 @@ def rate(args):
   cpu0 = cpu_seconds(args.server_pid)
   con0 = cpu_seconds(args.consumer_pid) if args.consumer_pid else None
   busy0, total0 = machine_jiffies()
+  drops0 = udp_drops(args.target)
+  before = consumer_live(args.consumer_log) if args.consumer_log else None
   started = time.monotonic()
   child, stat, log = run_sipp(args, 'uac', ['-r', str(args.rate), '-rp', '1000', '-m', str(args.calls), '-l', str(args.limit), '-d', '0'],
                               work, seconds_allowed)
@@ -99,6 +119,7 @@ def rate(args):
   cpu1 = cpu_seconds(args.server_pid)
   con1 = cpu_seconds(args.consumer_pid) if args.consumer_pid else None
   busy1, total1 = machine_jiffies()
+  drops1 = udp_drops(args.target)
   s = sipp_stats(stat)
   ok = int(s.get('SuccessfulCall(C)', 0) or 0)
   failed = int(s.get('FailedCall(C)', 0) or 0)
@@ -120,10 +141,23 @@ def rate(args):
     fig['server_cores'] = round((cpu1 - cpu0) / elapsed, 2)
   if con0 is not None and con1 is not None and ok:
     fig['consumer_cpu_us_per_call'] = round((con1 - con0) / ok * 1e6, 1)
+  # Datagrams the server's SIP socket lost while the step ran. A lost ACK and BYE leave the
+  # call up on the server until Timer H (64·T1 = 32 s), yet SIPp's built-in uac counts the call
+  # as successful: it takes the server's retransmitted 200 (to the INVITE) as the BYE's 200.
+  if drops0 is not None and drops1 is not None:
+    fig['server_socket_drops'] = drops1 - drops0
+  # So the consumer's count tells: calls still up 2 s after the last BYE was sent.
+  if args.consumer_log:
+    time.sleep(2)
+    c = consumer_live(args.consumer_log)
+    if c:
+      fig['calls_left_up_after_2s'] = c[2]
+      fig['calls_up_before'] = before[2] if before else 0
   # Passed: every call completed, none failed, and at (nearly) the rate asked: a server that
   # falls behind completes everything too, only later (SIPp then retransmits).
   fig['passed'] = (fig['failed'] == 0 and ok == args.calls and fig['sipp_exit'] == 0
-                   and fig['calls_per_second'] >= 0.95 * args.rate)
+                   and fig['calls_per_second'] >= 0.95 * args.rate
+                   and fig.get('calls_left_up_after_2s', 0) <= fig.get('calls_up_before', 0))
   write(args.json, fig)
 
 
@@ -255,6 +289,7 @@ def main():
   r.add_argument('--limit', type=int, default=1000)
   r.add_argument('--consumer-pid', type=int)
   r.add_argument('--label', default='relay')
+  r.add_argument('--consumer-log', help="the consumer's status log: calls still up after the step")
   m = sub.choices['media']
   m.add_argument('--limit', type=int, default=100)
   m.add_argument('--consumer-log', required=True)

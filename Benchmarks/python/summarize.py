@@ -209,24 +209,26 @@ def main():
   if sip_rates:
     lines.append('Signalling only (SIPp `uac`: INVITE → 180/200 → ACK → BYE), fixed rates; the floor is SIPp `uas` in the same run.')
     lines.append('')
-    lines.append('| calls/s asked | server | calls | failed | retrans | calls/s done | INVITE→200 ms | server CPU µs/call | server cores | consumer CPU µs/call | machine busy cores |')
-    lines.append('|---|---|---|---|---|---|---|---|---|---|---|')
+    lines.append('| calls/s asked | server | calls | failed | retrans | calls/s done | INVITE→200 ms | server CPU µs/call | server cores | consumer CPU µs/call | machine busy cores | socket drops | calls left up |')
+    lines.append('|---|---|---|---|---|---|---|---|---|---|---|---|---|')
     for r in sip_rates:
       for server, label in (('relay', '`relay serve`'), ('floor', 'SIPp uas')):
         f = figs.get('sip-rate-%s-%d' % (server, r))
         if not f:
           continue
         summary['sip']['rates'].append(f)
-        lines.append('| %d | %s | %s | %s%s | %s | %s | %s | %s | %s | %s | %s |' % (
+        left = f.get('calls_left_up_after_2s')
+        left = None if left is None else max(0, left - f.get('calls_up_before', 0))
+        lines.append('| %d | %s | %s | %s%s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
             r, label, fmt_n(f.get('calls')), fmt_n(f.get('failed')), '' if f.get('passed') else (
-                ' (**not passed**)' if f.get('failed') else ' (rate not held)'),
+                ' (**not passed**)' if f.get('failed') or (left or 0) > 0 else ' (rate not held)'),
             fmt_n(f.get('retransmissions')), fmt_n(f.get('calls_per_second')), f.get('invite_to_200_ms', '—'),
             f.get('server_cpu_us_per_call', '—'), f.get('server_cores', '—'), f.get('consumer_cpu_us_per_call', '—'),
-            f.get('machine_busy_cores', '—')))
+            f.get('machine_busy_cores', '—'), fmt_n(f.get('server_socket_drops')), '—' if left is None else fmt_n(left)))
     br, bf = summary['sip']['best_relay'], summary['sip']['best_floor']
     lines.append('')
     top = sip_rates[-1]
-    lines.append('Highest rate held (0 failed, ≥ 95%% of the rate completed): `relay serve` %s calls/s, SIPp uas %s calls/s%s.' % (
+    lines.append('Highest rate held (0 failed, ≥ 95%% of the rate completed, no call left up): `relay serve` %s calls/s, SIPp uas %s calls/s%s.' % (
         fmt_n(br), fmt_n(bf), ' (every step: the floor was not pushed to its limit)' if bf == top else ''))
     if br:
       rf, ff = figs.get('sip-rate-relay-%d' % br), figs.get('sip-rate-floor-%d' % br)

@@ -23,6 +23,8 @@ final class SIPEdge: CallMediaDriver {
         var rtpPorts: ClosedRange<Int>? = nil
     }
 
+    /// The SIP socket's receive buffer: what waits while the event loop is busy.
+    static let receiveBufferBytes: SocketOptionValue = 4 << 20
     /// Relay-side actions waiting; beyond this the newest are dropped and logged.
     static let relayQueueLimit = 4096
     /// Inbound calls being offered to the Relay side at once.
@@ -87,6 +89,9 @@ final class SIPEdge: CallMediaDriver {
     func run() async throws {
         let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            // Datagrams wait in the kernel while the loop is busy: the default 208 KiB lost ACKs
+            // and BYEs above ~750 calls/s (Benchmarks/run.sh); the kernel may cap this lower.
+            .channelOption(ChannelOptions.socketOption(.so_rcvbuf), value: Self.receiveBufferBytes)
             .channelInitializer { channel in
                 // Handled on the channel's event loop, where the RFC 3261 timers fire too: a
                 // response is never queued behind a busy task pool while its retransmit timer runs.

@@ -25,14 +25,7 @@ struct SIPMediaTests {
         // The server runs simulated calls 50× faster; a SIP leg still runs on real time.
         try await withRelayTestServer(speed: 50, configure: { $0.sipAddress = ("127.0.0.1", 0) }) { server in
             let sipPort = try await SIPEdgeTests.waitForSIPPort(server)
-            var configuration = RelayConfiguration()
-            configuration.executeTimeout = .seconds(20)
-            configuration.firstConnectRetryTime = .zero
-            let client = try RelayClient(
-                project: server.project, token: server.token, host: server.url, configuration: configuration, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
-            try await client.connect()
-            let (calls, inbox) = AsyncStream.makeStream(of: Call.self)
-            try await client.calling.receive(contexts: ["office"]) { inbox.yield($0) }
+            let (client, calls) = try await Self.officeConsumer(server)
             async let sipp = SIPEdgeTests.sipp(Self.callerScenario, port: sipPort, user: "office")
             var iterator = calls.makeAsyncIterator()
             let call = try #require(await iterator.next())
@@ -81,13 +74,7 @@ struct SIPMediaTests {
         defer { receiver.close(promise: nil) }
         try await withRelayTestServer(speed: 50, configure: { $0.sipAddress = ("127.0.0.1", 0) }) { server in
             let sipPort = try await SIPEdgeTests.waitForSIPPort(server)
-            var configuration = RelayConfiguration()
-            configuration.firstConnectRetryTime = .zero
-            let client = try RelayClient(
-                project: server.project, token: server.token, host: server.url, configuration: configuration, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
-            try await client.connect()
-            let (calls, inbox) = AsyncStream.makeStream(of: Call.self)
-            try await client.calling.receive(contexts: ["office"]) { inbox.yield($0) }
+            let (client, calls) = try await Self.officeConsumer(server)
             async let sipp = SIPEdgeTests.sipp(Self.callerScenario, port: sipPort, user: "office")
             var iterator = calls.makeAsyncIterator()
             let call = try #require(await iterator.next())
@@ -120,13 +107,7 @@ struct SIPMediaTests {
             }
         ) { server in
             let sipPort = try await SIPEdgeTests.waitForSIPPort(server)
-            var configuration = RelayConfiguration()
-            configuration.firstConnectRetryTime = .zero
-            let client = try RelayClient(
-                project: server.project, token: server.token, host: server.url, configuration: configuration, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
-            try await client.connect()
-            let (calls, inbox) = AsyncStream.makeStream(of: Call.self)
-            try await client.calling.receive(contexts: ["office"]) { inbox.yield($0) }
+            let (client, calls) = try await Self.officeConsumer(server)
             // The callee echoes every RTP packet back: what the caller says comes back to them
             // through both legs.
             let calleePort = try SIPEdgeTests.freeUDPPort()
@@ -168,6 +149,19 @@ struct SIPMediaTests {
             let heard = try Self.pcmSamples(Array(try Data(contentsOf: URL(fileURLWithPath: heardPath))))
             #expect(AudioClip(samples: heard).rms > 300, "the caller heard the echo of their speech")
         }
+    }
+
+    /// A connected Swift client receiving the `office` context, and the calls it is offered.
+    static func officeConsumer(_ server: RelayTestServer) async throws -> (RelayClient, AsyncStream<Call>) {
+        var configuration = RelayConfiguration()
+        configuration.executeTimeout = .seconds(20)
+        configuration.firstConnectRetryTime = .zero
+        let client = try RelayClient(
+            project: server.project, token: server.token, host: server.url, configuration: configuration, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        try await client.connect()
+        let (calls, inbox) = AsyncStream.makeStream(of: Call.self)
+        try await client.calling.receive(contexts: ["office"]) { inbox.yield($0) }
+        return (client, calls)
     }
 
     /// The 16-bit mono PCM of a WAV the server wrote.

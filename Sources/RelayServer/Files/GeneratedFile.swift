@@ -33,30 +33,8 @@ enum GeneratedFile: Sendable {
 
     private static func makeWAV(seconds: Double, channels: Int) -> [UInt8] {
         let frames = Int((seconds * Double(sampleRate)).rounded())
-        let dataSize = frames * 2 * channels
-        var out: [UInt8] = []
-        out.reserveCapacity(44 + dataSize)
-        func u32(_ value: Int) { withUnsafeBytes(of: UInt32(truncatingIfNeeded: value).littleEndian) { out.append(contentsOf: $0) } }
-        func u16(_ value: Int) { withUnsafeBytes(of: UInt16(truncatingIfNeeded: value).littleEndian) { out.append(contentsOf: $0) } }
-        out.append(contentsOf: Array("RIFF".utf8))
-        u32(36 + dataSize)
-        out.append(contentsOf: Array("WAVEfmt ".utf8))
-        u32(16)
-        u16(1)
-        u16(channels)
-        u32(sampleRate)
-        u32(sampleRate * 2 * channels)
-        u16(2 * channels)
-        u16(16)
-        out.append(contentsOf: Array("data".utf8))
-        u32(dataSize)
-        for frame in 0..<frames {
-            let sample = Int16(sin(Double(frame) * 2 * Double.pi * 440 / Double(sampleRate)) * 2000)
-            for _ in 0..<channels {
-                withUnsafeBytes(of: sample.littleEndian) { out.append(contentsOf: $0) }
-            }
-        }
-        return out
+        let tone = (0..<frames).map { Int16(sin(Double($0) * 2 * Double.pi * 440 / Double(sampleRate)) * 2000) }
+        return WAVFile.bytes(tone, right: channels == 2 ? tone : nil)
     }
 
     private static func makePDF(pages: Int, title: String) -> [UInt8] {

@@ -27,6 +27,17 @@ enum SIPpCallee {
     /// went through, our BYE included) and output. The exit comes through a handler and the
     /// output through a file: nothing blocks the cooperative pool. Cancelling stops SIPp.
     static func run(port: Int) async throws -> (status: Int32, output: String) {
+        // SIPp can lose its bind to a port taken in between (its free media ports, or `port`
+        // itself while `waitUntilListening` probes it by binding): start again then.
+        var attempt = 0
+        while true {
+            attempt += 1
+            let result = try await runOnce(port: port)
+            guard result.status != 0, attempt < 3, result.output.localizedCaseInsensitiveContains("bind") else { return result }
+        }
+    }
+
+    private static func runOnce(port: Int) async throws -> (status: Int32, output: String) {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/sipp") else {
             throw Missing(description: "SIPp is missing: scripts/sip-deps.sh installs it (apt-get install sip-tester)")
         }

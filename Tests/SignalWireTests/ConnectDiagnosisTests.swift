@@ -47,7 +47,7 @@ struct ConnectDiagnosisTests {
             let client = try RelayClient(project: "p", token: "t", host: host, configuration: configuration, logger: quietLogger)
             let started = ContinuousClock.now
             let error = await #expect(throws: RelayError.self) { try await client.connect() }
-            #expect(ContinuousClock.now - started < .seconds(6), "bounded by connectTimeout, not by the OS")
+            #expect(ContinuousClock.now - started < .seconds(15), "bounded by connectTimeout, not by the OS (which takes over a minute)")
             #expect(error?.description.contains(expected) == true, "\(error.map { "\($0)" } ?? "")")
         }
     }

@@ -973,7 +973,7 @@ struct CallEngine {
                 after(outcome.wait, callID, prompt.controlID, .collected(outcome.result))
             } else if call.realMedia,
                 let record = call.components.values.first(where: { $0.kind == .record && !$0.done }),
-                let key = keys.first(where: { (record.record["audio"]?["terminators"]?.stringValue ?? "#*").contains($0) })
+                let key = keys.first(where: { record.terminators.contains($0) })
             {
                 finishRecording(callID, record.controlID, why: "terminator \(key)")
             } else {
@@ -1009,6 +1009,7 @@ struct CallEngine {
         component.record = options.json
         component.url = url
         component.channels = options.stereo == true ? 2 : 1
+        component.terminators = options.terminators ?? "#*"
         component.startedAt = env.now
         if let failure = start(callID, component) { return failure }
         log(callID, "record", "recording" + (options.beep == true ? " (beep)" : ""), options.json)

@@ -30,6 +30,8 @@ struct ComponentRecord: Sendable {
     var collect: CollectOptions?
     /// Detect: `machine`, `fax` or `digit`.
     var detectType = ""
+    /// Record: the keys that end it (`terminators`, default `#*`).
+    var terminators = "#*"
 
     init(controlID: String, kind: ComponentKind) {
         self.controlID = controlID
